@@ -1,0 +1,693 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The Tessera Authors
+ */
+
+/*
+ * dp_ctl.c - JSON request handling of the data plane control protocol.
+ *
+ * Every request is validated completely (unknown fields, types, ranges,
+ * node addresses, key lengths) before anything changes, so a rejected
+ * request leaves the stream table as it was.
+ *
+ * Context: the data plane control thread.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+
+#include "config.h"
+#include "dp_ctl.h"
+#include "dp_main.h"
+#include "dp_neigh_ctl.h"
+
+struct ctl_err {
+	const char *code;
+	char message[160];
+	const char *field;
+};
+
+static int
+fail(struct ctl_err *e, const char *code, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int
+fail(struct ctl_err *e, const char *code, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->code = code;
+	e->field = field;
+	va_start(ap, fmt);
+	vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static const char *
+errno_code(int err)
+{
+	switch (err) {
+	case ENOENT:
+		return "ENOENT";
+	case EEXIST:
+		return "EEXIST";
+	case ENOSPC:
+		return "ENOSPC";
+	case ENOMEM:
+		return "ENOMEM";
+	default:
+		return "EINVAL";
+	}
+}
+
+/* RFC 4648 base64 (standard alphabet, padding optional). @return bytes or -1. */
+static int
+b64_decode(const char *in, uint8_t *out, size_t cap)
+{
+	uint32_t acc = 0;
+	int bits = 0;
+	size_t n = 0;
+
+	for (; *in != '\0' && *in != '='; in++) {
+		int v;
+
+		if (*in >= 'A' && *in <= 'Z')
+			v = *in - 'A';
+		else if (*in >= 'a' && *in <= 'z')
+			v = *in - 'a' + 26;
+		else if (*in >= '0' && *in <= '9')
+			v = *in - '0' + 52;
+		else if (*in == '+')
+			v = 62;
+		else if (*in == '/')
+			v = 63;
+		else
+			return -1;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (n == cap)
+				return -1;
+			out[n++] = (uint8_t)(acc >> bits);
+		}
+	}
+	while (*in == '=')
+		in++;
+	return *in == '\0' ? (int)n : -1;
+}
+
+static int
+parse_ip(const char *s, struct dp_ep *ep)
+{
+	uint8_t a[16];
+
+	memset(ep, 0, sizeof(*ep));
+	if (inet_pton(AF_INET, s, a) == 1) {
+		ep->family = AF_INET;
+		memcpy(ep->addr, a, 4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, a) == 1) {
+		ep->family = AF_INET6;
+		memcpy(ep->addr, a, 16);
+		return 0;
+	}
+	return -1;
+}
+
+static void
+format_ip(const struct dp_ep *ep, char *buf, size_t cap)
+{
+	if (ep->family == 0 || inet_ntop(ep->family, ep->addr, buf, cap) == NULL)
+		snprintf(buf, cap, "%s", "");
+}
+
+/* An integer member in [lo, hi]; absent leaves *out. @return 0, 1 when absent, -1. */
+static int
+get_int(json_t *args, const char *key, json_int_t lo, json_int_t hi, json_int_t *out,
+	struct ctl_err *e)
+{
+	json_t *v = json_object_get(args, key);
+
+	if (v == NULL)
+		return 1;
+	if (!json_is_integer(v))
+		return fail(e, "EINVAL", key, "%s must be an integer", key);
+	if (json_integer_value(v) < lo || json_integer_value(v) > hi)
+		return fail(e, "EINVAL", key, "%s must be in %" JSON_INTEGER_FORMAT "..%" JSON_INTEGER_FORMAT,
+			    key, lo, hi);
+	*out = json_integer_value(v);
+	return 0;
+}
+
+static int
+get_bool(json_t *args, const char *key, bool *out, struct ctl_err *e)
+{
+	json_t *v = json_object_get(args, key);
+
+	if (v == NULL)
+		return 1;
+	if (!json_is_boolean(v))
+		return fail(e, "EINVAL", key, "%s must be true or false", key);
+	*out = json_is_true(v);
+	return 0;
+}
+
+static int
+check_fields(json_t *args, const char *const *allowed, struct ctl_err *e)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(args, key, v) {
+		bool ok = false;
+
+		for (const char *const *a = allowed; *a != NULL; a++)
+			if (strcmp(*a, key) == 0)
+				ok = true;
+		if (!ok)
+			return fail(e, "EINVAL", key, "unknown field %s", key);
+	}
+	return 0;
+}
+
+static int
+parse_srtp(json_t *v, const char *field, enum dp_srtp_suite *suite, uint8_t *key,
+	   struct ctl_err *e)
+{
+	static const char *const allowed[] = {"suite", "key", NULL};
+	json_t *js, *jk;
+	int s, n;
+	size_t want;
+
+	if (json_is_null(v)) {
+		*suite = DP_SRTP_NULL;
+		return 0;
+	}
+	if (!json_is_object(v))
+		return fail(e, "EINVAL", field, "%s must be an object or null", field);
+	if (check_fields(v, allowed, e) < 0)
+		return -1;
+	js = json_object_get(v, "suite");
+	jk = json_object_get(v, "key");
+	if (!json_is_string(js))
+		return fail(e, "EINVAL", field, "%s.suite must be a string", field);
+	s = dp_srtp_suite_parse(json_string_value(js));
+	if (s < 0)
+		return fail(e, "EINVAL", field, "%s.suite %s is not supported", field,
+			    json_string_value(js));
+	*suite = (enum dp_srtp_suite)s;
+	if (*suite == DP_SRTP_NULL)
+		return 0;
+	if (!json_is_string(jk))
+		return fail(e, "EINVAL", field, "%s.key must be a base64 string", field);
+	want = dp_srtp_suite_key_len(*suite) + dp_srtp_suite_salt_len(*suite);
+	n = b64_decode(json_string_value(jk), key, DP_SRTP_MAX_MASTER_KEY + DP_SRTP_MAX_MASTER_SALT);
+	if (n < 0 || (size_t)n != want)
+		return fail(e, "EINVAL", field, "%s.key must be base64 of %zu bytes (key and salt)",
+			    field, want);
+	return 0;
+}
+
+/* Apply the fields present in @p args to @p p (create and update share this). */
+static int
+parse_stream(struct dp_main *dm, json_t *args, struct dp_stream_params *p, bool create,
+	     struct ctl_err *e)
+{
+	json_t *v;
+	json_int_t i;
+	bool have_rip, have_rport;
+	int rc;
+
+	if (create) {
+		v = json_object_get(args, "local_ip");
+		if (!json_is_string(v) || parse_ip(json_string_value(v), &p->local) < 0)
+			return fail(e, "EINVAL", "local_ip", "local_ip must be an IP address");
+		if (!dp_main_is_local(dm, p->local.family, p->local.addr))
+			return fail(e, "EINVAL", "local_ip", "local_ip is not a node address");
+		if (get_int(args, "local_port", 1, 65535, &i, e) != 0)
+			return e->code ? -1 :
+					 fail(e, "EINVAL", "local_port", "local_port is required");
+		p->local.port = rte_cpu_to_be_16((uint16_t)i);
+	}
+	v = json_object_get(args, "remote_ip");
+	have_rip = v != NULL && !json_is_null(v);
+	have_rport = json_object_get(args, "remote_port") != NULL &&
+		     !json_is_null(json_object_get(args, "remote_port"));
+	if (have_rip != have_rport)
+		return fail(e, "EINVAL", have_rip ? "remote_port" : "remote_ip",
+			    "remote_ip and remote_port go together");
+	if (v != NULL && json_is_null(v))
+		memset(&p->remote, 0, sizeof(p->remote));
+	if (have_rip) {
+		if (!json_is_string(v) || parse_ip(json_string_value(v), &p->remote) < 0)
+			return fail(e, "EINVAL", "remote_ip", "remote_ip must be an IP address");
+		if (p->remote.family != p->local.family)
+			return fail(e, "EINVAL", "remote_ip", "remote_ip and local_ip differ in family");
+		if (get_int(args, "remote_port", 1, 65535, &i, e) != 0)
+			return -1;
+		p->remote.port = rte_cpu_to_be_16((uint16_t)i);
+	}
+	if (get_bool(args, "latch", &p->latch, e) < 0 ||
+	    get_bool(args, "rtcp_mux", &p->rtcp_mux, e) < 0)
+		return -1;
+	if (!p->rtcp_mux && rte_be_to_cpu_16(p->local.port) == 65535)
+		return fail(e, "EINVAL", "local_port", "no room for the RTCP port above 65535");
+	if (!p->rtcp_mux && p->remote.family != 0 && rte_be_to_cpu_16(p->remote.port) == 65535)
+		return fail(e, "EINVAL", "remote_port", "no room for the RTCP port above 65535");
+	rc = get_int(args, "dscp", 0, 63, &i, e);
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		p->dscp = (uint8_t)i;
+	rc = get_int(args, "out_ssrc", 0, UINT32_MAX, &i, e);
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		p->out_ssrc = (uint32_t)i;
+	v = json_object_get(args, "relay_to");
+	if (v != NULL && json_is_null(v)) {
+		p->relay_to = DP_STREAM_NONE;
+	} else if (v != NULL) {
+		if (get_int(args, "relay_to", 0, dm->flows.max - 1, &i, e) < 0)
+			return -1;
+		if (dp_flow_stream_cfg(&dm->flows, (uint32_t)i) == NULL)
+			return fail(e, "ENOENT", "relay_to", "relay_to names no stream");
+		p->relay_to = (uint32_t)i;
+	}
+	if ((v = json_object_get(args, "srtp_in")) != NULL) {
+		if (parse_srtp(v, "srtp_in", &p->in_suite, p->in_key, e) < 0)
+			return -1;
+		p->in_keys_changed = true;
+	}
+	if ((v = json_object_get(args, "srtp_out")) != NULL) {
+		if (parse_srtp(v, "srtp_out", &p->out_suite, p->out_key, e) < 0)
+			return -1;
+		p->out_keys_changed = true;
+	}
+	return 0;
+}
+
+/* Resolve a configured remote's next hop now, so the first packets find it. */
+static void
+prefetch_neigh(struct dp_main *dm, const struct dp_ep *remote)
+{
+	struct rte_ether_addr mac;
+	const uint8_t *nh;
+
+	if (remote->family == 0)
+		return;
+	nh = dp_main_next_hop(dm, remote->family, remote->addr);
+	if (nh != NULL && !dp_neigh_lookup(dm->neigh, remote->family, nh, &mac))
+		dp_neigh_request(dm, remote->family, nh);
+}
+
+static const char *const stream_fields[] = {
+	"stream_id", "local_ip", "local_port", "remote_ip", "remote_port", "latch", "rtcp_mux",
+	"dscp", "srtp_in", "srtp_out", "relay_to", "out_ssrc", NULL,
+};
+
+static int
+op_stream_create(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
+{
+	struct dp_stream_params p;
+	int id;
+
+	memset(&p, 0, sizeof(p));
+	p.latch = true;
+	p.rtcp_mux = true;
+	p.dscp = 46; /* EF, RFC 4594 for telephony */
+	p.relay_to = DP_STREAM_NONE;
+	if (check_fields(args, stream_fields + 1, e) < 0 || parse_stream(dm, args, &p, true, e) < 0)
+		goto out_wipe;
+	id = dp_flow_stream_add(&dm->flows, &p);
+	if (id < 0) {
+		fail(e, errno_code(-id), id == -EEXIST ? "local_port" : NULL,
+		     "cannot add stream: %s", strerror(-id));
+		goto out_wipe;
+	}
+	prefetch_neigh(dm, &p.remote);
+	explicit_bzero(&p, sizeof(p));
+	*res = json_pack("{s:i}", "stream_id", id);
+	return 0;
+
+out_wipe:
+	explicit_bzero(&p, sizeof(p));
+	return -1;
+}
+
+static int
+get_stream_id(struct dp_main *dm, json_t *args, uint32_t *id, struct ctl_err *e)
+{
+	json_int_t i;
+	int rc = get_int(args, "stream_id", 0, dm->flows.max - 1, &i, e);
+
+	if (rc == 1)
+		return fail(e, "EINVAL", "stream_id", "stream_id is required");
+	if (rc < 0)
+		return -1;
+	if (dp_flow_stream_cfg(&dm->flows, (uint32_t)i) == NULL)
+		return fail(e, "ENOENT", "stream_id", "no stream %" JSON_INTEGER_FORMAT, i);
+	*id = (uint32_t)i;
+	return 0;
+}
+
+static int
+op_stream_update(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
+{
+	struct dp_stream_params p;
+	uint32_t id;
+	int rc;
+
+	if (check_fields(args, stream_fields, e) < 0 || get_stream_id(dm, args, &id, e) < 0)
+		return -1;
+	if (json_object_get(args, "local_ip") != NULL || json_object_get(args, "local_port") != NULL)
+		return fail(e, "EINVAL", "local_ip", "the local address of a stream cannot change");
+	dp_flow_stream_params(&dm->flows, id, &p);
+	if (parse_stream(dm, args, &p, false, e) < 0) {
+		explicit_bzero(&p, sizeof(p));
+		return -1;
+	}
+	rc = dp_flow_stream_update(&dm->flows, id, &p);
+	if (rc == 0)
+		prefetch_neigh(dm, &p.remote);
+	explicit_bzero(&p, sizeof(p));
+	if (rc < 0)
+		return fail(e, errno_code(-rc), NULL, "cannot update stream: %s", strerror(-rc));
+	*res = json_pack("{s:i}", "stream_id", id);
+	return 0;
+}
+
+static int
+op_stream_delete(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
+{
+	static const char *const allowed[] = {"stream_id", NULL};
+	uint32_t id;
+	int rc;
+
+	if (check_fields(args, allowed, e) < 0 || get_stream_id(dm, args, &id, e) < 0)
+		return -1;
+	rc = dp_flow_stream_del(&dm->flows, id);
+	if (rc < 0)
+		return fail(e, errno_code(-rc), "stream_id", "cannot delete: %s", strerror(-rc));
+	*res = json_pack("{s:i}", "stream_id", id);
+	return 0;
+}
+
+static json_t *
+counters(const uint64_t *v, const char *const *names, unsigned int n)
+{
+	json_t *o = json_object();
+
+	for (unsigned int i = 0; i < n; i++)
+		json_object_set_new(o, names[i], json_integer((json_int_t)v[i]));
+	return o;
+}
+
+static json_t *
+stream_json(struct dp_main *dm, uint32_t id, bool stats)
+{
+	const struct dp_stream *s = &dm->flows.slots[id];
+	const struct dp_stream_cfg *c = s->cfg;
+	const struct dp_ep *r = dp_stream_remote(s, c);
+	char lip[INET6_ADDRSTRLEN], rip[INET6_ADDRSTRLEN];
+	json_t *o;
+
+	format_ip(&c->local, lip, sizeof(lip));
+	format_ip(r, rip, sizeof(rip));
+	o = json_pack("{s:i, s:s, s:i, s:s?, s:i, s:b, s:b, s:b, s:i, s:s, s:s}", "stream_id", id,
+		      "local_ip", lip, "local_port", rte_be_to_cpu_16(c->local.port), "remote_ip",
+		      r->family ? rip : NULL, "remote_port", r->family ? rte_be_to_cpu_16(r->port) : 0,
+		      "latch", c->latch, "latched", r == &s->latched, "rtcp_mux", c->rtcp_mux,
+		      "dscp", c->dscp, "srtp_in", dp_srtp_suite_name(c->srtp_in.suite), "srtp_out",
+		      dp_srtp_suite_name(c->srtp_out.suite));
+	if (c->relay_to != DP_STREAM_NONE)
+		json_object_set_new(o, "relay_to", json_integer(c->relay_to));
+	if (c->out_ssrc != 0)
+		json_object_set_new(o, "out_ssrc", json_integer(c->out_ssrc));
+	if (!stats)
+		return o;
+	json_object_set_new(o, "rx_packets", json_integer((json_int_t)s->stats.rx_pkts));
+	json_object_set_new(o, "rx_bytes", json_integer((json_int_t)s->stats.rx_bytes));
+	json_object_set_new(o, "rx_rtcp_packets", json_integer((json_int_t)s->stats.rx_rtcp));
+	json_object_set_new(o, "tx_packets", json_integer((json_int_t)s->stats.tx_pkts));
+	json_object_set_new(o, "tx_bytes", json_integer((json_int_t)s->stats.tx_bytes));
+	json_object_set_new(o, "drops", counters(s->stats.drops, dp_drop_names, DP_DROP_COUNT));
+	return o;
+}
+
+static int
+op_stream_stats(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
+{
+	static const char *const allowed[] = {"stream_id", NULL};
+	uint32_t id;
+
+	if (check_fields(args, allowed, e) < 0 || get_stream_id(dm, args, &id, e) < 0)
+		return -1;
+	*res = stream_json(dm, id, true);
+	return 0;
+}
+
+static int
+op_stream_list(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
+{
+	static const char *const allowed[] = {"offset", "limit", NULL};
+	json_int_t offset = 0, limit = 100, seen = 0;
+	json_t *arr;
+
+	if (check_fields(args, allowed, e) < 0 ||
+	    get_int(args, "offset", 0, dm->flows.max, &offset, e) < 0 ||
+	    get_int(args, "limit", 1, DP_CTL_LIST_MAX, &limit, e) < 0)
+		return -1;
+	arr = json_array();
+	for (uint32_t i = 0; i < dm->flows.max && json_array_size(arr) < (size_t)limit; i++) {
+		if (dm->flows.slots[i].cfg == NULL)
+			continue;
+		if (seen++ >= offset)
+			json_array_append_new(arr, stream_json(dm, i, false));
+	}
+	*res = json_pack("{s:i, s:i, s:o}", "total_count", dm->flows.count, "offset", offset,
+			 "streams", arr);
+	return 0;
+}
+
+static int
+op_ping(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
+{
+	uint64_t ms = (rte_rdtsc() - dm->start_tsc) * 1000 / rte_get_tsc_hz();
+
+	*res = json_pack("{s:s, s:i, s:I, s:i}", "version", TSR_VERSION, "protocol",
+			 DP_CTL_VERSION, "uptime_ms", (json_int_t)ms, "streams", dm->flows.count);
+	return 0;
+}
+
+static void
+lcore_sum(struct dp_lcore_stats *sum)
+{
+	unsigned int lc;
+
+	memset(sum, 0, sizeof(*sum));
+	RTE_LCORE_FOREACH(lc) {
+		const struct dp_lcore_stats *s = &dp_lcores[lc].stats;
+		const uint64_t *src = (const uint64_t *)s;
+		uint64_t *dst = (uint64_t *)sum;
+
+		if (!dp_lcores[lc].active)
+			continue;
+		for (size_t i = 0; i < sizeof(*s) / sizeof(uint64_t); i++)
+			dst[i] += src[i];
+	}
+}
+
+static json_t *
+ethdev_json(uint16_t port, const char *role)
+{
+	struct rte_eth_stats st;
+	char name[RTE_ETH_NAME_MAX_LEN] = "";
+
+	if (port == UINT16_MAX || rte_eth_stats_get(port, &st) != 0)
+		return NULL;
+	rte_eth_dev_get_name_by_port(port, name);
+	return json_pack("{s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "role", role,
+			 "name", name, "port_id", port, "rx_packets", (json_int_t)st.ipackets,
+			 "tx_packets", (json_int_t)st.opackets, "rx_bytes", (json_int_t)st.ibytes,
+			 "tx_bytes", (json_int_t)st.obytes, "rx_missed", (json_int_t)st.imissed,
+			 "rx_errors", (json_int_t)st.ierrors, "tx_errors", (json_int_t)st.oerrors,
+			 "rx_nombuf", (json_int_t)st.rx_nombuf);
+}
+
+static json_t *
+lcore_json(const struct dp_lcore_stats *s)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			 "polls", (json_int_t)s->polls, "busy_polls", (json_int_t)s->busy_polls,
+			 "idle_sleeps", (json_int_t)s->idle_sleeps, "rx_wire", (json_int_t)s->rx_wire,
+			 "rx_tap", (json_int_t)s->rx_tap, "tx_wire", (json_int_t)s->tx_wire, "tx_tap",
+			 (json_int_t)s->tx_tap, "arp_replies", (json_int_t)s->arp_replies,
+			 "icmp_echo_replies", (json_int_t)s->icmp_echo_replies, "nd_adverts",
+			 (json_int_t)s->nd_adverts, "icmp6_echo_replies",
+			 (json_int_t)s->icmp6_echo_replies, "media_rx", (json_int_t)s->media_rx,
+			 "media_tx", (json_int_t)s->media_tx, "neigh_requests",
+			 (json_int_t)s->neigh_requests);
+}
+
+static json_t *
+lcore_counters_json(const struct dp_lcore_stats *s)
+{
+	json_t *o = lcore_json(s);
+
+	json_object_set_new(o, "punt", counters(s->punt, dp_punt_names, DP_PUNT_COUNT));
+	json_object_set_new(o, "drops", counters(s->drop, dp_ldrop_names, DP_LDROP_COUNT));
+	json_object_set_new(o, "stream_drops",
+			    counters(s->stream_drop, dp_drop_names, DP_DROP_COUNT));
+	return o;
+}
+
+static int
+op_port_stats(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
+{
+	static const char *const allowed[] = {NULL};
+	struct dp_lcore_stats sum;
+	json_t *ports = json_array(), *p;
+
+	if (check_fields(args, allowed, e) < 0) {
+		json_decref(ports);
+		return -1;
+	}
+	if ((p = ethdev_json(dm->wire_port, "wire")) != NULL)
+		json_array_append_new(ports, p);
+	if ((p = ethdev_json(dm->tap_port, "exception")) != NULL)
+		json_array_append_new(ports, p);
+	lcore_sum(&sum);
+	*res = lcore_counters_json(&sum);
+	json_object_set_new(*res, "ports", ports);
+	return 0;
+}
+
+static int
+op_lcore_stats(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
+{
+	static const char *const allowed[] = {NULL};
+	json_t *arr;
+	unsigned int lc;
+
+	if (check_fields(args, allowed, e) < 0)
+		return -1;
+	arr = json_array();
+	RTE_LCORE_FOREACH(lc) {
+		json_t *o;
+
+		if (!dp_lcores[lc].active)
+			continue;
+		o = lcore_counters_json(&dp_lcores[lc].stats);
+		json_object_set_new(o, "lcore", json_integer(lc));
+		json_object_set_new(o, "role", json_string("io"));
+		json_object_set_new(o, "owns_tap", json_boolean(dp_lcores[lc].owns_tap));
+		json_array_append_new(arr, o);
+	}
+	*res = json_pack("{s:o}", "lcores", arr);
+	return 0;
+}
+
+typedef int (*op_fn)(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e);
+
+static const struct {
+	const char *name;
+	op_fn fn;
+} ops[] = {
+	{"ping", op_ping},
+	{"stream.create", op_stream_create},
+	{"stream.update", op_stream_update},
+	{"stream.delete", op_stream_delete},
+	{"stream.stats", op_stream_stats},
+	{"stream.list", op_stream_list},
+	{"port.stats", op_port_stats},
+	{"lcore.stats", op_lcore_stats},
+};
+
+static size_t
+dump(json_t *reply, char *resp, size_t cap)
+{
+	size_t n = json_dumpb(reply, resp, cap - 1, JSON_COMPACT);
+
+	json_decref(reply);
+	if (n == 0 || n >= cap - 1)
+		n = (size_t)snprintf(resp, cap, "%s",
+				     "{\"v\":1,\"ok\":false,\"error\":{\"code\":\"E2BIG\","
+				     "\"message\":\"reply too large\"}}");
+	resp[n] = '\0';
+	return n;
+}
+
+size_t
+dp_ctl_handle(struct dp_main *dm, const char *req, size_t len, char *resp, size_t cap)
+{
+	struct ctl_err e = {0};
+	json_error_t jerr;
+	json_t *root, *id = NULL, *args, *result = NULL, *reply, *jop;
+	const char *opname;
+	int rc = -1;
+
+	root = json_loadb(req, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL) {
+		fail(&e, "EPROTO", NULL, "invalid JSON at %d: %s", jerr.position, jerr.text);
+		goto out_reply;
+	}
+	if (!json_is_object(root)) {
+		fail(&e, "EPROTO", NULL, "request must be a JSON object");
+		goto out_reply;
+	}
+	id = json_object_get(root, "id");
+	if (id != NULL && !json_is_integer(id) && !json_is_string(id)) {
+		id = NULL;
+		fail(&e, "EPROTO", "id", "id must be a number or a string");
+		goto out_reply;
+	}
+	if (!json_is_integer(json_object_get(root, "v")) ||
+	    json_integer_value(json_object_get(root, "v")) != DP_CTL_VERSION) {
+		fail(&e, "EPROTO", "v", "protocol version must be %d", DP_CTL_VERSION);
+		goto out_reply;
+	}
+	jop = json_object_get(root, "op");
+	args = json_object_get(root, "args");
+	if (!json_is_string(jop)) {
+		fail(&e, "EPROTO", "op", "op must be a string");
+		goto out_reply;
+	}
+	if (args != NULL && !json_is_object(args)) {
+		fail(&e, "EPROTO", "args", "args must be an object");
+		goto out_reply;
+	}
+	opname = json_string_value(jop);
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		if (strcmp(ops[i].name, opname) == 0) {
+			json_t *empty = json_object();
+
+			rc = ops[i].fn(dm, args ? args : empty, &result, &e);
+			json_decref(empty);
+			goto out_reply;
+		}
+	}
+	fail(&e, "ENOSYS", "op", "unknown operation %s", opname);
+
+out_reply:
+	if (rc == 0) {
+		reply = json_pack("{s:i, s:O?, s:b, s:o}", "v", DP_CTL_VERSION, "id", id, "ok", 1,
+				  "result", result ? result : json_object());
+	} else {
+		reply = json_pack("{s:i, s:O?, s:b, s:{s:s, s:s, s:s?}}", "v", DP_CTL_VERSION, "id",
+				  id, "ok", 0, "error", "code", e.code ? e.code : "EINVAL", "message",
+				  e.message, "field", e.field);
+		json_decref(result);
+	}
+	json_decref(root);
+	return dump(reply, resp, cap);
+}

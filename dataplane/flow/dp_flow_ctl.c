@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The Tessera Authors
+ */
+
+/*
+ * dp_flow_ctl.c - control-path side of the stream table.
+ *
+ * Context: the data plane control thread only (single writer). Every change
+ * publishes a whole new struct dp_stream_cfg and frees the previous one after
+ * rte_rcu_qsbr_synchronize(), so io lcores never see a half-written stream.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_malloc.h>
+
+#include "dp_flow.h"
+
+const char *const dp_drop_names[DP_DROP_COUNT] = {
+	[DP_DROP_MALFORMED] = "malformed",
+	[DP_DROP_RTP_VERSION] = "rtp_version",
+	[DP_DROP_SRTP_AUTH] = "srtp_auth",
+	[DP_DROP_SRTP_REPLAY] = "srtp_replay",
+	[DP_DROP_SRTP_OTHER] = "srtp_other",
+	[DP_DROP_SRC_MISMATCH] = "src_mismatch",
+	[DP_DROP_NO_DEST] = "no_dest",
+	[DP_DROP_NO_NEIGH] = "no_neigh",
+	[DP_DROP_TX_FULL] = "tx_full",
+};
+
+int
+dp_flow_init(struct dp_flow_table *ft, uint32_t max, struct rte_rcu_qsbr *qsbr, int socket_id)
+{
+	struct rte_hash_parameters hp = {
+		.name = "dp_flow",
+		.entries = max * 2 < 1024 ? 1024 : max * 2, /* RTP and a separate RTCP key */
+		.key_len = sizeof(struct dp_ep),
+		.socket_id = socket_id,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
+			      RTE_HASH_EXTRA_FLAGS_NO_FREE_ON_DEL | RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+	int rc;
+
+	if (max == 0 || max > DP_FLOW_RTCP - 1)
+		return -EINVAL;
+	memset(ft, 0, sizeof(*ft));
+	ft->max = max;
+	ft->qsbr = qsbr;
+	ft->next_gen = 1;
+	ft->hash = rte_hash_create(&hp);
+	if (ft->hash == NULL)
+		return -ENOMEM;
+	ft->slots = rte_zmalloc_socket("dp_streams", sizeof(*ft->slots) * max, RTE_CACHE_LINE_SIZE,
+				       socket_id);
+	ft->free_list = rte_malloc_socket("dp_stream_free", sizeof(uint32_t) * max, 0, socket_id);
+	if (ft->slots == NULL || ft->free_list == NULL) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+	for (uint32_t i = 0; i < max; i++)
+		ft->free_list[i] = max - 1 - i;
+	ft->n_free = max;
+	rc = dp_srtp_mgr_create(&ft->mb);
+	if (rc < 0)
+		goto out_free;
+	return 0;
+
+out_free:
+	rte_free(ft->slots);
+	rte_free(ft->free_list);
+	rte_hash_free(ft->hash);
+	memset(ft, 0, sizeof(*ft));
+	return rc;
+}
+
+static void
+cfg_free(struct dp_stream_cfg *c)
+{
+	if (c == NULL)
+		return;
+	dp_srtp_session_fini(&c->srtp_in);
+	dp_srtp_session_fini(&c->srtp_out);
+	explicit_bzero(c, sizeof(*c));
+	rte_free(c);
+}
+
+void
+dp_flow_fini(struct dp_flow_table *ft)
+{
+	if (ft->slots == NULL)
+		return;
+	for (uint32_t i = 0; i < ft->max; i++)
+		if (ft->slots[i].cfg != NULL)
+			dp_flow_stream_del(ft, i);
+	dp_srtp_mgr_destroy(ft->mb);
+	rte_free(ft->slots);
+	rte_free(ft->free_list);
+	rte_hash_free(ft->hash);
+	memset(ft, 0, sizeof(*ft));
+}
+
+static struct dp_ep
+rtcp_ep(const struct dp_ep *local)
+{
+	struct dp_ep e = *local;
+
+	e.port = rte_cpu_to_be_16(rte_be_to_cpu_16(local->port) + 1);
+	return e;
+}
+
+static int
+session_init(struct dp_flow_table *ft, struct dp_srtp_session *s, enum dp_srtp_suite suite,
+	     const uint8_t *keysalt)
+{
+	size_t kl = dp_srtp_suite_key_len(suite), sl = dp_srtp_suite_salt_len(suite);
+
+	if (suite == DP_SRTP_NULL) {
+		memset(s, 0, sizeof(*s));
+		s->suite = DP_SRTP_NULL;
+		return 0;
+	}
+	return dp_srtp_session_init(s, ft->mb, suite, keysalt, kl, keysalt + kl, sl);
+}
+
+/* Build a new configuration version from @p p; keys copied from @p old when unchanged. */
+static int
+cfg_build(struct dp_flow_table *ft, uint32_t id, const struct dp_stream_params *p,
+	  const struct dp_stream_cfg *old, struct dp_stream_cfg **out)
+{
+	struct dp_stream_cfg *c;
+	int rc;
+
+	c = rte_zmalloc("dp_stream_cfg", sizeof(*c), RTE_CACHE_LINE_SIZE);
+	if (c == NULL)
+		return -ENOMEM;
+	c->local = p->local;
+	c->remote = p->remote;
+	c->id = id;
+	c->gen = ft->next_gen++;
+	c->relay_to = p->relay_to;
+	c->out_ssrc = p->out_ssrc;
+	c->dscp = p->dscp;
+	c->latch = p->latch;
+	c->rtcp_mux = p->rtcp_mux;
+	if (old != NULL && old->latch == p->latch && dp_ep_eq(&old->remote, &p->remote))
+		c->latch_gen = old->latch_gen;
+	else
+		c->latch_gen = c->gen;
+	if (old == NULL || p->in_keys_changed) {
+		rc = session_init(ft, &c->srtp_in, p->in_suite, p->in_key);
+		c->key_gen_in = c->gen;
+	} else {
+		c->srtp_in = old->srtp_in;
+		c->key_gen_in = old->key_gen_in;
+		rc = 0;
+	}
+	if (rc == 0 && (old == NULL || p->out_keys_changed)) {
+		rc = session_init(ft, &c->srtp_out, p->out_suite, p->out_key);
+		c->key_gen_out = c->gen;
+	} else if (rc == 0) {
+		c->srtp_out = old->srtp_out;
+		c->key_gen_out = old->key_gen_out;
+	}
+	if (rc < 0) {
+		cfg_free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+static int
+hash_add(struct dp_flow_table *ft, const struct dp_ep *key, uint32_t data)
+{
+	int rc = rte_hash_add_key_data(ft->hash, key, (void *)(uintptr_t)data);
+
+	return rc < 0 ? rc : 0;
+}
+
+static void
+hash_del(struct dp_flow_table *ft, const struct dp_ep *key, int32_t *pos)
+{
+	*pos = rte_hash_del_key(ft->hash, key);
+}
+
+/* After a grace period nobody can hold the positions: give them back. */
+static void
+hash_reclaim(struct dp_flow_table *ft, int32_t pos)
+{
+	if (pos >= 0)
+		rte_hash_free_key_with_position(ft->hash, pos);
+}
+
+int
+dp_flow_stream_add(struct dp_flow_table *ft, const struct dp_stream_params *p)
+{
+	struct dp_stream_cfg *c;
+	struct dp_stream *s;
+	struct dp_ep rk = rtcp_ep(&p->local);
+	uint32_t id;
+	int rc;
+
+	if (rte_hash_lookup(ft->hash, &p->local) >= 0 ||
+	    (!p->rtcp_mux && rte_hash_lookup(ft->hash, &rk) >= 0))
+		return -EEXIST;
+	if (ft->n_free == 0)
+		return -ENOSPC;
+	id = ft->free_list[ft->n_free - 1];
+	rc = cfg_build(ft, id, p, NULL, &c);
+	if (rc < 0)
+		return rc;
+	s = &ft->slots[id];
+	/* The slot is unreachable until the hash entry exists: plain writes are fine. */
+	memset(&s->stats, 0, sizeof(s->stats));
+	s->latched_gen = 0;
+	s->in_key_gen = 0;
+	s->out_key_gen = 0;
+	__atomic_store_n(&s->cfg, c, __ATOMIC_RELEASE);
+	rc = hash_add(ft, &p->local, id);
+	if (rc == 0 && !p->rtcp_mux) {
+		rc = hash_add(ft, &rk, id | DP_FLOW_RTCP);
+		if (rc < 0) {
+			int32_t pos;
+
+			hash_del(ft, &p->local, &pos);
+			rte_rcu_qsbr_synchronize(ft->qsbr, RTE_QSBR_THRID_INVALID);
+			hash_reclaim(ft, pos);
+		}
+	}
+	if (rc < 0) {
+		__atomic_store_n(&s->cfg, NULL, __ATOMIC_RELEASE);
+		cfg_free(c);
+		return rc == -ENOSPC ? -ENOSPC : -ENOMEM;
+	}
+	ft->n_free--;
+	ft->count++;
+	return (int)id;
+}
+
+int
+dp_flow_stream_update(struct dp_flow_table *ft, uint32_t id, const struct dp_stream_params *p)
+{
+	struct dp_stream_cfg *old, *c;
+	struct dp_stream *s;
+	int rc;
+
+	if (id >= ft->max || ft->slots[id].cfg == NULL)
+		return -ENOENT;
+	s = &ft->slots[id];
+	old = s->cfg;
+	if (!dp_ep_eq(&old->local, &p->local))
+		return -EINVAL;
+	if (old->rtcp_mux != p->rtcp_mux) {
+		struct dp_ep rk = rtcp_ep(&old->local);
+
+		if (!p->rtcp_mux) {
+			if (rte_hash_lookup(ft->hash, &rk) >= 0)
+				return -EEXIST;
+			rc = hash_add(ft, &rk, id | DP_FLOW_RTCP);
+			if (rc < 0)
+				return -ENOSPC;
+		}
+	}
+	rc = cfg_build(ft, id, p, old, &c);
+	if (rc < 0)
+		return rc;
+	__atomic_store_n(&s->cfg, c, __ATOMIC_RELEASE);
+	if (old->rtcp_mux != p->rtcp_mux && p->rtcp_mux) {
+		struct dp_ep rk = rtcp_ep(&old->local);
+		int32_t pos;
+
+		hash_del(ft, &rk, &pos);
+		rte_rcu_qsbr_synchronize(ft->qsbr, RTE_QSBR_THRID_INVALID);
+		hash_reclaim(ft, pos);
+	} else {
+		rte_rcu_qsbr_synchronize(ft->qsbr, RTE_QSBR_THRID_INVALID);
+	}
+	cfg_free(old);
+	return 0;
+}
+
+int
+dp_flow_stream_del(struct dp_flow_table *ft, uint32_t id)
+{
+	struct dp_stream_cfg *old;
+	struct dp_stream *s;
+	int32_t pos, rpos = -1;
+
+	if (id >= ft->max || ft->slots[id].cfg == NULL)
+		return -ENOENT;
+	s = &ft->slots[id];
+	old = s->cfg;
+	hash_del(ft, &old->local, &pos);
+	if (!old->rtcp_mux) {
+		struct dp_ep rk = rtcp_ep(&old->local);
+
+		hash_del(ft, &rk, &rpos);
+	}
+	__atomic_store_n(&s->cfg, NULL, __ATOMIC_RELEASE);
+	rte_rcu_qsbr_synchronize(ft->qsbr, RTE_QSBR_THRID_INVALID);
+	hash_reclaim(ft, pos);
+	hash_reclaim(ft, rpos);
+	/* Other streams relaying here now see relay_to pointing at a free slot: no_dest. */
+	explicit_bzero(&s->srtp_in_st, sizeof(s->srtp_in_st));
+	explicit_bzero(&s->srtp_out_st, sizeof(s->srtp_out_st));
+	cfg_free(old);
+	ft->free_list[ft->n_free++] = id;
+	ft->count--;
+	return 0;
+}
+
+const struct dp_stream_cfg *
+dp_flow_stream_cfg(const struct dp_flow_table *ft, uint32_t id)
+{
+	if (id >= ft->max)
+		return NULL;
+	return ft->slots[id].cfg;
+}
+
+int
+dp_flow_stream_params(const struct dp_flow_table *ft, uint32_t id, struct dp_stream_params *p)
+{
+	const struct dp_stream_cfg *c = dp_flow_stream_cfg(ft, id);
+
+	if (c == NULL)
+		return -ENOENT;
+	memset(p, 0, sizeof(*p));
+	p->local = c->local;
+	p->remote = c->remote;
+	p->latch = c->latch;
+	p->rtcp_mux = c->rtcp_mux;
+	p->dscp = c->dscp;
+	p->relay_to = c->relay_to;
+	p->out_ssrc = c->out_ssrc;
+	p->in_suite = c->srtp_in.suite;
+	p->out_suite = c->srtp_out.suite;
+	return 0;
+}

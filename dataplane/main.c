@@ -1,0 +1,544 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The Tessera Authors
+ */
+
+/*
+ * main.c - tessera-dataplane: options, EAL, ports, lcores, shutdown.
+ *
+ * Options come from a config file (--config, "key = value" lines using the
+ * long option names) and then the command line, which wins. Arguments after
+ * "--" go to EAL unchanged.
+ * Context: main thread. SIGTERM/SIGINT set dm->quit; every loop ends, ports
+ * are stopped, keys wiped and EAL cleaned up.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "config.h"
+#include "dp_ctl.h"
+#include "dp_lcore.h"
+#include "dp_main.h"
+#include "dp_port.h"
+#include "tsr_log.h"
+
+#define MAX_EAL_ARGS 64
+
+struct opts {
+	enum dp_mode mode;
+	enum dp_wire_driver driver;
+	char wire[64];
+	char tap[64];
+	char pci[64];
+	char ctl_sock[256];
+	char lcores[64];
+	char log_level[16];
+	uint32_t max_streams;
+	uint32_t idle_sleep_max_us;
+	uint32_t mem_mb;
+	uint32_t mbufs;
+	struct dp_addr addr[DP_MAX_ADDR];
+	uint32_t n_addr;
+	struct dp_addr gw4, gw6;
+};
+
+static struct dp_main *main_ctx; /* for the signal handler only */
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: tessera-dataplane [options] [-- EAL arguments]\n"
+		"\n"
+		"The media plane of a Tessera Conferencing Node (DPDK primary process).\n"
+		"\n"
+		"  -c, --config FILE          read options from FILE (\"key = value\", long names)\n"
+		"      --mode MODE            embedded (default: no hugepages, virtual ports)\n"
+		"                             or bare-metal (PCI NIC or SR-IOV VF, hugepages)\n"
+		"      --wire IFACE           netdev to drive in embedded mode (default wire0)\n"
+		"      --wire-driver DRV      af_packet (default) or af_xdp\n"
+		"      --pci BDF              bare-metal: the NIC or VF (e.g. 0000:3b:00.1)\n"
+		"      --tap IFACE            exception TAP to the kernel (default tsrex0; \"none\")\n"
+		"      --addr ADDR/LEN        a node address, IPv4 or IPv6 (repeatable, max 8;\n"
+		"                             --addr6 is the same option)\n"
+		"      --gateway ADDR         next hop for remotes off the node's prefixes\n"
+		"      --ctl-sock PATH        control socket (default /run/tessera/dp.sock)\n"
+		"      --lcores LIST          EAL lcore list (default 0-1; one lcore = io on main)\n"
+		"      --max-streams N        stream table size (default 32768)\n"
+		"      --idle-sleep-max-us N  longest idle sleep of an io lcore (default 500; 0 = spin)\n"
+		"      --mem-mb N             embedded mode memory (default 256)\n"
+		"      --mbufs N              packet buffers (default 16383)\n"
+		"      --log-level LEVEL      err, warn, info (default) or debug\n"
+		"  -h, --help                 this text\n"
+		"  -V, --version              print the version\n");
+}
+
+static int
+parse_addr(const char *s, struct dp_addr *a, bool with_len)
+{
+	char buf[64], *slash;
+	long plen;
+
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if ((slash == NULL) == with_len)
+		return -EINVAL;
+	if (slash != NULL)
+		*slash = '\0';
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, buf, a->addr) == 1)
+		a->family = AF_INET;
+	else if (inet_pton(AF_INET6, buf, a->addr) == 1)
+		a->family = AF_INET6;
+	else
+		return -EINVAL;
+	if (slash == NULL)
+		return 0;
+	plen = strtol(slash + 1, NULL, 10);
+	if (plen < 1 || plen > (a->family == AF_INET ? 32 : 128))
+		return -EINVAL;
+	a->plen = (uint8_t)plen;
+	return 0;
+}
+
+static int
+parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || end == s || v < lo || v > hi)
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+enum {
+	O_MODE = 256, O_WIRE, O_WIRE_DRIVER, O_PCI, O_TAP, O_ADDR, O_GATEWAY, O_CTL_SOCK,
+	O_LCORES, O_MAX_STREAMS, O_IDLE, O_MEM, O_MBUFS, O_LOG_LEVEL,
+};
+
+static const struct option long_opts[] = {
+	{"config", required_argument, NULL, 'c'},
+	{"mode", required_argument, NULL, O_MODE},
+	{"wire", required_argument, NULL, O_WIRE},
+	{"wire-driver", required_argument, NULL, O_WIRE_DRIVER},
+	{"pci", required_argument, NULL, O_PCI},
+	{"tap", required_argument, NULL, O_TAP},
+	{"addr", required_argument, NULL, O_ADDR},
+	{"addr6", required_argument, NULL, O_ADDR},
+	{"gateway", required_argument, NULL, O_GATEWAY},
+	{"ctl-sock", required_argument, NULL, O_CTL_SOCK},
+	{"lcores", required_argument, NULL, O_LCORES},
+	{"max-streams", required_argument, NULL, O_MAX_STREAMS},
+	{"idle-sleep-max-us", required_argument, NULL, O_IDLE},
+	{"mem-mb", required_argument, NULL, O_MEM},
+	{"mbufs", required_argument, NULL, O_MBUFS},
+	{"log-level", required_argument, NULL, O_LOG_LEVEL},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{NULL, 0, NULL, 0},
+};
+
+static int
+copy_str(char *dst, size_t cap, const char *src)
+{
+	if (strlen(src) >= cap)
+		return -EINVAL;
+	strcpy(dst, src);
+	return 0;
+}
+
+/* Apply one option; @return 0, 1 to exit successfully (help/version), -EINVAL. */
+static int
+apply(struct opts *o, int c, const char *v)
+{
+	struct dp_addr a;
+
+	switch (c) {
+	case O_MODE:
+		if (strcmp(v, "embedded") == 0)
+			o->mode = DP_MODE_EMBEDDED;
+		else if (strcmp(v, "bare-metal") == 0)
+			o->mode = DP_MODE_BARE_METAL;
+		else
+			return -EINVAL;
+		return 0;
+	case O_WIRE:
+		return copy_str(o->wire, sizeof(o->wire), v);
+	case O_WIRE_DRIVER:
+		if (strcmp(v, "af_packet") == 0)
+			o->driver = DP_WIRE_AF_PACKET;
+		else if (strcmp(v, "af_xdp") == 0)
+			o->driver = DP_WIRE_AF_XDP;
+		else
+			return -EINVAL;
+		return 0;
+	case O_PCI:
+		return copy_str(o->pci, sizeof(o->pci), v);
+	case O_TAP:
+		return copy_str(o->tap, sizeof(o->tap), v);
+	case O_ADDR:
+		if (o->n_addr == DP_MAX_ADDR || parse_addr(v, &a, true) < 0)
+			return -EINVAL;
+		o->addr[o->n_addr++] = a;
+		return 0;
+	case O_GATEWAY:
+		if (parse_addr(v, &a, false) < 0)
+			return -EINVAL;
+		if (a.family == AF_INET)
+			o->gw4 = a;
+		else
+			o->gw6 = a;
+		return 0;
+	case O_CTL_SOCK:
+		return copy_str(o->ctl_sock, sizeof(o->ctl_sock), v);
+	case O_LCORES:
+		return copy_str(o->lcores, sizeof(o->lcores), v);
+	case O_MAX_STREAMS:
+		return parse_u32(v, 2, 1u << 20, &o->max_streams);
+	case O_IDLE:
+		return parse_u32(v, 0, 100000, &o->idle_sleep_max_us);
+	case O_MEM:
+		return parse_u32(v, 64, 1u << 20, &o->mem_mb);
+	case O_MBUFS:
+		return parse_u32(v, 1023, 1u << 24, &o->mbufs);
+	case O_LOG_LEVEL:
+		if (tsr_log_level_parse(v) < 0)
+			return -EINVAL;
+		return copy_str(o->log_level, sizeof(o->log_level), v);
+	default:
+		return -EINVAL;
+	}
+}
+
+static int
+load_config(struct opts *o, const char *path)
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+	int lineno = 0, rc = 0;
+
+	if (f == NULL) {
+		fprintf(stderr, "tessera-dataplane: cannot open %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
+		char *k = line, *v, *end;
+		const struct option *opt;
+
+		lineno++;
+		k += strspn(k, " \t");
+		if (*k == '#' || *k == '\n' || *k == '\0')
+			continue;
+		v = strchr(k, '=');
+		if (v == NULL) {
+			rc = -EINVAL;
+			break;
+		}
+		*v++ = '\0';
+		for (end = v + strlen(v); end > v && strchr(" \t\r\n", end[-1]); end--)
+			;
+		*end = '\0';
+		v += strspn(v, " \t");
+		for (end = k + strlen(k); end > k && strchr(" \t", end[-1]); end--)
+			;
+		*end = '\0';
+		rc = -EINVAL;
+		for (opt = long_opts; opt->name != NULL; opt++)
+			if (strcmp(opt->name, k) == 0 && opt->val >= O_MODE)
+				rc = apply(o, opt->val, v);
+	}
+	fclose(f);
+	if (rc < 0)
+		fprintf(stderr, "tessera-dataplane: %s:%d: invalid line\n", path, lineno);
+	return rc;
+}
+
+static int
+parse_opts(struct opts *o, int argc, char **argv)
+{
+	int c, rc;
+
+	memset(o, 0, sizeof(*o));
+	o->mode = DP_MODE_EMBEDDED;
+	o->driver = DP_WIRE_AF_PACKET;
+	strcpy(o->wire, "wire0");
+	strcpy(o->tap, "tsrex0");
+	strcpy(o->ctl_sock, "/run/tessera/dp.sock");
+	strcpy(o->lcores, "0-1");
+	strcpy(o->log_level, "info");
+	o->max_streams = 32768;
+	o->idle_sleep_max_us = 500;
+	o->mem_mb = 256;
+	o->mbufs = 16383;
+	/* The config file first, so the command line overrides it. */
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		const char *path = NULL;
+
+		if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc)
+			path = argv[i + 1];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			path = argv[i] + 9;
+		if (path != NULL && (rc = load_config(o, path)) < 0)
+			return rc;
+	}
+	while ((c = getopt_long(argc, argv, "c:hV", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case 'V':
+			printf("tessera-dataplane %s\n", TSR_VERSION);
+			return 1;
+		case '?':
+			usage(stderr);
+			return -EINVAL;
+		default:
+			if (apply(o, c, optarg) < 0) {
+				fprintf(stderr, "tessera-dataplane: invalid value: %s\n", optarg);
+				return -EINVAL;
+			}
+		}
+	}
+	if (o->n_addr == 0) {
+		fprintf(stderr, "tessera-dataplane: at least one --addr is required\n");
+		return -EINVAL;
+	}
+	if (o->mode == DP_MODE_BARE_METAL) {
+		if (o->pci[0] == '\0') {
+			fprintf(stderr, "tessera-dataplane: bare-metal mode needs --pci\n");
+			return -EINVAL;
+		}
+		o->driver = DP_WIRE_PCI;
+	}
+	return 0;
+}
+
+static int
+eal_init(const struct opts *o, int argc, char **argv)
+{
+	char *eargv[MAX_EAL_ARGS];
+	char mem[32], allow[80];
+	int n = 0, i;
+
+	eargv[n++] = argv[0];
+	eargv[n++] = "-l";
+	eargv[n++] = (char *)o->lcores;
+	eargv[n++] = "--no-shconf";
+	eargv[n++] = "--no-telemetry";
+	eargv[n++] = "--log-level=lib.eal:warning";
+	if (o->mode == DP_MODE_EMBEDDED) {
+		snprintf(mem, sizeof(mem), "%u", o->mem_mb);
+		eargv[n++] = "--no-huge";
+		eargv[n++] = "--no-pci";
+		eargv[n++] = "-m";
+		eargv[n++] = mem;
+	} else {
+		snprintf(allow, sizeof(allow), "-a%s", o->pci);
+		eargv[n++] = allow;
+		eargv[n++] = "--in-memory";
+	}
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		;
+	for (i++; i < argc && n < MAX_EAL_ARGS - 1; i++)
+		eargv[n++] = argv[i];
+	eargv[n] = NULL;
+	return rte_eal_init(n, eargv);
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	if (main_ctx != NULL)
+		__atomic_store_n(&main_ctx->quit, true, __ATOMIC_RELAXED);
+}
+
+static void *
+ctl_thread(void *arg)
+{
+	struct dp_main *dm = arg;
+	int rc = dp_ctl_serve(dm, dm->ctl_path);
+
+	if (rc < 0) {
+		TSR_ERR("dp.ctl", "control socket failed\tpath=%s err=\"%s\"", dm->ctl_path,
+			strerror(-rc));
+		__atomic_store_n(&dm->quit, true, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static int
+setup(struct dp_main *dm, const struct opts *o, uint16_t n_io)
+{
+	size_t qsz;
+	int rc;
+
+	dm->pool = rte_pktmbuf_pool_create("dp_mbufs", o->mbufs, 256, 0,
+					   RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	if (dm->pool == NULL)
+		return -ENOMEM;
+	rc = dp_port_wire_open(o->driver, o->wire, n_io, dm->pool, &dm->wire_port);
+	if (rc < 0)
+		return rc;
+	rte_eth_macaddr_get(dm->wire_port, &dm->mac);
+	dm->tap_port = UINT16_MAX;
+	if (strcmp(o->tap, "none") != 0) {
+		rc = dp_port_tap_open(o->tap, &dm->mac, n_io, dm->pool, &dm->tap_port);
+		if (rc < 0)
+			return rc;
+	}
+	qsz = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
+	dm->qsbr = rte_zmalloc("dp_qsbr", qsz, RTE_CACHE_LINE_SIZE);
+	if (dm->qsbr == NULL || rte_rcu_qsbr_init(dm->qsbr, RTE_MAX_LCORE) != 0)
+		return -ENOMEM;
+	dm->neigh = rte_zmalloc("dp_neigh", sizeof(*dm->neigh), RTE_CACHE_LINE_SIZE);
+	if (dm->neigh == NULL)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < DP_NEIGH_SIZE; i++)
+		rte_seqcount_init(&dm->neigh->e[i].sc);
+	dm->neigh_events = rte_ring_create_elem("dp_neigh_ev", sizeof(struct dp_neigh_event), 1024,
+						rte_socket_id(), RING_F_SC_DEQ);
+	dm->ctl_tx = rte_ring_create("dp_ctl_tx", 256, rte_socket_id(),
+				     RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (dm->neigh_events == NULL || dm->ctl_tx == NULL)
+		return -ENOMEM;
+	return dp_flow_init(&dm->flows, o->max_streams, dm->qsbr, rte_socket_id());
+}
+
+static void
+teardown(struct dp_main *dm)
+{
+	dp_flow_fini(&dm->flows);
+	dp_port_close(dm->tap_port);
+	dp_port_close(dm->wire_port);
+	rte_ring_free(dm->neigh_events);
+	if (dm->ctl_tx != NULL) {
+		struct rte_mbuf *m;
+
+		while (rte_ring_dequeue(dm->ctl_tx, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(dm->ctl_tx);
+	}
+	rte_free(dm->neigh);
+	rte_free(dm->qsbr);
+	rte_mempool_free(dm->pool);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct dp_main dm;
+	struct dp_lcore_args la;
+	struct opts o;
+	pthread_t ctl;
+	unsigned int lc, io[DP_MAX_IO], n_io = 0;
+	bool main_is_io = false;
+	int rc;
+
+	rc = parse_opts(&o, argc, argv);
+	if (rc != 0)
+		return rc > 0 ? 0 : 2;
+	tsr_log_init((enum tsr_log_level)tsr_log_level_parse(o.log_level), 2);
+	rc = eal_init(&o, argc, argv);
+	if (rc < 0) {
+		TSR_ERR("dp.main", "EAL initialisation failed\terr=\"%s\"", rte_strerror(rte_errno));
+		return 1;
+	}
+	memset(&dm, 0, sizeof(dm));
+	dm.mode = o.mode;
+	dm.n_addr = o.n_addr;
+	memcpy(dm.addr, o.addr, sizeof(o.addr));
+	dm.gw4 = o.gw4;
+	dm.gw6 = o.gw6;
+	dm.idle_sleep_max_us = o.idle_sleep_max_us;
+	dm.start_tsc = rte_rdtsc();
+	dm.wire_port = UINT16_MAX;
+	dm.tap_port = UINT16_MAX;
+	main_ctx = &dm;
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	RTE_LCORE_FOREACH_WORKER(lc) {
+		if (n_io < DP_MAX_IO)
+			io[n_io++] = lc;
+	}
+	if (n_io == 0) {
+		io[n_io++] = rte_get_main_lcore();
+		main_is_io = true;
+	}
+	rc = setup(&dm, &o, (uint16_t)n_io);
+	if (rc < 0) {
+		TSR_ERR("dp.main", "setup failed\terr=\"%s\"", strerror(-rc));
+		goto out_teardown;
+	}
+	la.tap_queues = (uint16_t)n_io;
+	for (unsigned int i = 0; i < n_io; i++) {
+		struct dp_lcore_ctx *c = &dp_lcores[io[i]];
+
+		c->dm = &dm;
+		c->wire_queue = (uint16_t)i;
+		c->owns_tap = i == 0;
+		c->active = true;
+		rc = dp_srtp_mgr_create(&c->mb);
+		if (rc < 0) {
+			TSR_ERR("dp.main", "ipsec-mb unavailable\terr=\"%s\"", strerror(-rc));
+			goto out_teardown;
+		}
+	}
+	dm.ctl_path = o.ctl_sock;
+	if (rte_ctrl_thread_create(&ctl, "dp-ctl", NULL, ctl_thread, &dm) != 0) {
+		TSR_ERR("dp.main", "cannot start the control thread");
+		goto out_teardown;
+	}
+	{
+		char mac[RTE_ETHER_ADDR_FMT_SIZE];
+
+		rte_ether_format_addr(mac, sizeof(mac), &dm.mac);
+		TSR_INFO("dp.main", "data plane running\tversion=%s mode=%s io_lcores=%u mac=%s "
+			 "ctl_sock=%s", TSR_VERSION,
+			 o.mode == DP_MODE_EMBEDDED ? "embedded" : "bare-metal", n_io, mac,
+			 o.ctl_sock);
+	}
+	for (unsigned int i = 0; i < n_io; i++)
+		if (!(main_is_io && i == 0))
+			rte_eal_remote_launch(dp_lcore_main, &la, io[i]);
+	if (main_is_io) {
+		dp_lcore_main(&la);
+	} else {
+		while (!__atomic_load_n(&dm.quit, __ATOMIC_RELAXED))
+			usleep(100 * 1000);
+	}
+	rte_eal_mp_wait_lcore();
+	pthread_join(ctl, NULL);
+	TSR_INFO("dp.main", "shutting down");
+	rc = 0;
+
+out_teardown:
+	for (unsigned int i = 0; i < n_io; i++)
+		if (dp_lcores[io[i]].mb != NULL)
+			dp_srtp_mgr_destroy(dp_lcores[io[i]].mb);
+	teardown(&dm);
+	rte_eal_cleanup();
+	return rc < 0 ? 1 : 0;
+}

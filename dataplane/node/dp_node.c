@@ -1,0 +1,812 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The Tessera Authors
+ */
+
+/*
+ * dp_node.c - classify, answer, relay: the wire RX path of an io lcore.
+ *
+ * A burst goes through four passes so each stage works on a vector:
+ *   1. classify: Ethernet/IP/UDP parse; ARP, ICMP echo, NS and ICMPv6 echo
+ *      for a node address are answered in place; UDP to a node address
+ *      becomes a flow-table key; the rest is punted to the kernel TAP.
+ *   2. lookup: one rte_hash bulk lookup for all keys; misses are punted.
+ *   3. ingress: RTP/RTCP validation (RFC 3550), source check, SRTP/SRTCP
+ *      unprotect in bursts (RFC 3711, RFC 7714), latching after success.
+ *   4. egress: destination stream, SSRC rewrite, SRTP protect in bursts under
+ *      the destination's keys, new Ethernet/IP/UDP headers with the
+ *      destination's DSCP and full checksums.
+ * Every frame ends in the TX arrays of struct dp_node_out or is freed with a
+ * reason counted (per stream when a stream is known, per lcore otherwise).
+ *
+ * Context: fast path (io lcores). One lcore handles a given stream's packets
+ * (the mutable parts of struct dp_stream have a single writer).
+ */
+#include <netinet/in.h>
+#include <string.h>
+
+#include <rte_arp.h>
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_ether.h>
+#include <rte_hash.h>
+#include <rte_icmp.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_udp.h>
+
+#include "dp_node.h"
+#include "dp_rtp.h"
+
+#define ICMP6_ECHO_REQUEST 128
+#define ICMP6_ECHO_REPLY 129
+#define ND_NEIGHBOR_SOLICIT 135
+#define ND_NEIGHBOR_ADVERT 136
+#define ND_OPT_SOURCE_LL 1
+#define ND_OPT_TARGET_LL 2
+
+/* A media candidate: a UDP datagram to a node address. */
+struct media {
+	struct rte_mbuf *m;
+	uint8_t *payload;      /* RTP/RTCP header */
+	uint16_t plen;         /* UDP payload length */
+	uint8_t rtcp;          /* RTCP (mux detected or separate RTCP port) */
+	uint8_t drop;          /* enum dp_drop + 1 when dropped, 0 otherwise */
+	uint32_t sidx;         /* ingress stream */
+	struct dp_stream *s;
+	const struct dp_stream_cfg *c;
+	struct dp_stream *ds;  /* egress stream */
+	const struct dp_stream_cfg *dc;
+	struct dp_ep src;
+	struct rte_ether_addr src_mac;
+};
+
+struct burst {
+	struct dp_lcore_ctx *lc;
+	struct dp_main *dm;
+	struct dp_node_out *out;
+	uint16_t n_media;
+	uint16_t n_free;
+	struct rte_ether_addr *mac;
+	struct dp_ep keys[DP_BURST];
+	struct media media[DP_BURST];
+	struct rte_mbuf *free[DP_BURST];
+};
+
+static inline void
+to_free(struct burst *b, struct rte_mbuf *m)
+{
+	b->free[b->n_free++] = m;
+}
+
+static inline void
+to_tap(struct burst *b, struct rte_mbuf *m, enum dp_punt why)
+{
+	b->lc->stats.punt[why]++;
+	if (b->dm->tap_port == UINT16_MAX) {
+		to_free(b, m);
+		return;
+	}
+	b->out->tap[b->out->n_tap++] = m;
+}
+
+static inline void
+to_wire(struct burst *b, struct rte_mbuf *m)
+{
+	b->out->wire[b->out->n_wire++] = m;
+}
+
+/* RFC 1624 incremental update of a ones-complement checksum for a 16-bit change. */
+static inline uint16_t
+cksum_adjust(uint16_t cksum, uint16_t old_w, uint16_t new_w)
+{
+	uint32_t s = (uint16_t)~cksum + (uint16_t)~old_w + new_w;
+
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+static inline void
+learn(struct burst *b, uint8_t family, const uint8_t *addr, const struct rte_ether_addr *mac)
+{
+	struct rte_ether_addr known;
+
+	if (rte_is_zero_ether_addr(mac) || !rte_is_unicast_ether_addr(mac))
+		return;
+	if (dp_neigh_lookup(b->dm->neigh, family, addr, &known) &&
+	    rte_is_same_ether_addr(&known, mac))
+		return;
+	if (!dp_neigh_post(b->dm->neigh_events, DP_NEIGH_LEARN, family, addr, mac))
+		b->lc->stats.drop[DP_LDROP_NEIGH_RING_FULL]++;
+}
+
+/* ARP (RFC 826): answer requests for a node address in place, learn senders. */
+static void
+handle_arp(struct burst *b, struct rte_mbuf *m, struct rte_ether_hdr *eth)
+{
+	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
+	uint32_t sip, tip;
+
+	if (rte_pktmbuf_data_len(m) < sizeof(*eth) + sizeof(*arp) ||
+	    arp->arp_hardware != RTE_BE16(RTE_ARP_HRD_ETHER) ||
+	    arp->arp_protocol != RTE_BE16(RTE_ETHER_TYPE_IPV4) || arp->arp_hlen != 6 ||
+	    arp->arp_plen != 4) {
+		to_tap(b, m, DP_PUNT_ARP);
+		return;
+	}
+	sip = arp->arp_data.arp_sip;
+	tip = arp->arp_data.arp_tip;
+	if (sip != 0)
+		learn(b, AF_INET, (const uint8_t *)&sip, &arp->arp_data.arp_sha);
+	if (arp->arp_opcode != RTE_BE16(RTE_ARP_OP_REQUEST) ||
+	    !dp_main_is_local(b->dm, AF_INET, (const uint8_t *)&tip) || sip == tip) {
+		to_tap(b, m, DP_PUNT_ARP);
+		return;
+	}
+	arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REPLY);
+	arp->arp_data.arp_tha = arp->arp_data.arp_sha;
+	arp->arp_data.arp_sha = *b->mac;
+	arp->arp_data.arp_tip = sip;
+	arp->arp_data.arp_sip = tip;
+	eth->dst_addr = arp->arp_data.arp_tha;
+	eth->src_addr = *b->mac;
+	b->lc->stats.arp_replies++;
+	to_wire(b, m);
+}
+
+/* ICMP echo request to a node address: turn it into the reply in place. */
+static void
+handle_icmp4(struct burst *b, struct rte_mbuf *m, struct rte_ether_hdr *eth,
+	     struct rte_ipv4_hdr *ip, uint32_t l4len)
+{
+	struct rte_icmp_hdr *icmp = (struct rte_icmp_hdr *)(ip + 1);
+	uint32_t a;
+
+	if (l4len < sizeof(*icmp) || icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST ||
+	    icmp->icmp_code != 0) {
+		to_tap(b, m, DP_PUNT_ICMP);
+		return;
+	}
+	icmp->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
+	icmp->icmp_cksum = cksum_adjust(icmp->icmp_cksum, RTE_BE16(RTE_IP_ICMP_ECHO_REQUEST << 8),
+					RTE_BE16(RTE_IP_ICMP_ECHO_REPLY << 8));
+	a = ip->src_addr;
+	ip->src_addr = ip->dst_addr;
+	ip->dst_addr = a;
+	ip->time_to_live = 64;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	eth->dst_addr = eth->src_addr;
+	eth->src_addr = *b->mac;
+	b->lc->stats.icmp_echo_replies++;
+	to_wire(b, m);
+}
+
+static inline void
+add_media(struct burst *b, struct rte_mbuf *m, struct rte_ether_hdr *eth, uint8_t *udp_p,
+	  uint32_t l4len)
+{
+	struct media *md = &b->media[b->n_media];
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)udp_p;
+	uint32_t ulen = rte_be_to_cpu_16(udp->dgram_len);
+
+	if (l4len < sizeof(*udp) || ulen < sizeof(*udp) || ulen > l4len) {
+		b->lc->stats.drop[DP_LDROP_IP_BAD]++;
+		to_free(b, m);
+		return;
+	}
+	md->m = m;
+	md->payload = udp_p + sizeof(*udp);
+	md->plen = ulen - sizeof(*udp);
+	md->src_mac = eth->src_addr;
+	md->drop = 0;
+	b->n_media++;
+}
+
+static void
+classify_ipv4(struct burst *b, struct rte_mbuf *m, struct rte_ether_hdr *eth, uint32_t len)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	struct media *md;
+	uint32_t ihl, tot;
+
+	if (len < sizeof(*eth) + sizeof(*ip) || (ip->version_ihl >> 4) != 4) {
+		b->lc->stats.drop[DP_LDROP_IP_BAD]++;
+		to_free(b, m);
+		return;
+	}
+	ihl = (ip->version_ihl & 0xf) * 4u;
+	tot = rte_be_to_cpu_16(ip->total_length);
+	if (ihl < sizeof(*ip) || tot < ihl || tot > len - sizeof(*eth)) {
+		b->lc->stats.drop[DP_LDROP_IP_BAD]++;
+		to_free(b, m);
+		return;
+	}
+	if (!dp_main_is_local(b->dm, AF_INET, (const uint8_t *)&ip->dst_addr)) {
+		to_tap(b, m, DP_PUNT_NOT_LOCAL);
+		return;
+	}
+	if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) {
+		to_tap(b, m, DP_PUNT_FRAGMENT);
+		return;
+	}
+	if (ihl != sizeof(*ip)) {
+		to_tap(b, m, DP_PUNT_IP_OPTIONS);
+		return;
+	}
+	switch (ip->next_proto_id) {
+	case IPPROTO_UDP:
+		if (m->nb_segs != 1) {
+			b->lc->stats.drop[DP_LDROP_MULTISEG]++;
+			to_free(b, m);
+			return;
+		}
+		md = &b->media[b->n_media];
+		dp_ep_set_v4(&b->keys[b->n_media], &ip->dst_addr,
+			     ((struct rte_udp_hdr *)(ip + 1))->dst_port);
+		dp_ep_set_v4(&md->src, &ip->src_addr, ((struct rte_udp_hdr *)(ip + 1))->src_port);
+		if (tot - ihl >= sizeof(struct rte_udp_hdr))
+			add_media(b, m, eth, (uint8_t *)(ip + 1), tot - ihl);
+		else
+			to_tap(b, m, DP_PUNT_UDP_UNKNOWN);
+		return;
+	case IPPROTO_ICMP:
+		handle_icmp4(b, m, eth, ip, tot - ihl);
+		return;
+	case IPPROTO_TCP:
+		to_tap(b, m, DP_PUNT_TCP);
+		return;
+	default:
+		to_tap(b, m, DP_PUNT_OTHER_PROTO);
+		return;
+	}
+}
+
+static inline uint16_t
+icmp6_cksum(struct rte_ipv6_hdr *ip6, void *l4)
+{
+	return rte_ipv6_udptcp_cksum(ip6, l4);
+}
+
+/* The link-layer address option of type @p type in an NS/NA, or NULL. */
+static const struct rte_ether_addr *
+nd_lladdr(const uint8_t *opt, uint32_t len, uint8_t type)
+{
+	while (len >= 8) {
+		uint32_t olen = opt[1] * 8u;
+
+		if (olen == 0 || olen > len)
+			return NULL;
+		if (opt[0] == type && olen >= 8)
+			return (const struct rte_ether_addr *)(opt + 2);
+		opt += olen;
+		len -= olen;
+	}
+	return NULL;
+}
+
+/* RFC 4861 §7.2.4: answer a Neighbor Solicitation for a node address. */
+static void
+handle_ns(struct burst *b, struct rte_mbuf *m, struct rte_ether_hdr *eth, struct rte_ipv6_hdr *ip6,
+	  uint8_t *icmp, uint32_t l4len)
+{
+	const struct rte_ether_addr *sll;
+	uint8_t *target = icmp + 8;
+	static const uint8_t unspec[16];
+
+	if (l4len < 24 || ip6->hop_limits != 255 || icmp[1] != 0) {
+		to_tap(b, m, DP_PUNT_ICMP);
+		return;
+	}
+	sll = nd_lladdr(icmp + 24, l4len - 24, ND_OPT_SOURCE_LL);
+	if (sll != NULL && memcmp(ip6->src_addr, unspec, 16) != 0)
+		learn(b, AF_INET6, ip6->src_addr, sll);
+	/* DAD probes (unspecified source) and solicitations for others go to the kernel. */
+	if (!dp_main_is_local(b->dm, AF_INET6, target) || memcmp(ip6->src_addr, unspec, 16) == 0) {
+		to_tap(b, m, DP_PUNT_ICMP);
+		return;
+	}
+	/* Reply: NA with S and O flags and our target link-layer address option. */
+	icmp[0] = ND_NEIGHBOR_ADVERT;
+	icmp[1] = 0;
+	icmp[2] = icmp[3] = 0;
+	icmp[4] = 0x60;
+	icmp[5] = icmp[6] = icmp[7] = 0;
+	icmp[24] = ND_OPT_TARGET_LL;
+	icmp[25] = 1;
+	memcpy(icmp + 26, b->mac, 6);
+	memcpy(ip6->dst_addr, ip6->src_addr, 16);
+	memcpy(ip6->src_addr, target, 16);
+	ip6->payload_len = rte_cpu_to_be_16(32);
+	ip6->hop_limits = 255;
+	m->data_len = m->pkt_len = sizeof(*eth) + sizeof(*ip6) + 32;
+	icmp[2] = icmp[3] = 0;
+	*(uint16_t *)(icmp + 2) = icmp6_cksum(ip6, icmp);
+	eth->dst_addr = eth->src_addr;
+	eth->src_addr = *b->mac;
+	b->lc->stats.nd_adverts++;
+	to_wire(b, m);
+}
+
+static void
+handle_icmp6(struct burst *b, struct rte_mbuf *m, struct rte_ether_hdr *eth,
+	     struct rte_ipv6_hdr *ip6, uint32_t l4len, bool local)
+{
+	uint8_t *icmp = (uint8_t *)(ip6 + 1);
+
+	if (l4len < 8) {
+		to_tap(b, m, DP_PUNT_ICMP);
+		return;
+	}
+	if (icmp[0] == ND_NEIGHBOR_SOLICIT) {
+		handle_ns(b, m, eth, ip6, icmp, l4len);
+		return;
+	}
+	if (icmp[0] == ND_NEIGHBOR_ADVERT && l4len >= 24) {
+		const struct rte_ether_addr *tll = nd_lladdr(icmp + 24, l4len - 24, ND_OPT_TARGET_LL);
+
+		if (tll != NULL)
+			learn(b, AF_INET6, icmp + 8, tll);
+	}
+	if (!local || icmp[0] != ICMP6_ECHO_REQUEST || icmp[1] != 0) {
+		to_tap(b, m, DP_PUNT_ICMP);
+		return;
+	}
+	icmp[0] = ICMP6_ECHO_REPLY;
+	*(uint16_t *)(icmp + 2) = cksum_adjust(*(uint16_t *)(icmp + 2),
+					       RTE_BE16(ICMP6_ECHO_REQUEST << 8),
+					       RTE_BE16(ICMP6_ECHO_REPLY << 8));
+	{
+		uint8_t a[16];
+
+		memcpy(a, ip6->src_addr, 16);
+		memcpy(ip6->src_addr, ip6->dst_addr, 16);
+		memcpy(ip6->dst_addr, a, 16);
+	}
+	ip6->hop_limits = 64;
+	eth->dst_addr = eth->src_addr;
+	eth->src_addr = *b->mac;
+	b->lc->stats.icmp6_echo_replies++;
+	to_wire(b, m);
+}
+
+static void
+classify_ipv6(struct burst *b, struct rte_mbuf *m, struct rte_ether_hdr *eth, uint32_t len)
+{
+	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(eth + 1);
+	uint32_t plen;
+	bool local;
+
+	if (len < sizeof(*eth) + sizeof(*ip6) ||
+	    (rte_be_to_cpu_32(ip6->vtc_flow) >> 28) != 6) {
+		b->lc->stats.drop[DP_LDROP_IP_BAD]++;
+		to_free(b, m);
+		return;
+	}
+	plen = rte_be_to_cpu_16(ip6->payload_len);
+	if (plen > len - sizeof(*eth) - sizeof(*ip6)) {
+		b->lc->stats.drop[DP_LDROP_IP_BAD]++;
+		to_free(b, m);
+		return;
+	}
+	local = dp_main_is_local(b->dm, AF_INET6, ip6->dst_addr);
+	if (ip6->proto == IPPROTO_ICMPV6) {
+		handle_icmp6(b, m, eth, ip6, plen, local);
+		return;
+	}
+	if (!local) {
+		to_tap(b, m, DP_PUNT_NOT_LOCAL);
+		return;
+	}
+	switch (ip6->proto) {
+	case IPPROTO_UDP: {
+		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip6 + 1);
+
+		if (m->nb_segs != 1) {
+			b->lc->stats.drop[DP_LDROP_MULTISEG]++;
+			to_free(b, m);
+			return;
+		}
+		if (plen < sizeof(*udp)) {
+			to_tap(b, m, DP_PUNT_UDP_UNKNOWN);
+			return;
+		}
+		dp_ep_set_v6(&b->keys[b->n_media], ip6->dst_addr, udp->dst_port);
+		dp_ep_set_v6(&b->media[b->n_media].src, ip6->src_addr, udp->src_port);
+		add_media(b, m, eth, (uint8_t *)udp, plen);
+		return;
+	}
+	case IPPROTO_TCP:
+		to_tap(b, m, DP_PUNT_TCP);
+		return;
+	case IPPROTO_HOPOPTS:
+	case IPPROTO_ROUTING:
+	case IPPROTO_FRAGMENT:
+	case IPPROTO_DSTOPTS:
+		to_tap(b, m, DP_PUNT_IP_OPTIONS);
+		return;
+	default:
+		to_tap(b, m, DP_PUNT_OTHER_PROTO);
+		return;
+	}
+}
+
+static void
+classify(struct burst *b, struct rte_mbuf *m)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	uint32_t len = rte_pktmbuf_data_len(m);
+
+	if (len < sizeof(*eth)) {
+		b->lc->stats.drop[DP_LDROP_L2_SHORT]++;
+		to_free(b, m);
+		return;
+	}
+	switch (eth->ether_type) {
+	case RTE_BE16(RTE_ETHER_TYPE_IPV4):
+		classify_ipv4(b, m, eth, len);
+		return;
+	case RTE_BE16(RTE_ETHER_TYPE_IPV6):
+		classify_ipv6(b, m, eth, len);
+		return;
+	case RTE_BE16(RTE_ETHER_TYPE_ARP):
+		handle_arp(b, m, eth);
+		return;
+	default:
+		to_tap(b, m, DP_PUNT_NON_IP);
+		return;
+	}
+}
+
+/* Bytes SRTP/SRTCP appends for @p suite: tag, plus the E|index word for SRTCP. */
+static inline uint32_t
+srtp_trailer(enum dp_srtp_suite suite, bool rtcp)
+{
+	switch (suite) {
+	case DP_SRTP_AES_CM_128_HMAC_SHA1_80:
+		return rtcp ? 14 : 10;
+	case DP_SRTP_AES_CM_128_HMAC_SHA1_32:
+		return rtcp ? 14 : 4;
+	case DP_SRTP_AEAD_AES_128_GCM:
+	case DP_SRTP_AEAD_AES_256_GCM:
+		return rtcp ? 20 : 16;
+	default:
+		return 0;
+	}
+}
+
+static inline void
+media_drop(struct burst *b, struct media *md, enum dp_drop why, struct dp_stream *s)
+{
+	md->drop = why + 1;
+	if (s != NULL)
+		s->stats.drops[why]++;
+	b->lc->stats.stream_drop[why]++;
+}
+
+/* Pass 2: bulk flow lookup; misses go to the kernel. Compacts b->media. */
+static void
+lookup(struct burst *b)
+{
+	const void *kp[DP_BURST];
+	void *data[DP_BURST];
+	uint64_t hits = 0;
+	uint16_t n = 0;
+
+	for (uint16_t i = 0; i < b->n_media; i++)
+		kp[i] = &b->keys[i];
+	if (rte_hash_lookup_bulk_data(b->dm->flows.hash, kp, b->n_media, &hits, data) < 0)
+		hits = 0;
+	for (uint16_t i = 0; i < b->n_media; i++) {
+		struct media *md = &b->media[i];
+		uint32_t d = (uint32_t)(uintptr_t)data[i];
+
+		if (!(hits & (1ULL << i))) {
+			to_tap(b, md->m, DP_PUNT_UDP_UNKNOWN);
+			continue;
+		}
+		md->sidx = d & ~DP_FLOW_RTCP;
+		md->rtcp = (d & DP_FLOW_RTCP) != 0;
+		md->s = &b->dm->flows.slots[md->sidx];
+		md->c = dp_stream_cfg_get(md->s);
+		if (md->c == NULL) {
+			b->lc->stats.drop[DP_LDROP_STREAM_GONE]++;
+			to_free(b, md->m);
+			continue;
+		}
+		if (n != i)
+			b->media[n] = *md;
+		n++;
+	}
+	b->n_media = n;
+}
+
+/* Pass 3a: per-packet checks before unprotect. */
+static void
+ingress_check(struct burst *b, struct media *md)
+{
+	struct dp_stream *s = md->s;
+	const struct dp_stream_cfg *c = md->c;
+	enum dp_rtp_err e;
+
+	s->stats.rx_pkts++;
+	s->stats.rx_bytes += md->plen;
+	if (!md->rtcp && c->rtcp_mux && dp_rtp_is_rtcp(md->payload, md->plen))
+		md->rtcp = 1;
+	if (md->rtcp) {
+		uint32_t tr = srtp_trailer(c->srtp_in.suite, true);
+
+		s->stats.rx_rtcp++;
+		e = md->plen < tr ? DP_RTP_E_SHORT :
+				    dp_rtcp_validate(md->payload, md->plen - tr, tr != 0);
+	} else {
+		e = dp_rtp_validate(md->payload, md->plen, srtp_trailer(c->srtp_in.suite, false));
+	}
+	if (e != DP_RTP_OK) {
+		media_drop(b, md, e == DP_RTP_E_VERSION ? DP_DROP_RTP_VERSION : DP_DROP_MALFORMED, s);
+		return;
+	}
+	/* Without latching, a configured remote is the only accepted source. */
+	if (!c->latch && c->remote.family != 0) {
+		struct dp_ep want = c->remote;
+
+		if (md->rtcp && !c->rtcp_mux)
+			want.port = rte_cpu_to_be_16(rte_be_to_cpu_16(want.port) + 1);
+		if (!dp_ep_eq(&want, &md->src)) {
+			media_drop(b, md, DP_DROP_SRC_MISMATCH, s);
+			return;
+		}
+	}
+	if (s->in_key_gen != c->key_gen_in) {
+		dp_srtp_state_reset(&s->srtp_in_st);
+		s->in_key_gen = c->key_gen_in;
+	}
+}
+
+static inline enum dp_drop
+srtp_drop_reason(uint8_t status)
+{
+	switch (status) {
+	case DP_SRTP_E_AUTH:
+		return DP_DROP_SRTP_AUTH;
+	case DP_SRTP_E_REPLAY:
+		return DP_DROP_SRTP_REPLAY;
+	case DP_SRTP_E_MALFORMED:
+		return DP_DROP_MALFORMED;
+	default:
+		return DP_DROP_SRTP_OTHER;
+	}
+}
+
+/*
+ * Run @p fn_rtp / @p fn_rtcp over the media of the burst that need it.
+ * @p out selects egress (destination keys, protect) or ingress (unprotect).
+ */
+static void
+srtp_pass(struct burst *b, bool out)
+{
+	struct dp_srtp_op ops[2][DP_BURST];
+	uint16_t idx[2][DP_BURST], n[2] = {0, 0};
+
+	for (uint16_t i = 0; i < b->n_media; i++) {
+		struct media *md = &b->media[i];
+		const struct dp_srtp_session *sess;
+		struct dp_srtp_op *op;
+		uint8_t k = md->rtcp;
+
+		if (md->drop)
+			continue;
+		sess = out ? &md->dc->srtp_out : &md->c->srtp_in;
+		if (sess->suite == DP_SRTP_NULL)
+			continue;
+		op = &ops[k][n[k]];
+		op->pkt = md->payload;
+		op->len = md->plen;
+		op->room = (uint16_t)RTE_MIN(
+			(uintptr_t)md->m->buf_addr + md->m->buf_len - (uintptr_t)md->payload,
+			(uintptr_t)UINT16_MAX);
+		op->sess = sess;
+		op->st = out ? &md->ds->srtp_out_st : &md->s->srtp_in_st;
+		idx[k][n[k]++] = i;
+	}
+	if (n[0] != 0) {
+		if (out)
+			dp_srtp_protect_burst(b->lc->mb, ops[0], n[0]);
+		else
+			dp_srtp_unprotect_burst(b->lc->mb, ops[0], n[0]);
+	}
+	if (n[1] != 0) {
+		if (out)
+			dp_srtcp_protect_burst(b->lc->mb, ops[1], n[1]);
+		else
+			dp_srtcp_unprotect_burst(b->lc->mb, ops[1], n[1]);
+	}
+	for (uint8_t k = 0; k < 2; k++) {
+		for (uint16_t j = 0; j < n[k]; j++) {
+			struct media *md = &b->media[idx[k][j]];
+
+			if (ops[k][j].status == DP_SRTP_OK)
+				md->plen = ops[k][j].len;
+			else
+				media_drop(b, md, srtp_drop_reason(ops[k][j].status), md->s);
+		}
+	}
+}
+
+/* Pass 3b/4a: latch the source, pick the destination, rewrite SSRC. */
+static void
+route(struct burst *b, struct media *md)
+{
+	struct dp_stream *s = md->s;
+	const struct dp_stream_cfg *c = md->c;
+	struct dp_stream *ds;
+	const struct dp_stream_cfg *dc;
+
+	/* Latch only on RTP or muxed RTCP: a separate RTCP port has another source port. */
+	if (c->latch && !(md->rtcp && !c->rtcp_mux) &&
+	    !dp_ep_eq(dp_stream_remote(s, c), &md->src)) {
+		s->latched = md->src;
+		s->latched_gen = c->latch_gen;
+		/* A new source is likely the next destination: remember its MAC. */
+		learn(b, md->src.family, md->src.addr, &md->src_mac);
+	}
+	b->lc->stats.media_rx++;
+	if (c->relay_to >= b->dm->flows.max) {
+		media_drop(b, md, DP_DROP_NO_DEST, s);
+		return;
+	}
+	ds = &b->dm->flows.slots[c->relay_to];
+	dc = dp_stream_cfg_get(ds);
+	if (dc == NULL) {
+		media_drop(b, md, DP_DROP_NO_DEST, s);
+		return;
+	}
+	md->ds = ds;
+	md->dc = dc;
+	if (ds->out_key_gen != dc->key_gen_out) {
+		dp_srtp_state_reset(&ds->srtp_out_st);
+		ds->out_key_gen = dc->key_gen_out;
+	}
+	if (dc->out_ssrc != 0 && md->plen >= 12) {
+		if (md->rtcp)
+			*(rte_be32_t *)(md->payload + 4) = rte_cpu_to_be_32(dc->out_ssrc);
+		else
+			dp_rtp_set_ssrc(md->payload, dc->out_ssrc);
+	}
+}
+
+static bool
+next_hop_mac(struct burst *b, const struct dp_ep *remote, struct rte_ether_addr *mac)
+{
+	const struct dp_main *dm = b->dm;
+	const uint8_t *nh = dp_main_next_hop(dm, remote->family, remote->addr);
+
+	if (nh == NULL)
+		return false;
+	if (dp_neigh_lookup(dm->neigh, remote->family, nh, mac))
+		return true;
+	b->lc->stats.neigh_requests++;
+	if (!dp_neigh_post(dm->neigh_events, DP_NEIGH_RESOLVE, remote->family, nh, NULL))
+		b->lc->stats.drop[DP_LDROP_NEIGH_RING_FULL]++;
+	return false;
+}
+
+/* Pass 4c: new headers in front of the (re-protected) payload. */
+static void
+encap(struct burst *b, struct media *md)
+{
+	const struct dp_stream_cfg *dc = md->dc;
+	const struct dp_ep *remote = dp_stream_remote(md->ds, dc);
+	struct rte_mbuf *m = md->m;
+	struct rte_ether_hdr *eth;
+	struct rte_udp_hdr *udp;
+	struct rte_ether_addr dmac;
+	uint32_t l3 = remote->family == AF_INET ? sizeof(struct rte_ipv4_hdr) :
+						  sizeof(struct rte_ipv6_hdr);
+	uint32_t hl = sizeof(*eth) + l3 + sizeof(*udp);
+	uint16_t sport = rte_be_to_cpu_16(dc->local.port), dport = rte_be_to_cpu_16(remote->port);
+	uintptr_t start;
+
+	if (remote->family == 0 || remote->family != dc->local.family) {
+		media_drop(b, md, DP_DROP_NO_DEST, md->s);
+		return;
+	}
+	if (!next_hop_mac(b, remote, &dmac)) {
+		media_drop(b, md, DP_DROP_NO_NEIGH, md->s);
+		return;
+	}
+	start = (uintptr_t)md->payload - hl;
+	if (start < (uintptr_t)m->buf_addr) {
+		media_drop(b, md, DP_DROP_SRTP_OTHER, md->s);
+		return;
+	}
+	if (md->rtcp && !dc->rtcp_mux) {
+		sport++;
+		dport++;
+	}
+	m->data_off = (uint16_t)(start - (uintptr_t)m->buf_addr);
+	m->data_len = (uint16_t)(hl + md->plen);
+	m->pkt_len = m->data_len;
+	eth = (struct rte_ether_hdr *)start;
+	eth->dst_addr = dmac;
+	eth->src_addr = *b->mac;
+	udp = (struct rte_udp_hdr *)((uint8_t *)(eth + 1) + l3);
+	udp->src_port = rte_cpu_to_be_16(sport);
+	udp->dst_port = rte_cpu_to_be_16(dport);
+	udp->dgram_len = rte_cpu_to_be_16(sizeof(*udp) + md->plen);
+	udp->dgram_cksum = 0;
+	if (remote->family == AF_INET) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+
+		eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+		ip->version_ihl = RTE_IPV4_VHL_DEF;
+		ip->type_of_service = dc->dscp << 2;
+		ip->total_length = rte_cpu_to_be_16(l3 + sizeof(*udp) + md->plen);
+		ip->packet_id = rte_cpu_to_be_16(b->lc->ip_id++);
+		ip->fragment_offset = 0;
+		ip->time_to_live = 64;
+		ip->next_proto_id = IPPROTO_UDP;
+		memcpy(&ip->src_addr, dc->local.addr, 4);
+		memcpy(&ip->dst_addr, remote->addr, 4);
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+	} else {
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(eth + 1);
+
+		eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
+		ip6->vtc_flow = rte_cpu_to_be_32(6u << 28 | (uint32_t)(dc->dscp << 2) << 20);
+		ip6->payload_len = udp->dgram_len;
+		ip6->proto = IPPROTO_UDP;
+		ip6->hop_limits = 64;
+		memcpy(ip6->src_addr, dc->local.addr, 16);
+		memcpy(ip6->dst_addr, remote->addr, 16);
+		udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip6, udp);
+	}
+	m->ol_flags = 0;
+	md->ds->stats.tx_pkts++;
+	md->ds->stats.tx_bytes += md->plen;
+	b->lc->stats.media_tx++;
+	to_wire(b, m);
+}
+
+void
+dp_node_wire_rx(struct dp_lcore_ctx *lc, struct rte_mbuf **pkts, uint16_t n,
+		struct dp_node_out *out)
+{
+	struct burst b;
+
+	b.lc = lc;
+	b.dm = lc->dm;
+	b.out = out;
+	b.mac = &lc->dm->mac;
+	b.n_media = 0;
+	b.n_free = 0;
+	out->n_wire = 0;
+	out->n_tap = 0;
+	for (uint16_t i = 0; i < n; i++) {
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		classify(&b, pkts[i]);
+	}
+	if (b.n_media != 0) {
+		lookup(&b);
+		for (uint16_t i = 0; i < b.n_media; i++)
+			ingress_check(&b, &b.media[i]);
+		srtp_pass(&b, false);
+		for (uint16_t i = 0; i < b.n_media; i++)
+			if (!b.media[i].drop)
+				route(&b, &b.media[i]);
+		srtp_pass(&b, true);
+		for (uint16_t i = 0; i < b.n_media; i++) {
+			struct media *md = &b.media[i];
+
+			if (!md->drop)
+				encap(&b, md);
+			if (md->drop)
+				to_free(&b, md->m);
+		}
+	}
+	if (b.n_free != 0)
+		rte_pktmbuf_free_bulk(b.free, b.n_free);
+}
