@@ -38,7 +38,8 @@ $(ASAN_BUILD)/build.ninja:
 		-Db_lundef=false -Dbuildtype=debug
 
 $(FUZZ_BUILD)/build.ninja:
-	CC=clang $(MESON) setup $(FUZZ_BUILD) -Dtests=disabled -Dfuzz=true -Dbuildtype=debug
+	CC=clang $(MESON) setup $(FUZZ_BUILD) -Dtests=disabled -Dfuzz=true -Dbuildtype=debug \
+		-Db_sanitize=address,undefined -Db_lundef=false
 
 $(BENCH_BUILD)/build.ninja:
 	$(MESON) setup $(BENCH_BUILD) -Dtests=enabled -Dbench=true -Dbuildtype=release

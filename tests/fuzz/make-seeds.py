@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright (c) 2026 The Tessera Authors
+"""Write the seed corpora of the fuzz targets (run once; the seeds are committed)."""
+import os
+import struct
+
+here = os.path.dirname(os.path.abspath(__file__))
+
+
+def put(target, name, data):
+    d = os.path.join(here, "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def rtp(seq, pt=0, cc=0, ext=False, pad=0, plen=160):
+    b0 = 0x80 | cc | (0x10 if ext else 0) | (0x20 if pad else 0)
+    h = struct.pack("!BBHII", b0, pt, seq, seq * 160, 0x11223344)
+    h += b"".join(struct.pack("!I", i) for i in range(cc))
+    if ext:
+        h += struct.pack("!HH", 0xBEDE, 1) + b"\x10\x01\x00\x00"
+    body = bytes(i & 0xFF for i in range(plen))
+    if pad:
+        body += b"\x00" * (pad - 1) + bytes([pad])
+    return h + body
+
+
+mac_node = bytes.fromhex("020000000001")
+mac_c1 = bytes.fromhex("020000000011")
+ip_node = bytes([198, 18, 0, 1])
+ip_c1 = bytes([198, 18, 0, 11])
+
+arp = (mac_node.replace(mac_node, b"\xff" * 6) + mac_c1 + b"\x08\x06" +
+       struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + mac_c1 + ip_c1 + b"\x00" * 6 + ip_node)
+icmp = struct.pack("!BBHHH", 8, 0, 0, 1, 1) + b"x" * 32
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), 0, 0, 64, 1, 0, ip_c1, ip_node)
+
+seeds = {
+    "raw_arp": b"\x00" + arp,
+    "raw_icmp": b"\x00" + mac_node + mac_c1 + b"\x08\x00" + ip + icmp,
+    "plain_rtp": b"\x01" + rtp(1),
+    "plain_rtp_csrc_ext_pad": b"\x01" + rtp(2, cc=2, ext=True, pad=4),
+    "plain_rtcp_sr": b"\x01" + struct.pack("!BBHI", 0x80, 200, 6, 0x11223344) + b"\x00" * 20,
+    "aescm_rtp": b"\x02" + rtp(3) + b"\x00" * 10,
+    "gcm_rtp": b"\x03" + rtp(4) + b"\x00" * 16,
+    "nomux_rtcp": b"\x05" + struct.pack("!BBHI", 0x80, 201, 1, 1) + b"\x00" * 18,
+    "v6_rtp": b"\x06" + rtp(5) + b"\x00" * 16,
+    "short": b"\x01\x80",
+}
+for k, v in seeds.items():
+    put("fuzz_dp_pkt", k, v)
+
+reqs = [
+    '{"v":1,"id":1,"op":"ping"}',
+    '{"v":1,"id":2,"op":"stream.create","args":{"local_ip":"198.18.0.1","local_port":40000,'
+    '"remote_ip":"198.18.0.12","remote_port":5004,"rtcp_mux":false,"dscp":46,'
+    '"srtp_in":{"suite":"AES_CM_128_HMAC_SHA1_80","key":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwd"}}}',
+    '{"v":1,"id":3,"op":"stream.update","args":{"stream_id":0,"latch":false,"relay_to":0,'
+    '"srtp_out":{"suite":"AEAD_AES_128_GCM","key":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGw=="}}}',
+    '{"v":1,"id":4,"op":"stream.stats","args":{"stream_id":0}}',
+    '{"v":1,"id":5,"op":"stream.list","args":{"offset":0,"limit":10}}',
+    '{"v":1,"id":6,"op":"stream.delete","args":{"stream_id":0}}',
+    '{"v":1,"id":7,"op":"port.stats"}',
+    '{"v":1,"id":"x","op":"lcore.stats","args":{}}',
+]
+for i, r in enumerate(reqs):
+    put("fuzz_dp_ctl", "req%d" % i, r.encode())
