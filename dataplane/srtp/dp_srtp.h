@@ -33,7 +33,6 @@ enum dp_srtp_suite {
 	DP_SRTP_AES_CM_128_HMAC_SHA1_32,
 	DP_SRTP_AEAD_AES_128_GCM,
 	DP_SRTP_AEAD_AES_256_GCM,
-	DP_SRTP_AES_256_CM_HMAC_SHA1_80, /**< RFC 6188; appended, existing values unchanged */
 	DP_SRTP_SUITE_COUNT,
 };
 
