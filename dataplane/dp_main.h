@@ -53,11 +53,13 @@ enum dp_punt {
 enum dp_ldrop {
 	DP_LDROP_L2_SHORT = 0, /* shorter than an Ethernet header */
 	DP_LDROP_IP_BAD,       /* IP header or length inconsistent */
+	DP_LDROP_IP_TRUNCATED, /* IP length beyond the frame (a datagram larger than a frame) */
 	DP_LDROP_MULTISEG,     /* chained mbufs are not handled on the media path */
 	DP_LDROP_TX_WIRE_FULL,
 	DP_LDROP_TX_TAP_FULL,
 	DP_LDROP_NEIGH_RING_FULL,
 	DP_LDROP_STREAM_GONE,  /* hash hit on a stream being deleted */
+	DP_LDROP_PUNT_TOO_BIG, /* a datagram for the kernel that could not be refragmented */
 	DP_LDROP_COUNT,
 };
 
@@ -79,6 +81,7 @@ struct dp_lcore_stats {
 	uint64_t media_rx;
 	uint64_t media_tx;
 	uint64_t neigh_requests;
+	uint64_t punt_refragmented; /* oversized datagrams cut again for the TAP */
 	uint64_t punt[DP_PUNT_COUNT];
 	uint64_t drop[DP_LDROP_COUNT];
 	uint64_t stream_drop[DP_DROP_COUNT];

@@ -393,8 +393,11 @@ setup(struct dp_main *dm, const struct opts *o, uint16_t n_io)
 	size_t qsz;
 	int rc;
 
+	/* af_xdp needs buffers within a page; only af_packet delivers big reassembled frames. */
 	dm->pool = rte_pktmbuf_pool_create("dp_mbufs", o->mbufs, 256, 0,
-					   RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+					   o->driver == DP_WIRE_AF_PACKET ? DP_PORT_MBUF_SIZE :
+									    RTE_MBUF_DEFAULT_BUF_SIZE,
+					   rte_socket_id());
 	if (dm->pool == NULL)
 		return -ENOMEM;
 	rc = dp_port_wire_open(o->driver, o->wire, n_io, dm->pool, &dm->wire_port);

@@ -544,6 +544,7 @@ lcore_counters_json(const struct dp_lcore_stats *s)
 {
 	json_t *o = lcore_json(s);
 
+	json_object_set_new(o, "punt_refragmented", json_integer((json_int_t)s->punt_refragmented));
 	json_object_set_new(o, "punt", counters(s->punt, dp_punt_names, DP_PUNT_COUNT));
 	json_object_set_new(o, "drops", counters(s->drop, dp_ldrop_names, DP_LDROP_COUNT));
 	json_object_set_new(o, "stream_drops",

@@ -42,11 +42,13 @@ const char *const dp_punt_names[DP_PUNT_COUNT] = {
 const char *const dp_ldrop_names[DP_LDROP_COUNT] = {
 	[DP_LDROP_L2_SHORT] = "l2_short",
 	[DP_LDROP_IP_BAD] = "ip_bad",
+	[DP_LDROP_IP_TRUNCATED] = "ip_truncated",
 	[DP_LDROP_MULTISEG] = "multiseg",
 	[DP_LDROP_TX_WIRE_FULL] = "tx_wire_full",
 	[DP_LDROP_TX_TAP_FULL] = "tx_tap_full",
 	[DP_LDROP_NEIGH_RING_FULL] = "neigh_ring_full",
 	[DP_LDROP_STREAM_GONE] = "stream_gone",
+	[DP_LDROP_PUNT_TOO_BIG] = "punt_too_big",
 };
 
 static inline void

@@ -31,6 +31,7 @@
 #include <rte_hash.h>
 #include <rte_icmp.h>
 #include <rte_ip.h>
+#include <rte_ip_frag.h>
 #include <rte_mbuf.h>
 #include <rte_udp.h>
 
@@ -78,11 +79,68 @@ to_free(struct burst *b, struct rte_mbuf *m)
 	b->free[b->n_free++] = m;
 }
 
+/*
+ * A datagram too big for the TAP: af_packet hands us IP packets the kernel
+ * already reassembled (its fanout defragments), so cut it again into
+ * fragments of DP_TAP_MTU (RFC 791 / RFC 8200 §4.5) for the kernel to
+ * reassemble once more. Cold path: allocates fragments from the pool.
+ */
+static __rte_noinline void
+punt_refragment(struct burst *b, struct rte_mbuf *m)
+{
+	struct rte_ether_hdr eth = *rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_mbuf *frags[DP_PUNT_MAX_FRAGS];
+	int n = -1;
+
+	rte_pktmbuf_adj(m, sizeof(eth));
+	if (eth.ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4))
+		n = rte_ipv4_fragment_packet(m, frags, DP_PUNT_MAX_FRAGS, DP_TAP_MTU, b->dm->pool,
+					     b->dm->pool);
+	else if (eth.ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV6))
+		n = rte_ipv6_fragment_packet(m, frags, DP_PUNT_MAX_FRAGS, DP_TAP_MTU, b->dm->pool,
+					     b->dm->pool);
+	rte_pktmbuf_free(m); /* the fragments hold their own references */
+	if (n <= 0 || n > (int)RTE_DIM(b->out->tap) - b->out->n_tap) {
+		if (n > 0)
+			rte_pktmbuf_free_bulk(frags, (unsigned int)n);
+		b->lc->stats.drop[DP_LDROP_PUNT_TOO_BIG]++;
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		struct rte_ether_hdr *h =
+			(struct rte_ether_hdr *)rte_pktmbuf_prepend(frags[i], sizeof(*h));
+
+		if (h == NULL) {
+			rte_pktmbuf_free(frags[i]);
+			b->lc->stats.drop[DP_LDROP_PUNT_TOO_BIG]++;
+			continue;
+		}
+		*h = eth;
+		if (eth.ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
+			struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(h + 1);
+
+			ip->hdr_checksum = 0;
+			ip->hdr_checksum = rte_ipv4_cksum(ip);
+		}
+		b->out->tap[b->out->n_tap++] = frags[i];
+	}
+	b->lc->stats.punt_refragmented++;
+}
+
 static inline void
 to_tap(struct burst *b, struct rte_mbuf *m, enum dp_punt why)
 {
 	b->lc->stats.punt[why]++;
 	if (b->dm->tap_port == UINT16_MAX) {
+		to_free(b, m);
+		return;
+	}
+	if (unlikely(rte_pktmbuf_pkt_len(m) > DP_TAP_MTU + sizeof(struct rte_ether_hdr))) {
+		punt_refragment(b, m);
+		return;
+	}
+	if (unlikely(b->out->n_tap == RTE_DIM(b->out->tap))) {
+		b->lc->stats.drop[DP_LDROP_TX_TAP_FULL]++;
 		to_free(b, m);
 		return;
 	}
@@ -218,7 +276,7 @@ classify_ipv4(struct burst *b, struct rte_mbuf *m, struct rte_ether_hdr *eth, ui
 	ihl = (ip->version_ihl & 0xf) * 4u;
 	tot = rte_be_to_cpu_16(ip->total_length);
 	if (ihl < sizeof(*ip) || tot < ihl || tot > len - sizeof(*eth)) {
-		b->lc->stats.drop[DP_LDROP_IP_BAD]++;
+		b->lc->stats.drop[tot > len - sizeof(*eth) ? DP_LDROP_IP_TRUNCATED : DP_LDROP_IP_BAD]++;
 		to_free(b, m);
 		return;
 	}
@@ -385,7 +443,7 @@ classify_ipv6(struct burst *b, struct rte_mbuf *m, struct rte_ether_hdr *eth, ui
 	}
 	plen = rte_be_to_cpu_16(ip6->payload_len);
 	if (plen > len - sizeof(*eth) - sizeof(*ip6)) {
-		b->lc->stats.drop[DP_LDROP_IP_BAD]++;
+		b->lc->stats.drop[DP_LDROP_IP_TRUNCATED]++;
 		to_free(b, m);
 		return;
 	}

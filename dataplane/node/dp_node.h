@@ -22,12 +22,17 @@
 
 #include "dp_main.h"
 
+/** Fragments one punted datagram may become (see DP_TAP_MTU). */
+#define DP_PUNT_MAX_FRAGS 4
+/** MTU of the kernel TAP (net_tap caps frames at 1522 bytes). */
+#define DP_TAP_MTU 1500
+
 /** Frames a burst produced, to be sent by the caller. Mbufs owned by the caller. */
 struct dp_node_out {
 	uint16_t n_wire;
 	uint16_t n_tap;
 	struct rte_mbuf *wire[DP_BURST];
-	struct rte_mbuf *tap[DP_BURST];
+	struct rte_mbuf *tap[DP_BURST * DP_PUNT_MAX_FRAGS];
 };
 
 /**

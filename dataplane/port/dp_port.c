@@ -82,8 +82,8 @@ dp_port_wire_open(enum dp_wire_driver drv, const char *iface, uint16_t nq,
 	switch (drv) {
 	case DP_WIRE_AF_PACKET:
 		snprintf(devargs, sizeof(devargs),
-			 "net_af_packet0,iface=%s,qpairs=%u,framecnt=8192,blocksz=4096,framesz=2048",
-			 iface, nq);
+			 "net_af_packet0,iface=%s,qpairs=%u,framecnt=8192,blocksz=%u,framesz=%u",
+			 iface, nq, DP_PORT_FRAME_SIZE, DP_PORT_FRAME_SIZE);
 		rc = probe(devargs, "net_af_packet0", port);
 		break;
 	case DP_WIRE_AF_XDP:

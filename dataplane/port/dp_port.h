@@ -16,7 +16,15 @@
 #include <stdint.h>
 
 #include <rte_ether.h>
+#include <rte_mbuf.h>
 #include <rte_mempool.h>
+
+/*
+ * Largest frame received whole. af_packet delivers IP datagrams the kernel
+ * reassembled (up to this size), so mbufs are sized to hold it.
+ */
+#define DP_PORT_FRAME_SIZE 4096
+#define DP_PORT_MBUF_SIZE (DP_PORT_FRAME_SIZE + RTE_PKTMBUF_HEADROOM)
 
 enum dp_wire_driver {
 	DP_WIRE_AF_PACKET = 0,

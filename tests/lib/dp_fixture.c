@@ -19,6 +19,7 @@
 #include <rte_udp.h>
 
 #include "dp_fixture.h"
+#include "dp_port.h"
 #include "dp_srtp.h"
 
 static bool eal_ready;
@@ -66,7 +67,7 @@ dp_fixture_create(uint32_t max_streams, uint32_t mbufs, struct dp_main **out,
 	inet_pton(AF_INET6, "2001:2::1", dm->addr[1].addr);
 	dm->n_addr = 2;
 	snprintf(name, sizeof(name), "fx_pool%u", seq);
-	dm->pool = rte_pktmbuf_pool_create(name, mbufs, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	dm->pool = rte_pktmbuf_pool_create(name, mbufs, 0, 0, DP_PORT_MBUF_SIZE, 0);
 	dm->qsbr = rte_zmalloc("fx_qsbr", rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE), 64);
 	dm->neigh = rte_zmalloc("fx_neigh", sizeof(*dm->neigh), 64);
 	snprintf(name, sizeof(name), "fx_nev%u", seq);

@@ -271,6 +271,10 @@ test_punts_and_drops(void **state)
 	ip->total_length = RTE_BE16(1400);
 	rx1(e, f, len);
 	assert_int_equal(e->out.n_tap + e->out.n_wire, 0);
+	assert_int_equal(e->lc->stats.drop[DP_LDROP_IP_TRUNCATED], 1);
+	/* Total length shorter than the header. */
+	ip->total_length = RTE_BE16(12);
+	rx1(e, f, len);
 	assert_int_equal(e->lc->stats.drop[DP_LDROP_IP_BAD], 1);
 	/* Shorter than Ethernet. */
 	rx1(e, f, 10);
@@ -279,6 +283,39 @@ test_punts_and_drops(void **state)
 	len = dp_fixture_udp4(f, sizeof(f), "198.18.0.11", 5060, "198.18.0.77", 5060, payload, 64);
 	rx1(e, f, len);
 	assert_int_equal(e->lc->stats.punt[DP_PUNT_NOT_LOCAL], 1);
+	out_free(e);
+	assert_int_equal(rte_mempool_in_use_count(e->dm->pool), 0);
+}
+
+/* A datagram the kernel reassembled for af_packet is cut again for the TAP. */
+static void
+test_punt_refragments(void **state)
+{
+	struct env *e = *state;
+	static uint8_t f[3100], payload[3000];
+	uint32_t total = 0;
+	uint16_t len;
+
+	for (size_t i = 0; i < sizeof(payload); i++)
+		payload[i] = (uint8_t)i;
+	len = dp_fixture_udp4(f, sizeof(f), "198.18.0.11", 5060, "198.18.0.1", 5060, payload,
+			      sizeof(payload));
+	rx1(e, f, len);
+	assert_int_equal(e->out.n_tap, 3);
+	for (uint16_t i = 0; i < e->out.n_tap; i++) {
+		struct rte_mbuf *m = e->out.tap[i];
+		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+
+		assert_true(rte_pktmbuf_pkt_len(m) <= DP_TAP_MTU + 14);
+		assert_int_equal(eth->ether_type, RTE_BE16(RTE_ETHER_TYPE_IPV4));
+		assert_int_equal(rte_ipv4_cksum(ip), 0);
+		assert_int_equal(rte_be_to_cpu_16(ip->fragment_offset) & RTE_IPV4_HDR_OFFSET_MASK,
+				 total / 8);
+		total += rte_be_to_cpu_16(ip->total_length) - 20;
+	}
+	assert_int_equal(total, 8 + sizeof(payload));
+	assert_int_equal(e->lc->stats.punt_refragmented, 1);
 	out_free(e);
 	assert_int_equal(rte_mempool_in_use_count(e->dm->pool), 0);
 }
@@ -575,6 +612,7 @@ main(void)
 		cmocka_unit_test(test_icmp_echo_answered),
 		cmocka_unit_test(test_nd_and_icmp6_answered),
 		cmocka_unit_test(test_punts_and_drops),
+		cmocka_unit_test(test_punt_refragments),
 		cmocka_unit_test(test_relay_plain),
 		cmocka_unit_test(test_relay_no_neigh_and_strict_source),
 		cmocka_unit_test(test_relay_srtp_rekey_all_suites),
