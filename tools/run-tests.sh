@@ -63,7 +63,9 @@ fi
 step "build ($fuzz, libFuzzer)"
 if ninja -C "$fuzz"; then
 	step "fuzz targets: corpus replay and a short run each"
-	out=$(bash tests/fuzz/run.sh "$fuzz" 15 | tee /dev/stderr | tail -n 1)
+	out=$(bash tests/fuzz/run.sh "$fuzz" 15)
+	echo "$out"
+	out=$(tail -n 1 <<<"$out")
 	if [[ "$out" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
 		pass=$((pass + BASH_REMATCH[1])) fail=$((fail + BASH_REMATCH[2]))
 	else

@@ -170,12 +170,7 @@ int dp_flow_stream_params(const struct dp_flow_table *ft, uint32_t id, struct dp
 static inline void
 dp_ep_set_v4(struct dp_ep *ep, const void *addr4, rte_be16_t port)
 {
-	uint64_t *w = (uint64_t *)(void *)ep;
-
-	/* 20 bytes: clear the tail the v4 form does not use, in three stores. */
-	w[0] = 0;
-	w[1] = 0;
-	*(uint32_t *)(void *)&ep->addr[12] = 0;
+	memset(ep, 0, sizeof(*ep));
 	ep->family = AF_INET;
 	ep->port = port;
 	memcpy(ep->addr, addr4, 4);

@@ -59,7 +59,10 @@ struct dp_neigh_event {
 static inline uint32_t
 dp_neigh_hash(uint8_t family, const uint8_t *addr)
 {
-	return rte_jhash(addr, family == AF_INET ? 4 : 16, family) & (DP_NEIGH_SIZE - 1);
+	uint32_t w[4]; /* addresses inside packets are not 32-bit aligned */
+
+	memcpy(w, addr, family == AF_INET ? 4 : 16);
+	return rte_jhash_32b(w, family == AF_INET ? 1 : 4, family) & (DP_NEIGH_SIZE - 1);
 }
 
 /**

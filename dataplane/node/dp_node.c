@@ -726,10 +726,13 @@ route(struct burst *b, struct media *md)
 		ds->out_key_gen = dc->key_gen_out;
 	}
 	if (dc->out_ssrc != 0 && md->plen >= 12) {
-		if (md->rtcp)
-			*(rte_be32_t *)(md->payload + 4) = rte_cpu_to_be_32(dc->out_ssrc);
-		else
+		if (md->rtcp) {
+			rte_be32_t v = rte_cpu_to_be_32(dc->out_ssrc);
+
+			memcpy(md->payload + 4, &v, sizeof(v));
+		} else {
 			dp_rtp_set_ssrc(md->payload, dc->out_ssrc);
+		}
 	}
 }
 

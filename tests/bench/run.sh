@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright (c) 2026 The Tessera Authors
+#
+# run.sh - run the benchmarks (make bench [BENCH=name]). Each prints
+# "BENCH <name> key=value ..." lines; nothing here asserts on speed.
+#   run.sh BENCH_BUILD [srtp|dp_relay|dp_e2e]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=${1:-build-bench}
+only=${2:-}
+
+run() {
+	[ -z "$only" ] || [ "$only" = "$1" ] || return 0
+	echo "# $1: $2" >&2
+	shift 2
+	"$@"
+}
+
+run srtp "SRTP protect/unprotect per suite, ours vs libsrtp2" "$build/tests/bench/bench_srtp"
+run dp_relay "one lcore relay through the RX path, 10,000 streams" \
+	"$build/tests/bench/bench_dp_relay" 2 10000
+run dp_e2e "idle CPU and af_packet end-to-end relay in namespaces" \
+	bash "$here/dp_e2e.sh" "$build" 5
