@@ -22,7 +22,7 @@ deps:
 	@bash tools/deps.sh
 
 $(BUILD)/build.ninja:
-	$(MESON) setup $(BUILD) -Dtests=enabled
+	$(MESON) setup $(BUILD) -Dtests=enabled -Dwerror=true
 
 build: deps $(BUILD)/build.ninja
 	$(NINJA) -C $(BUILD)
@@ -34,7 +34,7 @@ stop:
 	@bash tools/demo.sh stop
 
 $(ASAN_BUILD)/build.ninja:
-	$(MESON) setup $(ASAN_BUILD) -Dtests=enabled -Db_sanitize=address,undefined \
+	$(MESON) setup $(ASAN_BUILD) -Dtests=enabled -Dwerror=true -Db_sanitize=address,undefined \
 		-Db_lundef=false -Dbuildtype=debug
 
 $(FUZZ_BUILD)/build.ninja:

@@ -436,7 +436,7 @@ teardown(struct dp_main *dm)
 	dp_port_close(dm->wire_port);
 	rte_ring_free(dm->neigh_events);
 	if (dm->ctl_tx != NULL) {
-		struct rte_mbuf *m;
+		struct rte_mbuf *m = NULL;
 
 		while (rte_ring_dequeue(dm->ctl_tx, (void **)&m) == 0)
 			rte_pktmbuf_free(m);

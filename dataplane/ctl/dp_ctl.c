@@ -223,7 +223,7 @@ parse_stream(struct dp_main *dm, json_t *args, struct dp_stream_params *p, bool 
 	     struct ctl_err *e)
 {
 	json_t *v;
-	json_int_t i;
+	json_int_t i = 0;
 	bool have_rip, have_rport;
 	int rc;
 
@@ -347,7 +347,7 @@ out_wipe:
 static int
 get_stream_id(struct dp_main *dm, json_t *args, uint32_t *id, struct ctl_err *e)
 {
-	json_int_t i;
+	json_int_t i = 0;
 	int rc = get_int(args, "stream_id", 0, dm->flows.max - 1, &i, e);
 
 	if (rc == 1)
@@ -364,7 +364,7 @@ static int
 op_stream_update(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
 {
 	struct dp_stream_params p;
-	uint32_t id;
+	uint32_t id = 0;
 	int rc;
 
 	if (check_fields(args, stream_fields, e) < 0 || get_stream_id(dm, args, &id, e) < 0)
@@ -390,7 +390,7 @@ static int
 op_stream_delete(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
 {
 	static const char *const allowed[] = {"stream_id", NULL};
-	uint32_t id;
+	uint32_t id = 0;
 	int rc;
 
 	if (check_fields(args, allowed, e) < 0 || get_stream_id(dm, args, &id, e) < 0)
@@ -448,7 +448,7 @@ static int
 op_stream_stats(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
 {
 	static const char *const allowed[] = {"stream_id", NULL};
-	uint32_t id;
+	uint32_t id = 0;
 
 	if (check_fields(args, allowed, e) < 0 || get_stream_id(dm, args, &id, e) < 0)
 		return -1;

@@ -31,6 +31,7 @@
 #include <rte_atomic.h>
 #include <rte_byteorder.h>
 #include <rte_common.h>
+#include <rte_ether.h>
 #include <rte_hash.h>
 #include <rte_rcu_qsbr.h>
 
@@ -76,8 +77,6 @@ struct dp_stream_stats {
  * publication; freed by the control thread after a grace period.
  */
 struct dp_stream_cfg {
-	struct dp_srtp_session srtp_in;  /* keys to unprotect what arrives */
-	struct dp_srtp_session srtp_out; /* keys to protect what leaves */
 	struct dp_ep local;
 	struct dp_ep remote;  /* configured remote; family 0 = learn by latching */
 	uint32_t id;          /* slot index */
@@ -90,6 +89,8 @@ struct dp_stream_cfg {
 	uint8_t dscp;
 	bool latch;
 	bool rtcp_mux;
+	struct dp_srtp_session srtp_in;  /* keys to unprotect what arrives */
+	struct dp_srtp_session srtp_out; /* keys to protect what leaves */
 };
 
 /* A stream slot. Mutable fields belong to the io lcore handling the stream. */
@@ -101,6 +102,10 @@ struct dp_stream {
 	uint32_t pad;
 	struct dp_ep latched;
 	struct dp_stream_stats stats;
+	/* Egress next-hop MAC, valid for tx_mac_ep until tx_mac_expiry (TSC). */
+	struct dp_ep tx_mac_ep;
+	struct rte_ether_addr tx_mac;
+	uint64_t tx_mac_expiry;
 	struct dp_srtp_state srtp_in_st;
 	struct dp_srtp_state srtp_out_st;
 } __rte_cache_aligned;

@@ -214,6 +214,7 @@ dp_flow_stream_add(struct dp_flow_table *ft, const struct dp_stream_params *p)
 	s = &ft->slots[id];
 	/* The slot is unreachable until the hash entry exists: plain writes are fine. */
 	memset(&s->stats, 0, sizeof(s->stats));
+	s->tx_mac_expiry = 0;
 	s->latched_gen = 0;
 	s->in_key_gen = 0;
 	s->out_key_gen = 0;

@@ -67,6 +67,8 @@ struct burst {
 	struct dp_node_out *out;
 	uint16_t n_media;
 	uint16_t n_free;
+	uint64_t tsc; /* TSC at the start of the burst */
+	uint64_t hz;
 	struct rte_ether_addr *mac;
 	struct dp_ep keys[DP_BURST];
 	struct media media[DP_BURST];
@@ -572,6 +574,13 @@ lookup(struct burst *b)
 			to_free(b, md->m);
 			continue;
 		}
+		/* Streams of a burst are spread over the table: start the loads now. */
+		rte_prefetch0(md->c);
+		rte_prefetch0(&md->s->stats);
+		if (md->c->srtp_in.suite != DP_SRTP_NULL) {
+			dp_srtp_session_prefetch(&md->c->srtp_in);
+			rte_prefetch0(&md->s->srtp_in_st);
+		}
 		if (n != i)
 			b->media[n] = *md;
 		n++;
@@ -721,6 +730,11 @@ route(struct burst *b, struct media *md)
 	}
 	md->ds = ds;
 	md->dc = dc;
+	rte_prefetch0(&ds->stats);
+	if (dc->srtp_out.suite != DP_SRTP_NULL) {
+		dp_srtp_session_prefetch(&dc->srtp_out);
+		rte_prefetch0(&ds->srtp_out_st);
+	}
 	if (ds->out_key_gen != dc->key_gen_out) {
 		dp_srtp_state_reset(&ds->srtp_out_st);
 		ds->out_key_gen = dc->key_gen_out;
@@ -736,8 +750,27 @@ route(struct burst *b, struct media *md)
 	}
 }
 
+static bool neigh_resolve(struct burst *b, const struct dp_ep *remote, struct rte_ether_addr *mac);
+
+/* The next hop's MAC for @p remote of stream @p ds, cached in the stream for a second. */
 static bool
-next_hop_mac(struct burst *b, const struct dp_ep *remote, struct rte_ether_addr *mac)
+next_hop_mac(struct burst *b, struct dp_stream *ds, const struct dp_ep *remote,
+	     struct rte_ether_addr *mac)
+{
+	if (likely(ds->tx_mac_expiry > b->tsc && dp_ep_eq(&ds->tx_mac_ep, remote))) {
+		*mac = ds->tx_mac;
+		return true;
+	}
+	if (!neigh_resolve(b, remote, mac))
+		return false;
+	ds->tx_mac = *mac;
+	ds->tx_mac_ep = *remote;
+	ds->tx_mac_expiry = b->tsc + b->hz;
+	return true;
+}
+
+static bool
+neigh_resolve(struct burst *b, const struct dp_ep *remote, struct rte_ether_addr *mac)
 {
 	const struct dp_main *dm = b->dm;
 	const uint8_t *nh = dp_main_next_hop(dm, remote->family, remote->addr);
@@ -772,7 +805,7 @@ encap(struct burst *b, struct media *md)
 		media_drop(b, md, DP_DROP_NO_DEST, md->s);
 		return;
 	}
-	if (!next_hop_mac(b, remote, &dmac)) {
+	if (!next_hop_mac(b, md->ds, remote, &dmac)) {
 		media_drop(b, md, DP_DROP_NO_NEIGH, md->s);
 		return;
 	}
@@ -843,6 +876,8 @@ dp_node_wire_rx(struct dp_lcore_ctx *lc, struct rte_mbuf **pkts, uint16_t n,
 	b.mac = &lc->dm->mac;
 	b.n_media = 0;
 	b.n_free = 0;
+	b.tsc = rte_rdtsc();
+	b.hz = rte_get_tsc_hz();
 	out->n_wire = 0;
 	out->n_tap = 0;
 	for (uint16_t i = 0; i < n; i++) {

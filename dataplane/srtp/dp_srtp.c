@@ -360,6 +360,7 @@ session_set_keys(struct dp_srtp_session *s, IMB_MGR *mgr, bool rtcp, const uint8
 {
 	uint8_t *salt = rtcp ? s->rtcp_salt : s->rtp_salt;
 	uint32_t *ek = rtcp ? s->rtcp_enc_keys : s->rtp_enc_keys;
+	uint32_t dec_keys[60] __attribute__((aligned(16))); /* CTR mode needs none: wiped */
 
 	memcpy(salt, esalt, s->salt_len);
 	if (suites[s->suite].aead) {
@@ -372,10 +373,10 @@ session_set_keys(struct dp_srtp_session *s, IMB_MGR *mgr, bool rtcp, const uint8
 		return;
 	}
 	if (s->key_len == 16)
-		IMB_AES_KEYEXP_128(mgr, ekey, ek, s->dust);
+		IMB_AES_KEYEXP_128(mgr, ekey, ek, dec_keys);
 	else
-		IMB_AES_KEYEXP_256(mgr, ekey, ek, s->dust);
-	explicit_bzero(s->dust, sizeof(s->dust));
+		IMB_AES_KEYEXP_256(mgr, ekey, ek, dec_keys);
+	explicit_bzero(dec_keys, sizeof(dec_keys));
 	hmac_sha1_pads(mgr, akey, HMAC_SHA1_KEY_LEN, rtcp ? s->rtcp_ipad : s->rtp_ipad,
 		       rtcp ? s->rtcp_opad : s->rtp_opad);
 }

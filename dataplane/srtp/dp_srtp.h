@@ -56,7 +56,12 @@ enum dp_srtp_status {
 /** Replay window size in packets, for SRTP and SRTCP (RFC 3711 §3.3.2 asks >= 64). */
 #define DP_SRTP_REPLAY_WINDOW 128
 
-/** Immutable keys of one direction. Zeroed by dp_srtp_session_fini(). */
+/**
+ * Immutable keys of one direction. Zeroed by dp_srtp_session_fini().
+ * Laid out for the fast path: what one RTP packet needs (suite, salt, AES key
+ * schedule and HMAC pads, or the GCM key data) sits in consecutive cache
+ * lines from the start; SRTCP keys follow. AES-CM and GCM share storage.
+ */
 struct dp_srtp_session {
 	enum dp_srtp_suite suite;
 	/* Implementation-private fields follow (key schedules, salts, tag lengths). */
@@ -66,18 +71,38 @@ struct dp_srtp_session {
 	uint8_t salt_len;     /* session salt length (14 for AES-CM, 12 for GCM) */
 	uint8_t rtp_salt[16];
 	uint8_t rtcp_salt[16];
-	/* AES-CM: expanded encryption keys; GCM: gcm_key_data. */
-	struct gcm_key_data rtp_gcm __attribute__((aligned(64)));
-	struct gcm_key_data rtcp_gcm __attribute__((aligned(64)));
-	uint32_t rtp_enc_keys[60] __attribute__((aligned(16)));
-	uint32_t rtcp_enc_keys[60] __attribute__((aligned(16)));
-	uint32_t dust[60] __attribute__((aligned(16))); /* unused decrypt schedule (CTR needs none) */
-	/* HMAC-SHA1 inner and outer pads, pre-hashed (one block each). */
-	uint8_t rtp_ipad[20] __attribute__((aligned(16)));
-	uint8_t rtp_opad[20] __attribute__((aligned(16)));
-	uint8_t rtcp_ipad[20] __attribute__((aligned(16)));
-	uint8_t rtcp_opad[20] __attribute__((aligned(16)));
+	union {
+		struct { /* AES-CM: expanded encryption keys, HMAC-SHA1 pads pre-hashed */
+			uint32_t rtp_enc_keys[60] __attribute__((aligned(16)));
+			uint8_t rtp_ipad[20] __attribute__((aligned(16)));
+			uint8_t rtp_opad[20] __attribute__((aligned(16)));
+		};
+		struct gcm_key_data rtp_gcm __attribute__((aligned(64)));
+	};
+	union {
+		struct {
+			uint32_t rtcp_enc_keys[60] __attribute__((aligned(16)));
+			uint8_t rtcp_ipad[20] __attribute__((aligned(16)));
+			uint8_t rtcp_opad[20] __attribute__((aligned(16)));
+		};
+		struct gcm_key_data rtcp_gcm __attribute__((aligned(64)));
+	};
 };
+
+/**
+ * Prefetch what protecting or unprotecting one RTP packet reads from @p s
+ * (the first lines of the session: parameters, salt, key schedule, pads or
+ * the first GHASH keys). Call it a few packets ahead of the burst function.
+ * Context: fast path.
+ */
+static inline void
+dp_srtp_session_prefetch(const struct dp_srtp_session *s)
+{
+	const char *p = (const char *)s;
+
+	for (unsigned int i = 0; i < 7; i++)
+		__builtin_prefetch(p + 64 * i);
+}
 
 /** Replay and index state of one SSRC (RFC 3711 §3.3.1, §3.3.2). */
 struct dp_srtp_ssrc_state {

@@ -105,7 +105,7 @@ void
 dp_fixture_destroy(struct dp_main *dm)
 {
 	struct dp_lcore_ctx *lc = &dp_lcores[rte_lcore_id()];
-	struct rte_mbuf *m;
+	struct rte_mbuf *m = NULL;
 
 	if (dm == NULL)
 		return;
