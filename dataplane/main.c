@@ -44,6 +44,7 @@ struct opts {
 	char pci[64];
 	char ctl_sock[256];
 	char lcores[64];
+	char io_lcores[64]; /* empty: every worker lcore (or main alone) */
 	char log_level[16];
 	uint32_t max_streams;
 	uint32_t idle_sleep_max_us;
@@ -76,6 +77,8 @@ usage(FILE *f)
 		"      --gateway ADDR         next hop for remotes off the node's prefixes\n"
 		"      --ctl-sock PATH        control socket (default /run/tessera/dp.sock)\n"
 		"      --lcores LIST          EAL lcore list (default 0-1; one lcore = io on main)\n"
+		"      --io-lcores LIST       lcores running the io role (default: every worker\n"
+		"                             lcore); the others are left to media workers\n"
 		"      --max-streams N        stream table size (default 32768)\n"
 		"      --idle-sleep-max-us N  longest idle sleep of an io lcore (default 500; 0 = spin)\n"
 		"      --mem-mb N             embedded mode memory (default 256)\n"
@@ -131,7 +134,7 @@ parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 
 enum {
 	O_MODE = 256, O_WIRE, O_WIRE_DRIVER, O_PCI, O_TAP, O_ADDR, O_GATEWAY, O_CTL_SOCK,
-	O_LCORES, O_MAX_STREAMS, O_IDLE, O_MEM, O_MBUFS, O_LOG_LEVEL,
+	O_LCORES, O_IO_LCORES, O_MAX_STREAMS, O_IDLE, O_MEM, O_MBUFS, O_LOG_LEVEL,
 };
 
 static const struct option long_opts[] = {
@@ -146,6 +149,7 @@ static const struct option long_opts[] = {
 	{"gateway", required_argument, NULL, O_GATEWAY},
 	{"ctl-sock", required_argument, NULL, O_CTL_SOCK},
 	{"lcores", required_argument, NULL, O_LCORES},
+	{"io-lcores", required_argument, NULL, O_IO_LCORES},
 	{"max-streams", required_argument, NULL, O_MAX_STREAMS},
 	{"idle-sleep-max-us", required_argument, NULL, O_IDLE},
 	{"mem-mb", required_argument, NULL, O_MEM},
@@ -211,6 +215,8 @@ apply(struct opts *o, int c, const char *v)
 		return copy_str(o->ctl_sock, sizeof(o->ctl_sock), v);
 	case O_LCORES:
 		return copy_str(o->lcores, sizeof(o->lcores), v);
+	case O_IO_LCORES:
+		return copy_str(o->io_lcores, sizeof(o->io_lcores), v);
 	case O_MAX_STREAMS:
 		return parse_u32(v, 2, 1u << 20, &o->max_streams);
 	case O_IDLE:
@@ -365,6 +371,75 @@ eal_init(const struct opts *o, int argc, char **argv)
 	return rte_eal_init(n, eargv);
 }
 
+/* "1,3-4" -> a bitmap of lcore ids. @return 0 or -EINVAL. */
+static int
+parse_lcore_list(const char *list, bool *set)
+{
+	const char *p = list;
+
+	while (*p != '\0') {
+		char *end;
+		unsigned long a = strtoul(p, &end, 10), b = a;
+
+		if (end == p || a >= RTE_MAX_LCORE)
+			return -EINVAL;
+		if (*end == '-') {
+			p = end + 1;
+			b = strtoul(p, &end, 10);
+			if (end == p || b < a || b >= RTE_MAX_LCORE)
+				return -EINVAL;
+		}
+		for (unsigned long i = a; i <= b; i++)
+			set[i] = true;
+		if (*end == ',')
+			end++;
+		else if (*end != '\0')
+			return -EINVAL;
+		p = end;
+	}
+	return 0;
+}
+
+/*
+ * The io lcores: those of --io-lcores (each must be an EAL lcore), else
+ * every worker lcore, else the main lcore alone.
+ */
+static int
+pick_io_lcores(const char *list, unsigned int *io, unsigned int *n_io, bool *main_is_io)
+{
+	static bool want[RTE_MAX_LCORE];
+	unsigned int lc = 0;
+
+	*n_io = 0;
+	*main_is_io = false;
+	if (list[0] != '\0') {
+		if (parse_lcore_list(list, want) < 0)
+			return -EINVAL;
+		for (lc = 0; lc < RTE_MAX_LCORE; lc++) {
+			if (!want[lc])
+				continue;
+			if (!rte_lcore_is_enabled(lc) || *n_io == DP_MAX_IO)
+				return -EINVAL;
+			if (lc == rte_get_main_lcore()) {
+				if (*n_io != 0) /* the main lcore must come first: it runs last */
+					return -EINVAL;
+				*main_is_io = true;
+			}
+			io[(*n_io)++] = lc;
+		}
+		return *n_io == 0 ? -EINVAL : 0;
+	}
+	RTE_LCORE_FOREACH_WORKER(lc) {
+		if (*n_io < DP_MAX_IO)
+			io[(*n_io)++] = lc;
+	}
+	if (*n_io == 0) {
+		io[(*n_io)++] = rte_get_main_lcore();
+		*main_is_io = true;
+	}
+	return 0;
+}
+
 static void
 on_signal(int sig)
 {
@@ -454,7 +529,7 @@ main(int argc, char **argv)
 	struct dp_lcore_args la;
 	struct opts o;
 	pthread_t ctl;
-	unsigned int lc, io[DP_MAX_IO], n_io = 0;
+	unsigned int io[DP_MAX_IO], n_io = 0;
 	bool main_is_io = false;
 	int rc;
 
@@ -482,13 +557,10 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
-	RTE_LCORE_FOREACH_WORKER(lc) {
-		if (n_io < DP_MAX_IO)
-			io[n_io++] = lc;
-	}
-	if (n_io == 0) {
-		io[n_io++] = rte_get_main_lcore();
-		main_is_io = true;
+	rc = pick_io_lcores(o.io_lcores, io, &n_io, &main_is_io);
+	if (rc < 0) {
+		TSR_ERR("dp.main", "invalid --io-lcores\tvalue=\"%s\"", o.io_lcores);
+		goto out_teardown;
 	}
 	rc = setup(&dm, &o, (uint16_t)n_io);
 	if (rc < 0) {
