@@ -462,6 +462,120 @@ test_relay_no_neigh_and_strict_source(void **state)
 	dp_flow_stream_del(&e->dm->flows, b);
 }
 
+/* Without rtcp-mux, RTCP arrives on port + 1 and leaves from the destination's port + 1. */
+static void
+test_relay_rtcp_without_mux(void **state)
+{
+	struct env *e = *state;
+	uint8_t f[256], sr[28] = {0x80, 200, 0, 6, 0, 0, 0, 9};
+	struct dp_stream_params p;
+	uint32_t a, b;
+	struct rte_udp_hdr *udp;
+	uint16_t len;
+
+	b = add_stream(e, 40102, "198.18.0.12", 5004, DP_SRTP_NULL, NULL, DP_SRTP_NULL, NULL,
+		       DP_STREAM_NONE, true);
+	a = add_stream(e, 40100, NULL, 0, DP_SRTP_NULL, NULL, DP_SRTP_NULL, NULL, b, true);
+	for (uint32_t id = 0; id < 2; id++) {
+		uint32_t sid = id == 0 ? a : b;
+
+		dp_flow_stream_params(&e->dm->flows, sid, &p);
+		p.rtcp_mux = false;
+		assert_int_equal(dp_flow_stream_update(&e->dm->flows, sid, &p), 0);
+	}
+	len = dp_fixture_udp4(f, sizeof(f), "198.18.0.11", 5003, "198.18.0.1", 40101, sr,
+			      sizeof(sr));
+	rx1(e, f, len);
+	assert_int_equal(e->out.n_wire, 1);
+	udp = rte_pktmbuf_mtod_offset(e->out.wire[0], struct rte_udp_hdr *, 34);
+	assert_int_equal(rte_be_to_cpu_16(udp->src_port), 40103);
+	assert_int_equal(rte_be_to_cpu_16(udp->dst_port), 5005);
+	assert_memory_equal(udp + 1, sr, sizeof(sr));
+	out_free(e);
+	assert_int_equal(e->dm->flows.slots[a].stats.rx_rtcp, 1);
+	/* RTCP on the RTP port of a non-muxed stream is not RTCP: PT 200 is no RTP type. */
+	len = dp_fixture_udp4(f, sizeof(f), "198.18.0.11", 5002, "198.18.0.1", 40100, sr,
+			      sizeof(sr));
+	rx1(e, f, len);
+	assert_int_equal(e->dm->flows.slots[a].stats.rx_rtcp, 1);
+	out_free(e);
+	dp_flow_stream_del(&e->dm->flows, a);
+	dp_flow_stream_del(&e->dm->flows, b);
+	/* Deleting the stream removed its RTCP port too. */
+	len = dp_fixture_udp4(f, sizeof(f), "198.18.0.11", 5003, "198.18.0.1", 40101, sr,
+			      sizeof(sr));
+	rx1(e, f, len);
+	assert_int_equal(e->out.n_tap, 1);
+	out_free(e);
+}
+
+/* An IPv6 stream pair: addresses, ports, checksum and traffic class on egress. */
+static void
+test_relay_ipv6(void **state)
+{
+	struct env *e = *state;
+	uint8_t f[512], rtp[120];
+	struct dp_stream_params p;
+	struct rte_ipv6_hdr *ip6;
+	struct rte_udp_hdr *udp;
+	uint8_t want[16];
+	int a, b;
+
+	dp_fixture_neigh(e->dm, "2001:2::12", client2_mac);
+	memset(&p, 0, sizeof(p));
+	p.local.family = AF_INET6;
+	inet_pton(AF_INET6, "2001:2::1", p.local.addr);
+	p.local.port = rte_cpu_to_be_16(40202);
+	p.remote.family = AF_INET6;
+	inet_pton(AF_INET6, "2001:2::12", p.remote.addr);
+	p.remote.port = rte_cpu_to_be_16(5004);
+	p.rtcp_mux = true;
+	p.latch = true;
+	p.dscp = 34;
+	p.relay_to = DP_STREAM_NONE;
+	b = dp_flow_stream_add(&e->dm->flows, &p);
+	assert_true(b >= 0);
+	memset(&p.remote, 0, sizeof(p.remote));
+	p.local.port = rte_cpu_to_be_16(40200);
+	p.relay_to = (uint32_t)b;
+	a = dp_flow_stream_add(&e->dm->flows, &p);
+	assert_true(a >= 0);
+	{
+		struct rte_ether_hdr *eth = (struct rte_ether_hdr *)f;
+		uint16_t rl = rtp_packet(rtp, 7, 0xabcdef01, 100);
+
+		ip6 = (struct rte_ipv6_hdr *)(eth + 1);
+		udp = (struct rte_udp_hdr *)(ip6 + 1);
+		memset(f, 0, 14 + 40 + 8);
+		memcpy(&eth->src_addr, client1_mac, 6);
+		eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
+		ip6->vtc_flow = RTE_BE32(6u << 28);
+		ip6->payload_len = rte_cpu_to_be_16(8 + rl);
+		ip6->proto = IPPROTO_UDP;
+		ip6->hop_limits = 64;
+		inet_pton(AF_INET6, "2001:2::11", ip6->src_addr);
+		inet_pton(AF_INET6, "2001:2::1", ip6->dst_addr);
+		udp->src_port = RTE_BE16(5002);
+		udp->dst_port = RTE_BE16(40200);
+		udp->dgram_len = rte_cpu_to_be_16(8 + rl);
+		memcpy(udp + 1, rtp, rl);
+		udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip6, udp);
+		rx1(e, f, (uint16_t)(14 + 40 + 8 + rl));
+	}
+	assert_int_equal(e->out.n_wire, 1);
+	ip6 = rte_pktmbuf_mtod_offset(e->out.wire[0], struct rte_ipv6_hdr *, 14);
+	udp = (struct rte_udp_hdr *)(ip6 + 1);
+	inet_pton(AF_INET6, "2001:2::12", want);
+	assert_memory_equal(ip6->dst_addr, want, 16);
+	assert_int_equal((rte_be_to_cpu_32(ip6->vtc_flow) >> 20) & 0xff, 34 << 2);
+	assert_int_equal(rte_be_to_cpu_16(udp->src_port), 40202);
+	assert_int_equal(rte_ipv6_udptcp_cksum_verify(ip6, udp), 0);
+	assert_memory_equal(udp + 1, rtp, 112);
+	out_free(e);
+	dp_flow_stream_del(&e->dm->flows, (uint32_t)a);
+	dp_flow_stream_del(&e->dm->flows, (uint32_t)b);
+}
+
 /* libsrtp2 policy for our suite. */
 static void
 lib_policy(srtp_policy_t *pol, enum dp_srtp_suite s, uint8_t *key, uint32_t ssrc, bool inbound)
@@ -615,6 +729,8 @@ main(void)
 		cmocka_unit_test(test_punt_refragments),
 		cmocka_unit_test(test_relay_plain),
 		cmocka_unit_test(test_relay_no_neigh_and_strict_source),
+		cmocka_unit_test(test_relay_rtcp_without_mux),
+		cmocka_unit_test(test_relay_ipv6),
 		cmocka_unit_test(test_relay_srtp_rekey_all_suites),
 	};
 
