@@ -145,7 +145,7 @@ struct dp_stream_params {
 int dp_flow_init(struct dp_flow_table *ft, uint32_t max, struct rte_rcu_qsbr *qsbr,
 		 int socket_id);
 
-/** Delete every stream and free the table. */
+/** Delete every stream and free the table. Only once no lcore reads it any more. */
 void dp_flow_fini(struct dp_flow_table *ft);
 
 /**
@@ -162,7 +162,12 @@ int dp_flow_stream_add(struct dp_flow_table *ft, const struct dp_stream_params *
  */
 int dp_flow_stream_update(struct dp_flow_table *ft, uint32_t id, const struct dp_stream_params *p);
 
-/** Remove stream @p id, wait for the grace period, free its configuration. @return 0 or -ENOENT. */
+/**
+ * Remove stream @p id, wait for the grace period, free its configuration.
+ * Streams that relayed to @p id stop relaying (relay_to cleared), so a later
+ * stream in the same slot receives nothing meant for the old one.
+ * @return 0, -ENOENT, or -ENOMEM (nothing changed).
+ */
 int dp_flow_stream_del(struct dp_flow_table *ft, uint32_t id);
 
 /** Published configuration of @p id, or NULL. Borrowed: valid until the next write call. */

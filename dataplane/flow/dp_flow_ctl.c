@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_errno.h>
@@ -91,9 +92,12 @@ dp_flow_fini(struct dp_flow_table *ft)
 {
 	if (ft->slots == NULL)
 		return;
-	for (uint32_t i = 0; i < ft->max; i++)
-		if (ft->slots[i].cfg != NULL)
-			dp_flow_stream_del(ft, i);
+	/* No reader is left (lcores have stopped): free without grace periods. */
+	for (uint32_t i = 0; i < ft->max; i++) {
+		cfg_free(ft->slots[i].cfg);
+		ft->slots[i].cfg = NULL;
+	}
+	explicit_bzero(ft->slots, sizeof(*ft->slots) * ft->max);
 	dp_srtp_mgr_destroy(ft->mb);
 	rte_free(ft->slots);
 	rte_free(ft->free_list);
@@ -282,15 +286,66 @@ dp_flow_stream_update(struct dp_flow_table *ft, uint32_t id, const struct dp_str
 	return 0;
 }
 
+/*
+ * Copies of the configurations that relay to @p id, with relay_to cleared,
+ * so a later stream in the same slot does not receive their media.
+ * @return the number of copies in *out (pairs: slot index, new cfg), or -ENOMEM.
+ */
+static int
+unlink_referrers(struct dp_flow_table *ft, uint32_t id, uint32_t **idx_out,
+		 struct dp_stream_cfg ***cfg_out)
+{
+	uint32_t n = 0, k = 0;
+
+	*idx_out = NULL;
+	*cfg_out = NULL;
+	for (uint32_t i = 0; i < ft->max; i++)
+		if (i != id && ft->slots[i].cfg != NULL && ft->slots[i].cfg->relay_to == id)
+			n++;
+	if (n == 0)
+		return 0;
+	*idx_out = malloc(sizeof(**idx_out) * n);
+	*cfg_out = calloc(n, sizeof(**cfg_out));
+	if (*idx_out == NULL || *cfg_out == NULL)
+		goto out_nomem;
+	for (uint32_t i = 0; i < ft->max && k < n; i++) {
+		struct dp_stream_cfg *c;
+
+		if (i == id || ft->slots[i].cfg == NULL || ft->slots[i].cfg->relay_to != id)
+			continue;
+		c = rte_malloc("dp_stream_cfg", sizeof(*c), RTE_CACHE_LINE_SIZE);
+		if (c == NULL)
+			goto out_nomem;
+		/* Same keys, latch and generations: only the destination changes. */
+		memcpy(c, ft->slots[i].cfg, sizeof(*c));
+		c->relay_to = DP_STREAM_NONE;
+		(*idx_out)[k] = i;
+		(*cfg_out)[k++] = c;
+	}
+	return (int)k;
+
+out_nomem:
+	for (uint32_t i = 0; *cfg_out != NULL && i < k; i++)
+		cfg_free((*cfg_out)[i]);
+	free(*idx_out);
+	free(*cfg_out);
+	return -ENOMEM;
+}
+
 int
 dp_flow_stream_del(struct dp_flow_table *ft, uint32_t id)
 {
-	struct dp_stream_cfg *old;
+	struct dp_stream_cfg *old, **copies;
 	struct dp_stream *s;
+	uint32_t *referrers;
 	int32_t pos, rpos = -1;
+	int n;
 
 	if (id >= ft->max || ft->slots[id].cfg == NULL)
 		return -ENOENT;
+	n = unlink_referrers(ft, id, &referrers, &copies);
+	if (n < 0)
+		return n;
 	s = &ft->slots[id];
 	old = s->cfg;
 	hash_del(ft, &old->local, &pos);
@@ -300,10 +355,20 @@ dp_flow_stream_del(struct dp_flow_table *ft, uint32_t id)
 		hash_del(ft, &rk, &rpos);
 	}
 	__atomic_store_n(&s->cfg, NULL, __ATOMIC_RELEASE);
+	/* Publish the copies; keep the old versions until the grace period ends. */
+	for (int i = 0; i < n; i++) {
+		struct dp_stream_cfg *prev = ft->slots[referrers[i]].cfg;
+
+		__atomic_store_n(&ft->slots[referrers[i]].cfg, copies[i], __ATOMIC_RELEASE);
+		copies[i] = prev;
+	}
 	rte_rcu_qsbr_synchronize(ft->qsbr, RTE_QSBR_THRID_INVALID);
 	hash_reclaim(ft, pos);
 	hash_reclaim(ft, rpos);
-	/* Other streams relaying here now see relay_to pointing at a free slot: no_dest. */
+	for (int i = 0; i < n; i++)
+		cfg_free(copies[i]);
+	free(referrers);
+	free(copies);
 	explicit_bzero(&s->srtp_in_st, sizeof(s->srtp_in_st));
 	explicit_bzero(&s->srtp_out_st, sizeof(s->srtp_out_st));
 	cfg_free(old);

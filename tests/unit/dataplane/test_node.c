@@ -429,6 +429,17 @@ test_relay_plain(void **state)
 	assert_int_equal(e->out.n_wire, 0);
 	assert_int_equal(e->dm->flows.slots[a].stats.drops[DP_DROP_RTP_VERSION], 1);
 	assert_int_equal(e->dm->flows.slots[a].stats.drops[DP_DROP_MALFORMED], 1);
+	/* Deleting the destination unlinks the relay: a new stream in its slot gets nothing. */
+	assert_int_equal(dp_flow_stream_del(&e->dm->flows, b), 0);
+	assert_int_equal(dp_flow_stream_cfg(&e->dm->flows, a)->relay_to, DP_STREAM_NONE);
+	assert_int_equal(add_stream(e, 40004, "198.18.0.12", 5006, DP_SRTP_NULL, NULL,
+				    DP_SRTP_NULL, NULL, DP_STREAM_NONE, true),
+			 b);
+	rtp[0] = 0x80;
+	len = dp_fixture_udp4(f, sizeof(f), "198.18.0.11", 5002, "198.18.0.1", 40000, rtp, rl);
+	rx1(e, f, len);
+	assert_int_equal(e->out.n_wire, 0);
+	assert_int_equal(e->dm->flows.slots[a].stats.drops[DP_DROP_NO_DEST], 1);
 	assert_int_equal(dp_flow_stream_del(&e->dm->flows, a), 0);
 	assert_int_equal(dp_flow_stream_del(&e->dm->flows, b), 0);
 	assert_int_equal(rte_mempool_in_use_count(e->dm->pool), 0);
