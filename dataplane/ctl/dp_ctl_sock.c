@@ -44,7 +44,7 @@ listen_on(const char *path)
 		return -errno;
 	unlink(path);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0660) < 0 ||
-	    listen(fd, 8) < 0) {
+	    listen(fd, 64) < 0) {
 		int err = -errno;
 
 		close(fd);
@@ -68,13 +68,17 @@ serve_client(struct dp_main *dm, struct pollfd *p, char *req, char *resp)
 		static const char big[] = "{\"v\":1,\"ok\":false,\"error\":{\"code\":\"E2BIG\","
 					  "\"message\":\"request larger than 65536 bytes\"}}";
 
-		if (send(p->fd, big, sizeof(big) - 1, MSG_NOSIGNAL) < 0)
+		if (send(p->fd, big, sizeof(big) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 			TSR_WARN("dp.ctl", "reply lost\terr=\"%s\"", strerror(errno));
 		return;
 	}
 	rlen = dp_ctl_handle(dm, req, (size_t)n, resp, DP_CTL_MAX_MSG);
-	if (send(p->fd, resp, rlen, MSG_NOSIGNAL) < 0)
-		TSR_WARN("dp.ctl", "reply lost\terr=\"%s\"", strerror(errno));
+	/* Never block the control thread on a client that does not read its replies. */
+	if (send(p->fd, resp, rlen, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+		TSR_WARN("dp.ctl", "reply lost, closing the client\terr=\"%s\"", strerror(errno));
+		close(p->fd);
+		p->fd = -1;
+	}
 }
 
 int
