@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 
 #include <rte_eal.h>
 #include <rte_ethdev.h>
+#include <rte_jhash.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
@@ -50,6 +52,7 @@ struct opts {
 	uint32_t idle_sleep_max_us;
 	uint32_t mem_mb;
 	uint32_t mbufs;
+	bool telemetry;
 	struct dp_addr addr[DP_MAX_ADDR];
 	uint32_t n_addr;
 	struct dp_addr gw4, gw6;
@@ -79,6 +82,8 @@ usage(FILE *f)
 		"      --lcores LIST          EAL lcore list (default 0-1; one lcore = io on main)\n"
 		"      --io-lcores LIST       lcores running the io role (default: every worker\n"
 		"                             lcore); the others are left to media workers\n"
+		"      --telemetry on|off     DPDK telemetry socket with /tessera/... commands\n"
+		"                             (default on)\n"
 		"      --max-streams N        stream table size (default 32768)\n"
 		"      --idle-sleep-max-us N  longest idle sleep of an io lcore (default 500; 0 = spin)\n"
 		"      --mem-mb N             embedded mode memory (default 256)\n"
@@ -134,7 +139,7 @@ parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 
 enum {
 	O_MODE = 256, O_WIRE, O_WIRE_DRIVER, O_PCI, O_TAP, O_ADDR, O_GATEWAY, O_CTL_SOCK,
-	O_LCORES, O_IO_LCORES, O_MAX_STREAMS, O_IDLE, O_MEM, O_MBUFS, O_LOG_LEVEL,
+	O_LCORES, O_IO_LCORES, O_TELEMETRY, O_MAX_STREAMS, O_IDLE, O_MEM, O_MBUFS, O_LOG_LEVEL,
 };
 
 static const struct option long_opts[] = {
@@ -150,6 +155,7 @@ static const struct option long_opts[] = {
 	{"ctl-sock", required_argument, NULL, O_CTL_SOCK},
 	{"lcores", required_argument, NULL, O_LCORES},
 	{"io-lcores", required_argument, NULL, O_IO_LCORES},
+	{"telemetry", required_argument, NULL, O_TELEMETRY},
 	{"max-streams", required_argument, NULL, O_MAX_STREAMS},
 	{"idle-sleep-max-us", required_argument, NULL, O_IDLE},
 	{"mem-mb", required_argument, NULL, O_MEM},
@@ -217,6 +223,11 @@ apply(struct opts *o, int c, const char *v)
 		return copy_str(o->lcores, sizeof(o->lcores), v);
 	case O_IO_LCORES:
 		return copy_str(o->io_lcores, sizeof(o->io_lcores), v);
+	case O_TELEMETRY:
+		if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0)
+			return -EINVAL;
+		o->telemetry = strcmp(v, "on") == 0;
+		return 0;
 	case O_MAX_STREAMS:
 		return parse_u32(v, 2, 1u << 20, &o->max_streams);
 	case O_IDLE:
@@ -294,6 +305,7 @@ parse_opts(struct opts *o, int argc, char **argv)
 	o->idle_sleep_max_us = 500;
 	o->mem_mb = 256;
 	o->mbufs = 16383;
+	o->telemetry = true;
 	/* The config file first, so the command line overrides it. */
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		const char *path = NULL;
@@ -343,14 +355,21 @@ static int
 eal_init(const struct opts *o, int argc, char **argv)
 {
 	char *eargv[MAX_EAL_ARGS];
-	char mem[32], allow[80];
+	char mem[32], allow[80], prefix[48];
 	int n = 0, i;
 
 	eargv[n++] = argv[0];
 	eargv[n++] = "-l";
 	eargv[n++] = (char *)o->lcores;
 	eargv[n++] = "--no-shconf";
-	eargv[n++] = "--no-telemetry";
+	if (o->telemetry) {
+		/* One runtime directory (and telemetry socket) per control socket path. */
+		snprintf(prefix, sizeof(prefix), "--file-prefix=tsr-%08x",
+			 rte_jhash(o->ctl_sock, (uint32_t)strlen(o->ctl_sock), 0));
+		eargv[n++] = prefix;
+	} else {
+		eargv[n++] = "--no-telemetry";
+	}
 	eargv[n++] = "--log-level=lib.eal:warning";
 	if (o->mode == DP_MODE_EMBEDDED) {
 		snprintf(mem, sizeof(mem), "%u", o->mem_mb);
@@ -438,6 +457,20 @@ pick_io_lcores(const char *list, unsigned int *io, unsigned int *n_io, bool *mai
 		*main_is_io = true;
 	}
 	return 0;
+}
+
+static char rundir[PATH_MAX]; /* EAL runtime directory to remove at exit, if ours */
+
+/*
+ * EAL leaves its runtime directory behind, and the telemetry socket in it is
+ * removed by an exit handler registered during rte_eal_init(). This handler is
+ * registered before EAL's, so it runs after it and finds the directory empty.
+ */
+static void
+remove_rundir(void)
+{
+	if (rundir[0] != '\0')
+		rmdir(rundir);
 }
 
 static void
@@ -537,11 +570,14 @@ main(int argc, char **argv)
 	if (rc != 0)
 		return rc > 0 ? 0 : 2;
 	tsr_log_init((enum tsr_log_level)tsr_log_level_parse(o.log_level), 2);
+	atexit(remove_rundir);
 	rc = eal_init(&o, argc, argv);
 	if (rc < 0) {
 		TSR_ERR("dp.main", "EAL initialisation failed\terr=\"%s\"", rte_strerror(rte_errno));
 		return 1;
 	}
+	if (o.telemetry)
+		snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 	memset(&dm, 0, sizeof(dm));
 	dm.mode = o.mode;
 	dm.n_addr = o.n_addr;
@@ -581,6 +617,8 @@ main(int argc, char **argv)
 			goto out_teardown;
 		}
 	}
+	if (o.telemetry && dp_telemetry_register(&dm) < 0)
+		TSR_WARN("dp.main", "telemetry commands not registered");
 	dm.ctl_path = o.ctl_sock;
 	if (rte_ctrl_thread_create(&ctl, "dp-ctl", NULL, ctl_thread, &dm) != 0) {
 		TSR_ERR("dp.main", "cannot start the control thread");

@@ -24,6 +24,7 @@
 
 #include "config.h"
 #include "dp_ctl.h"
+#include "dp_lcore.h"
 #include "dp_main.h"
 #include "dp_neigh_ctl.h"
 
@@ -489,24 +490,6 @@ op_ping(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
 	return 0;
 }
 
-static void
-lcore_sum(struct dp_lcore_stats *sum)
-{
-	unsigned int lc;
-
-	memset(sum, 0, sizeof(*sum));
-	RTE_LCORE_FOREACH(lc) {
-		const struct dp_lcore_stats *s = &dp_lcores[lc].stats;
-		const uint64_t *src = (const uint64_t *)s;
-		uint64_t *dst = (uint64_t *)sum;
-
-		if (!dp_lcores[lc].active)
-			continue;
-		for (size_t i = 0; i < sizeof(*s) / sizeof(uint64_t); i++)
-			dst[i] += src[i];
-	}
-}
-
 static json_t *
 ethdev_json(uint16_t port, const char *role)
 {
@@ -567,7 +550,7 @@ op_port_stats(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
 		json_array_append_new(ports, p);
 	if ((p = ethdev_json(dm->tap_port, "exception")) != NULL)
 		json_array_append_new(ports, p);
-	lcore_sum(&sum);
+	dp_lcore_stats_sum(&sum);
 	*res = lcore_counters_json(&sum);
 	json_object_set_new(*res, "ports", ports);
 	return 0;

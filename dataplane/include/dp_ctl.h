@@ -46,3 +46,10 @@ size_t dp_ctl_handle(struct dp_main *dm, const char *req, size_t len, char *resp
  * Context: the control thread (blocks).
  */
 int dp_ctl_serve(struct dp_main *dm, const char *path);
+
+/**
+ * Register the /tessera/... telemetry commands (stats, lcores, stream).
+ * @return 0 or -EINVAL.
+ * Context: main thread, after the stream table exists and before lcores start.
+ */
+int dp_telemetry_register(const struct dp_main *dm);

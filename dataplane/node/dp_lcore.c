@@ -14,6 +14,7 @@
  *
  * Context: io lcores. Sleeping when idle is the only system call here.
  */
+#include <string.h>
 #include <time.h>
 
 #include <rte_cycles.h>
@@ -139,4 +140,21 @@ dp_lcore_main(void *arg)
 	rte_rcu_qsbr_thread_offline(dm->qsbr, id);
 	rte_rcu_qsbr_thread_unregister(dm->qsbr, id);
 	return 0;
+}
+
+void
+dp_lcore_stats_sum(struct dp_lcore_stats *sum)
+{
+	unsigned int lc;
+
+	memset(sum, 0, sizeof(*sum));
+	RTE_LCORE_FOREACH(lc) {
+		const uint64_t *src = (const uint64_t *)&dp_lcores[lc].stats;
+		uint64_t *dst = (uint64_t *)sum;
+
+		if (!dp_lcores[lc].active)
+			continue;
+		for (size_t i = 0; i < sizeof(*sum) / sizeof(uint64_t); i++)
+			dst[i] += src[i];
+	}
 }

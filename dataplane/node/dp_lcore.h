@@ -22,3 +22,10 @@ struct dp_lcore_args {
  * @return 0.
  */
 int dp_lcore_main(void *arg);
+
+/**
+ * Sum the counters of every active io lcore into @p sum.
+ * Context: control path (reads counters other lcores write; values may be a
+ * few packets stale).
+ */
+void dp_lcore_stats_sum(struct dp_lcore_stats *sum);

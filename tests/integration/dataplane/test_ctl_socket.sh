@@ -11,6 +11,8 @@
 #     server keeps 16) and the extra ones are closed;
 #   - a client that sends 5,000 requests and never reads a reply is dropped
 #     without stalling the server for others;
+#   - the DPDK telemetry socket answers /tessera/stats (and refuses a stream
+#     that does not exist);
 #   - after all that a ping answers and the stream table is empty.
 #
 # Context: integration test, root (the data plane needs its namespace).
@@ -91,6 +93,31 @@ tsr_expect_eq "with one client open, 15 of 24 more are served (16 at most), the 
 tsr_check "a client that never reads does not stall the server" \
 	grep -q '^while-hogged ok' <<<"$out"
 tsr_expect_eq "the stream table is unchanged" "$(grep '^streams ' <<<"$out")" "streams 0"
+# The same counters through DPDK telemetry: find this process's socket by pid.
+TEL='
+import glob, json, socket, sys
+pid = int(sys.argv[1])
+for path in glob.glob("/var/run/dpdk/tsr-*/dpdk_telemetry.v2"):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        s.connect(path)
+    except OSError:
+        continue
+    if json.loads(s.recv(4096)).get("pid") != pid:
+        continue
+    s.send(b"/tessera/stats")
+    st = json.loads(s.recv(65536))["/tessera/stats"]
+    s.send(b"/tessera/stream,99")
+    bad = json.loads(s.recv(65536))["/tessera/stream"]
+    print("streams=%d max=%d has_punt=%s bad_stream=%s" % (st["streams"], st["max_streams"],
+          "punt_udp_unknown" in st, bad))
+    break
+else:
+    print("no telemetry socket")
+'
+tel=$("$PY" -c "$TEL" "$DP_PID" 2>&1)
+tsr_expect_eq "telemetry /tessera/stats answers for this data plane" "$tel" \
+	"streams=0 max=32768 has_punt=True bad_stream=None"
 tsr_check "ping answers afterwards" tsr_ctl_quiet ping
 tsr_check "data plane still running" tsr_dp_alive
 tsr_finish
