@@ -103,7 +103,7 @@ Addresses and keys: run/demo.env   Log: run/dataplane.log   Stop: make stop
 
 Send a tone through the SRTP relay (client 1 -> node -> client 2):
   . run/demo.env
-  ip netns exec \$CLIENT2_NS ffmpeg -loglevel error -protocol_whitelist file,udp,rtp,srtp \\
+  ip netns exec \$CLIENT2_NS ffmpeg -loglevel fatal -protocol_whitelist file,udp,rtp,srtp \\
       -i <(printf 'v=0\\r\\no=- 0 0 IN IP4 %s\\r\\ns=-\\r\\nc=IN IP4 %s\\r\\nt=0 0\\r\\nm=audio 5004 RTP/SAVP 0\\r\\na=crypto:1 %s inline:%s\\r\\n' \$NODE_ADDR \$NODE_ADDR \$DEMO_OUT_SUITE \$DEMO_OUT_KEY) -t 5 -y /tmp/tone.wav &
   ip netns exec \$CLIENT1_NS ffmpeg -loglevel error -re -f lavfi -i sine=frequency=1000:sample_rate=8000 -t 5 \\
       -c:a pcm_mulaw -f rtp -srtp_out_suite \$DEMO_IN_SUITE -srtp_out_params \$DEMO_IN_KEY \\
