@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The Tessera Authors
+ */
+
+/*
+ * mgmt_db.c - sqlite connections, migrations and transactions.
+ *
+ * Context: mgmt threads (HTTP workers and the main thread); the writer
+ * mutex serialises writes, the reader pool hands one connection to one
+ * thread at a time.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "mgmt_db.h"
+#include "tsr_log.h"
+
+#define MAX_READERS 64
+#define BUSY_TIMEOUT_MS 5000
+
+/*
+ * Invariants: writer is used only by the thread holding write_lock;
+ * readers[i] is in use iff busy[i]; memory => n_readers == 0.
+ */
+struct mgmt_db {
+	sqlite3 *writer; /* owned */
+	pthread_mutex_t write_lock;
+	sqlite3 *readers[MAX_READERS]; /* owned */
+	bool busy[MAX_READERS];
+	unsigned int n_readers;
+	pthread_mutex_t pool_lock;
+	pthread_cond_t pool_cond;
+	bool memory;
+};
+
+int
+mgmt_db_errno(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return 0;
+	case SQLITE_CONSTRAINT:
+		return (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+			       ? -EEXIST
+			       : -EINVAL;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	default:
+		return -EIO;
+	}
+}
+
+int
+mgmt_db_exec(sqlite3 *h, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(h, sql, NULL, NULL, &msg);
+
+	if (rc != SQLITE_OK) {
+		TSR_DEBUG("mgmt.db", "statement failed\terr=\"%s\"",
+			  msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return mgmt_db_errno(sqlite3_extended_errcode(h));
+	}
+	return 0;
+}
+
+void
+mgmt_db_now(char *buf, size_t cap)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%06ld", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000);
+}
+
+int
+mgmt_db_version(sqlite3 *h)
+{
+	sqlite3_stmt *st;
+	int v = 0, rc;
+
+	rc = sqlite3_prepare_v2(h,
+				"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+				"name = 'schema_version'",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return -EIO;
+	rc = sqlite3_step(st);
+	v = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	sqlite3_finalize(st);
+	if (v <= 0)
+		return v < 0 ? -EIO : 0;
+	if (sqlite3_prepare_v2(h, "SELECT coalesce(max(version), 0) FROM schema_version", -1, &st,
+			       NULL) != SQLITE_OK)
+		return -EIO;
+	v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -EIO;
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int
+apply_one(sqlite3 *h, const struct mgmt_db_migration *m)
+{
+	char now[32], sql[128];
+	char *msg = NULL;
+
+	if (mgmt_db_exec(h, "BEGIN IMMEDIATE") < 0)
+		return -EPROTO;
+	if (sqlite3_exec(h, m->sql, NULL, NULL, &msg) != SQLITE_OK) {
+		TSR_ERR("mgmt.db", "migration failed\tversion=%d err=\"%s\"", m->version,
+			msg ? msg : "?");
+		sqlite3_free(msg);
+		mgmt_db_exec(h, "ROLLBACK");
+		return -EPROTO;
+	}
+	mgmt_db_now(now, sizeof(now));
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO schema_version (version, applied_at) VALUES (%d, '%s')", m->version,
+		 now);
+	if (mgmt_db_exec(h, sql) < 0 || mgmt_db_exec(h, "COMMIT") < 0) {
+		mgmt_db_exec(h, "ROLLBACK");
+		return -EPROTO;
+	}
+	TSR_INFO("mgmt.db", "schema migrated\tversion=%d", m->version);
+	return 0;
+}
+
+int
+mgmt_db_migrate(sqlite3 *h, const struct mgmt_db_migration *list)
+{
+	int cur = mgmt_db_version(h), last = 0;
+
+	if (cur < 0)
+		return -EPROTO;
+	for (const struct mgmt_db_migration *m = list; m->version != 0; m++) {
+		last = m->version;
+		if (m->version <= cur)
+			continue;
+		if (apply_one(h, m) < 0)
+			return -EPROTO;
+		cur = m->version;
+	}
+	if (cur > last) {
+		TSR_ERR("mgmt.db", "database schema is newer than this binary\tversion=%d known=%d",
+			cur, last);
+		return -EPROTO;
+	}
+	return cur;
+}
+
+static int
+open_conn(const char *path, bool writer, sqlite3 **out)
+{
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	sqlite3 *h = NULL;
+
+	if (writer)
+		flags |= SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &h, flags, NULL) != SQLITE_OK) {
+		TSR_ERR("mgmt.db", "cannot open database\tpath=%s err=\"%s\"", path,
+			h ? sqlite3_errmsg(h) : "out of memory");
+		sqlite3_close(h);
+		return -EIO;
+	}
+	sqlite3_busy_timeout(h, BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(h, 1);
+	if (mgmt_db_exec(h, "PRAGMA foreign_keys = ON") < 0 ||
+	    (writer && strcmp(path, ":memory:") != 0 &&
+	     (mgmt_db_exec(h, "PRAGMA journal_mode = WAL") < 0 ||
+	      mgmt_db_exec(h, "PRAGMA synchronous = NORMAL") < 0))) {
+		sqlite3_close(h);
+		return -EIO;
+	}
+	*out = h;
+	return 0;
+}
+
+int
+mgmt_db_create(const char *path, unsigned int n_readers, struct mgmt_db **out)
+{
+	struct mgmt_db *db = calloc(1, sizeof(*db));
+	int rc;
+
+	if (db == NULL)
+		return -ENOMEM;
+	pthread_mutex_init(&db->write_lock, NULL);
+	pthread_mutex_init(&db->pool_lock, NULL);
+	pthread_cond_init(&db->pool_cond, NULL);
+	db->memory = strcmp(path, ":memory:") == 0;
+	rc = open_conn(path, true, &db->writer);
+	if (rc < 0)
+		goto out_free;
+	if (mgmt_db_migrate(db->writer, mgmt_db_migrations) < 0) {
+		rc = -EPROTO;
+		goto out_free;
+	}
+	if (!db->memory) {
+		if (n_readers < 1)
+			n_readers = 1;
+		if (n_readers > MAX_READERS)
+			n_readers = MAX_READERS;
+		for (; db->n_readers < n_readers; db->n_readers++) {
+			rc = open_conn(path, false, &db->readers[db->n_readers]);
+			if (rc < 0)
+				goto out_free;
+		}
+	}
+	*out = db;
+	return 0;
+out_free:
+	mgmt_db_destroy(db);
+	return rc;
+}
+
+void
+mgmt_db_destroy(struct mgmt_db *db)
+{
+	if (db == NULL)
+		return;
+	for (unsigned int i = 0; i < db->n_readers; i++)
+		sqlite3_close(db->readers[i]);
+	sqlite3_close(db->writer);
+	pthread_mutex_destroy(&db->write_lock);
+	pthread_mutex_destroy(&db->pool_lock);
+	pthread_cond_destroy(&db->pool_cond);
+	free(db);
+}
+
+sqlite3 *
+mgmt_db_write_begin(struct mgmt_db *db)
+{
+	pthread_mutex_lock(&db->write_lock);
+	if (mgmt_db_exec(db->writer, "BEGIN IMMEDIATE") < 0) {
+		TSR_ERR("mgmt.db", "cannot begin a write transaction\terr=\"%s\"",
+			sqlite3_errmsg(db->writer));
+		pthread_mutex_unlock(&db->write_lock);
+		return NULL;
+	}
+	return db->writer;
+}
+
+int
+mgmt_db_write_end(struct mgmt_db *db, bool commit)
+{
+	int rc = 0;
+
+	if (commit && mgmt_db_exec(db->writer, "COMMIT") < 0) {
+		TSR_ERR("mgmt.db", "commit failed\terr=\"%s\"", sqlite3_errmsg(db->writer));
+		rc = -EIO;
+		commit = false;
+	}
+	if (!commit)
+		mgmt_db_exec(db->writer, "ROLLBACK");
+	pthread_mutex_unlock(&db->write_lock);
+	return rc;
+}
+
+sqlite3 *
+mgmt_db_read_begin(struct mgmt_db *db)
+{
+	sqlite3 *h = NULL;
+	unsigned int i;
+
+	if (db->memory) {
+		pthread_mutex_lock(&db->write_lock);
+		if (mgmt_db_exec(db->writer, "BEGIN") < 0) {
+			pthread_mutex_unlock(&db->write_lock);
+			return NULL;
+		}
+		return db->writer;
+	}
+	pthread_mutex_lock(&db->pool_lock);
+	for (;;) {
+		for (i = 0; i < db->n_readers && db->busy[i]; i++)
+			;
+		if (i < db->n_readers)
+			break;
+		pthread_cond_wait(&db->pool_cond, &db->pool_lock);
+	}
+	db->busy[i] = true;
+	h = db->readers[i];
+	pthread_mutex_unlock(&db->pool_lock);
+	if (mgmt_db_exec(h, "BEGIN") < 0) {
+		mgmt_db_read_end(db, h);
+		return NULL;
+	}
+	return h;
+}
+
+void
+mgmt_db_read_end(struct mgmt_db *db, sqlite3 *h)
+{
+	if (db->memory) {
+		if (h != NULL)
+			mgmt_db_exec(h, "COMMIT");
+		pthread_mutex_unlock(&db->write_lock);
+		return;
+	}
+	if (h != NULL)
+		mgmt_db_exec(h, "COMMIT");
+	pthread_mutex_lock(&db->pool_lock);
+	for (unsigned int i = 0; i < db->n_readers; i++)
+		if (db->readers[i] == h)
+			db->busy[i] = false;
+	pthread_cond_signal(&db->pool_cond);
+	pthread_mutex_unlock(&db->pool_lock);
+}

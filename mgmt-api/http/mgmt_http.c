@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The Tessera Authors
+ */
+
+/*
+ * mgmt_http.c - libmicrohttpd glue: TLS, auth, limits, JSON responses.
+ *
+ * Context: MHD worker threads call on_request()/on_done(); a request's
+ * struct conn belongs to the one thread serving its connection.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <gnutls/gnutls.h>
+#include <microhttpd.h>
+
+#include "mgmt_http.h"
+#include "tsr_log.h"
+
+#define MAX_ARGS 64
+#define REALM "Basic realm=\"tessera-mgmt\", charset=\"UTF-8\""
+
+struct mgmt_http {
+	struct MHD_Daemon *daemon; /* owned */
+	struct mgmt_rest *rest;    /* borrowed */
+	struct mgmt_auth *auth;    /* borrowed */
+	size_t max_body;
+	struct sockaddr_storage addr;
+};
+
+/* Per request; freed by on_done(). */
+struct conn {
+	char *body; /* owned */
+	size_t len, cap;
+	bool too_big;
+	enum mgmt_role role;
+	char user[65];
+	struct timespec start;
+};
+
+struct args {
+	struct mgmt_rest_arg a[MAX_ARGS];
+	size_t n;
+	bool overflow;
+};
+
+bool
+mgmt_http_is_loopback(const char *addr)
+{
+	unsigned char ip[16];
+	static const unsigned char v6_lo[16] = {[15] = 1};
+
+	if (inet_pton(AF_INET, addr, ip) == 1)
+		return ip[0] == 127;
+	if (inet_pton(AF_INET6, addr, ip) == 1)
+		return memcmp(ip, v6_lo, 16) == 0;
+	return false;
+}
+
+static void
+on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char buf[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	for (char *p = buf; *p != '\0'; p++)
+		if (*p == '"' || *p == '\t')
+			*p = '\'';
+	TSR_WARN("mgmt.http", "%s", buf);
+}
+
+static enum MHD_Result
+send_json(struct MHD_Connection *c, unsigned int status, json_t *body, const char *location,
+	  const char *allow, bool challenge)
+{
+	struct MHD_Response *r;
+	char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+	enum MHD_Result ret;
+
+	if (text != NULL)
+		r = MHD_create_response_from_buffer_with_free_callback(strlen(text), text, free);
+	else
+		r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	if (r == NULL) {
+		free(text);
+		return MHD_NO;
+	}
+	if (text != NULL)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (location != NULL && location[0] != '\0')
+		MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, location);
+	if (allow != NULL)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	if (challenge)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, REALM);
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result
+send_error(struct MHD_Connection *c, unsigned int status, const char *msg, bool challenge)
+{
+	json_t *b = json_pack("{s:s}", "error", msg);
+	enum MHD_Result ret = send_json(c, status, b, NULL, NULL, challenge);
+
+	json_decref(b);
+	return ret;
+}
+
+static enum MHD_Result
+collect_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct args *a = cls;
+
+	(void)kind;
+	if (a->n == MAX_ARGS) {
+		a->overflow = true;
+		return MHD_NO;
+	}
+	a->a[a->n].key = key;
+	a->a[a->n].value = value;
+	a->n++;
+	return MHD_YES;
+}
+
+static double
+ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* First call of a request: authenticate, check the announced body size. */
+static enum MHD_Result
+begin(struct mgmt_http *h, struct MHD_Connection *c, const char *url, const char *method,
+      struct conn *cn)
+{
+	const char *authz =
+		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	const char *cl =
+		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	char pass[257];
+	int rc;
+
+	rc = mgmt_auth_parse_basic(authz, cn->user, sizeof(cn->user), pass, sizeof(pass));
+	if (rc == 0)
+		rc = mgmt_auth_check(h->auth, cn->user, pass, &cn->role);
+	gnutls_memset(pass, 0, sizeof(pass));
+	if (rc < 0) {
+		TSR_INFO("mgmt.http",
+			 "request refused\tmethod=%s path=\"%.128s\" status=401 reason=%s", method,
+			 url, authz == NULL ? "no-credentials" : "bad-credentials");
+		return send_error(c, MHD_HTTP_UNAUTHORIZED, "authentication required", true);
+	}
+	if (cl != NULL && strtoull(cl, NULL, 10) > h->max_body) {
+		TSR_INFO("mgmt.http",
+			 "request refused\tmethod=%s path=\"%.128s\" status=413 user=%s", method,
+			 url, cn->user);
+		return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large", false);
+	}
+	return MHD_YES;
+}
+
+static void
+body_append(struct mgmt_http *h, struct conn *cn, const char *data, size_t n)
+{
+	if (cn->too_big)
+		return;
+	if (cn->len + n > h->max_body) {
+		cn->too_big = true;
+		free(cn->body);
+		cn->body = NULL;
+		cn->len = cn->cap = 0;
+		return;
+	}
+	if (cn->len + n > cn->cap) {
+		size_t cap = cn->cap ? cn->cap : 4096;
+		char *b;
+
+		while (cap < cn->len + n)
+			cap *= 2;
+		b = realloc(cn->body, cap);
+		if (b == NULL) {
+			cn->too_big = true;
+			return;
+		}
+		cn->body = b;
+		cn->cap = cap;
+	}
+	memcpy(cn->body + cn->len, data, n);
+	cn->len += n;
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+	   const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	struct mgmt_http *h = cls;
+	struct conn *cn = *con_cls;
+	struct mgmt_rest_req req = {.method = method, .path = url};
+	struct mgmt_rest_resp resp;
+	struct args args = {.n = 0};
+	enum MHD_Result ret;
+
+	(void)version;
+	if (cn == NULL) {
+		cn = calloc(1, sizeof(*cn));
+		if (cn == NULL)
+			return MHD_NO;
+		clock_gettime(CLOCK_MONOTONIC, &cn->start);
+		*con_cls = cn;
+		return begin(h, c, url, method, cn);
+	}
+	if (*upload_data_size > 0) {
+		body_append(h, cn, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (cn->too_big)
+		return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large", false);
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &args);
+	if (args.overflow)
+		return send_error(c, MHD_HTTP_BAD_REQUEST, "too many query parameters", false);
+	req.args = args.a;
+	req.n_args = args.n;
+	req.body = cn->body;
+	req.body_len = cn->len;
+	req.role = cn->role;
+	mgmt_rest_handle(h->rest, &req, &resp);
+	ret = send_json(c, resp.status, resp.body, resp.location, resp.allow, false);
+	TSR_INFO("mgmt.http", "request\tmethod=%s path=\"%.128s\" status=%u user=%s ms=%.1f",
+		 method, url, resp.status, cn->user, ms_since(&cn->start));
+	mgmt_rest_resp_fini(&resp);
+	return ret;
+}
+
+static void
+on_done(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	struct conn *cn = *con_cls;
+
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (cn == NULL)
+		return;
+	free(cn->body);
+	free(cn);
+	*con_cls = NULL;
+}
+
+static int
+parse_listen(const char *addr, uint16_t port, struct sockaddr_storage *ss, bool *v6)
+{
+	struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV,
+				 .ai_socktype = SOCK_STREAM};
+	struct addrinfo *res = NULL;
+	char ps[8];
+
+	snprintf(ps, sizeof(ps), "%u", port);
+	if (getaddrinfo(addr, ps, &hints, &res) != 0 || res == NULL)
+		return -EINVAL;
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*v6 = res->ai_family == AF_INET6;
+	freeaddrinfo(res);
+	return 0;
+}
+
+int
+mgmt_http_start(const struct mgmt_http_cfg *cfg, struct mgmt_rest *rest, struct mgmt_auth *auth,
+		struct mgmt_http **out)
+{
+	struct MHD_OptionItem ops[16];
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	struct mgmt_http *h;
+	bool v6 = false;
+	int n = 0;
+
+	if (cfg->plain && !mgmt_http_is_loopback(cfg->listen)) {
+		TSR_ERR("mgmt.http", "plain HTTP is only allowed on a loopback address\tlisten=%s",
+			cfg->listen);
+		return -EINVAL;
+	}
+	if (!cfg->plain && (cfg->cert_pem == NULL || cfg->key_pem == NULL))
+		return -EINVAL;
+	h = calloc(1, sizeof(*h));
+	if (h == NULL)
+		return -ENOMEM;
+	h->rest = rest;
+	h->auth = auth;
+	h->max_body = cfg->max_body;
+	if (parse_listen(cfg->listen, cfg->port, &h->addr, &v6) < 0) {
+		free(h);
+		return -EINVAL;
+	}
+	if (v6)
+		flags |= MHD_USE_IPv6;
+	ops[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &h->addr};
+	ops[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_done, h};
+	ops[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL};
+	ops[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE,
+					   cfg->threads < 1 ? 1 : cfg->threads, NULL};
+	ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, 512, NULL};
+	ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, 30, NULL};
+	ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL};
+	if (!cfg->plain) {
+		flags |= MHD_USE_TLS;
+		ops[n++] =
+			(struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)cfg->key_pem};
+		ops[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0,
+						   (void *)cfg->cert_pem};
+		ops[n++] = (struct MHD_OptionItem){
+			MHD_OPTION_HTTPS_PRIORITIES, 0,
+			(void *)"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"};
+	}
+	ops[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+	h->daemon = MHD_start_daemon(flags, cfg->port, NULL, NULL, on_request, h, MHD_OPTION_ARRAY,
+				     ops, MHD_OPTION_END);
+	if (h->daemon == NULL) {
+		TSR_ERR("mgmt.http", "cannot start the HTTP server\tlisten=%s port=%u", cfg->listen,
+			cfg->port);
+		free(h);
+		return -EIO;
+	}
+	TSR_INFO("mgmt.http", "listening\tlisten=%s port=%u tls=%s threads=%u", cfg->listen,
+		 cfg->port, cfg->plain ? "no" : "yes", cfg->threads);
+	*out = h;
+	return 0;
+}
+
+void
+mgmt_http_stop(struct mgmt_http *h)
+{
+	if (h == NULL)
+		return;
+	MHD_stop_daemon(h->daemon);
+	free(h);
+}

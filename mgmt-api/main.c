@@ -1,0 +1,440 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The Tessera Authors
+ */
+
+/*
+ * main.c - tessera-mgmt: options, state directory, database, HTTPS server.
+ *
+ * Options come from a config file (--config, "key = value" lines using the
+ * long option names) and then the command line, which wins; the same
+ * scheme as tessera-dataplane. On first start the state directory gets the
+ * database, a self-signed certificate (unless one is configured) and the
+ * initial admin account (its generated password in admin-password, 0600).
+ * Context: main thread. SIGTERM/SIGINT are blocked in every thread and
+ * taken with sigwait() here; the server is stopped, requests in flight
+ * finish, the database is closed.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "mgmt_auth.h"
+#include "mgmt_db.h"
+#include "mgmt_http.h"
+#include "mgmt_rest.h"
+#include "mgmt_tls.h"
+#include "mgmt_valid.h"
+#include "tsr_log.h"
+
+struct opts {
+	char listen[64];
+	uint32_t port;
+	char state_dir[256];
+	char db[320];
+	char tls_cert[256];
+	char tls_key[256];
+	bool plain_http;
+	char admin_user[65];
+	char admin_password[129];
+	uint32_t threads;
+	uint32_t max_body;
+	uint32_t max_depth;
+	uint32_t page_limit;
+	uint32_t page_limit_max;
+	uint32_t pbkdf2_iterations;
+	char log_level[16];
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: tessera-mgmt [options]\n"
+		"\n"
+		"The Tessera Management Node: configuration database and admin REST API.\n"
+		"\n"
+		"  -c, --config FILE            read options from FILE (\"key = value\", long "
+		"names)\n"
+		"      --listen ADDR            address to serve on (default 127.0.0.1)\n"
+		"      --port N                 TCP port (default 8443)\n"
+		"      --state-dir DIR          database, certificate, generated password\n"
+		"                               (default /var/lib/tessera-mgmt)\n"
+		"      --db FILE                database file (default STATE-DIR/mgmt.db)\n"
+		"      --tls-cert FILE          PEM certificate (with --tls-key; default: a\n"
+		"                               self-signed one generated into STATE-DIR)\n"
+		"      --tls-key FILE           PEM private key\n"
+		"      --plain-http             serve plain HTTP (loopback addresses only)\n"
+		"      --admin-user NAME        initial admin account (default admin)\n"
+		"      --admin-password PASS    its password (default: generated and written\n"
+		"                               to STATE-DIR/admin-password, mode 0600)\n"
+		"      --threads N              HTTP worker threads (default 2)\n"
+		"      --max-body BYTES         largest request body (default 65536)\n"
+		"      --max-depth N            deepest JSON nesting in a body (default %d)\n"
+		"      --page-limit N           default page size (default 20)\n"
+		"      --page-limit-max N       largest page size (default 1000)\n"
+		"      --pbkdf2-iterations N    password hashing cost (default %d)\n"
+		"      --log-level LEVEL        err, warn, info (default) or debug\n"
+		"  -h, --help                   this text\n"
+		"  -V, --version                print the version\n",
+		MGMT_VALID_MAX_DEPTH, MGMT_AUTH_DEFAULT_ITERATIONS);
+}
+
+enum {
+	O_LISTEN = 256,
+	O_PORT,
+	O_STATE_DIR,
+	O_DB,
+	O_TLS_CERT,
+	O_TLS_KEY,
+	O_PLAIN,
+	O_ADMIN_USER,
+	O_ADMIN_PASSWORD,
+	O_THREADS,
+	O_MAX_BODY,
+	O_MAX_DEPTH,
+	O_PAGE_LIMIT,
+	O_PAGE_LIMIT_MAX,
+	O_PBKDF2,
+	O_LOG_LEVEL,
+};
+
+static const struct option long_opts[] = {
+	{"config", required_argument, NULL, 'c'},
+	{"listen", required_argument, NULL, O_LISTEN},
+	{"port", required_argument, NULL, O_PORT},
+	{"state-dir", required_argument, NULL, O_STATE_DIR},
+	{"db", required_argument, NULL, O_DB},
+	{"tls-cert", required_argument, NULL, O_TLS_CERT},
+	{"tls-key", required_argument, NULL, O_TLS_KEY},
+	{"plain-http", optional_argument, NULL, O_PLAIN},
+	{"admin-user", required_argument, NULL, O_ADMIN_USER},
+	{"admin-password", required_argument, NULL, O_ADMIN_PASSWORD},
+	{"threads", required_argument, NULL, O_THREADS},
+	{"max-body", required_argument, NULL, O_MAX_BODY},
+	{"max-depth", required_argument, NULL, O_MAX_DEPTH},
+	{"page-limit", required_argument, NULL, O_PAGE_LIMIT},
+	{"page-limit-max", required_argument, NULL, O_PAGE_LIMIT_MAX},
+	{"pbkdf2-iterations", required_argument, NULL, O_PBKDF2},
+	{"log-level", required_argument, NULL, O_LOG_LEVEL},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{NULL, 0, NULL, 0},
+};
+
+static int
+parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || end == s || v < lo || v > hi)
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int
+copy_str(char *dst, size_t cap, const char *src)
+{
+	if (strlen(src) >= cap)
+		return -EINVAL;
+	strcpy(dst, src);
+	return 0;
+}
+
+static int
+parse_bool(const char *v, bool *out)
+{
+	if (v == NULL || strcmp(v, "true") == 0 || strcmp(v, "yes") == 0 || strcmp(v, "1") == 0)
+		*out = true;
+	else if (strcmp(v, "false") == 0 || strcmp(v, "no") == 0 || strcmp(v, "0") == 0)
+		*out = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* Apply one option. @return 0 or -EINVAL. */
+static int
+apply(struct opts *o, int c, const char *v)
+{
+	switch (c) {
+	case O_LISTEN:
+		return copy_str(o->listen, sizeof(o->listen), v);
+	case O_PORT:
+		return parse_u32(v, 1, 65535, &o->port);
+	case O_STATE_DIR:
+		return copy_str(o->state_dir, sizeof(o->state_dir), v);
+	case O_DB:
+		return copy_str(o->db, sizeof(o->db), v);
+	case O_TLS_CERT:
+		return copy_str(o->tls_cert, sizeof(o->tls_cert), v);
+	case O_TLS_KEY:
+		return copy_str(o->tls_key, sizeof(o->tls_key), v);
+	case O_PLAIN:
+		return parse_bool(v, &o->plain_http);
+	case O_ADMIN_USER:
+		return copy_str(o->admin_user, sizeof(o->admin_user), v);
+	case O_ADMIN_PASSWORD:
+		if (strlen(v) < 8)
+			return -EINVAL;
+		return copy_str(o->admin_password, sizeof(o->admin_password), v);
+	case O_THREADS:
+		return parse_u32(v, 1, 64, &o->threads);
+	case O_MAX_BODY:
+		return parse_u32(v, 1024, 64u << 20, &o->max_body);
+	case O_MAX_DEPTH:
+		return parse_u32(v, 2, 64, &o->max_depth);
+	case O_PAGE_LIMIT:
+		return parse_u32(v, 1, 100000, &o->page_limit);
+	case O_PAGE_LIMIT_MAX:
+		return parse_u32(v, 1, 100000, &o->page_limit_max);
+	case O_PBKDF2:
+		return parse_u32(v, MGMT_AUTH_MIN_ITERATIONS, 10000000, &o->pbkdf2_iterations);
+	case O_LOG_LEVEL:
+		if (tsr_log_level_parse(v) < 0)
+			return -EINVAL;
+		return copy_str(o->log_level, sizeof(o->log_level), v);
+	default:
+		return -EINVAL;
+	}
+}
+
+static int
+load_config(struct opts *o, const char *path)
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+	int lineno = 0, rc = 0;
+
+	if (f == NULL) {
+		fprintf(stderr, "tessera-mgmt: cannot open %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
+		char *k = line, *v, *end;
+		const struct option *opt;
+
+		lineno++;
+		k += strspn(k, " \t");
+		if (*k == '#' || *k == '\n' || *k == '\0')
+			continue;
+		v = strchr(k, '=');
+		if (v == NULL) {
+			rc = -EINVAL;
+			break;
+		}
+		*v++ = '\0';
+		for (end = v + strlen(v); end > v && strchr(" \t\r\n", end[-1]); end--)
+			;
+		*end = '\0';
+		v += strspn(v, " \t");
+		for (end = k + strlen(k); end > k && strchr(" \t", end[-1]); end--)
+			;
+		*end = '\0';
+		rc = -EINVAL;
+		for (opt = long_opts; opt->name != NULL; opt++)
+			if (strcmp(opt->name, k) == 0 && opt->val >= O_LISTEN)
+				rc = apply(o, opt->val, v);
+	}
+	fclose(f);
+	if (rc < 0)
+		fprintf(stderr, "tessera-mgmt: %s:%d: invalid line\n", path, lineno);
+	explicit_bzero(line, sizeof(line));
+	return rc;
+}
+
+static void
+defaults(struct opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	strcpy(o->listen, "127.0.0.1");
+	o->port = 8443;
+	strcpy(o->state_dir, "/var/lib/tessera-mgmt");
+	strcpy(o->admin_user, "admin");
+	o->threads = 2;
+	o->max_body = 65536;
+	o->max_depth = MGMT_VALID_MAX_DEPTH;
+	o->page_limit = 20;
+	o->page_limit_max = 1000;
+	o->pbkdf2_iterations = MGMT_AUTH_DEFAULT_ITERATIONS;
+	strcpy(o->log_level, "info");
+}
+
+/* @return 0, 1 to exit successfully (help/version), -EINVAL. */
+static int
+parse_opts(struct opts *o, int argc, char **argv)
+{
+	int c, rc;
+
+	defaults(o);
+	/* The config file first, so the command line overrides it. */
+	for (int i = 1; i < argc; i++) {
+		const char *path = NULL;
+
+		if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) &&
+		    i + 1 < argc)
+			path = argv[i + 1];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			path = argv[i] + 9;
+		if (path != NULL && (rc = load_config(o, path)) < 0)
+			return rc;
+	}
+	while ((c = getopt_long(argc, argv, "c:hV", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case 'V':
+			printf("tessera-mgmt %s\n", TSR_VERSION);
+			return 1;
+		case '?':
+			usage(stderr);
+			return -EINVAL;
+		default:
+			if (apply(o, c, optarg) < 0) {
+				fprintf(stderr, "tessera-mgmt: invalid value: %s\n",
+					optarg != NULL ? optarg : "(none)");
+				return -EINVAL;
+			}
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "tessera-mgmt: unexpected argument %s\n", argv[optind]);
+		return -EINVAL;
+	}
+	if ((o->tls_cert[0] == '\0') != (o->tls_key[0] == '\0')) {
+		fprintf(stderr, "tessera-mgmt: --tls-cert and --tls-key go together\n");
+		return -EINVAL;
+	}
+	if (o->plain_http && !mgmt_http_is_loopback(o->listen)) {
+		fprintf(stderr,
+			"tessera-mgmt: --plain-http is only allowed on a loopback address\n");
+		return -EINVAL;
+	}
+	if (o->page_limit > o->page_limit_max)
+		o->page_limit = o->page_limit_max;
+	if (o->db[0] == '\0')
+		snprintf(o->db, sizeof(o->db), "%s/mgmt.db", o->state_dir);
+	return 0;
+}
+
+static int
+make_state_dir(const char *dir)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	if (stat(dir, &st) < 0)
+		return -errno;
+	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
+static int
+serve(const struct opts *o, struct mgmt_db *db, struct mgmt_auth *auth, const sigset_t *sigs)
+{
+	struct mgmt_rest rest = {
+		.db = db,
+		.auth = auth,
+		.cfg = {.default_limit = o->page_limit,
+			.max_limit = o->page_limit_max,
+			.max_depth = (int)o->max_depth,
+			.pbkdf2_iterations = o->pbkdf2_iterations},
+	};
+	struct mgmt_http_cfg hc = {
+		.listen = o->listen,
+		.port = (uint16_t)o->port,
+		.plain = o->plain_http,
+		.threads = o->threads,
+		.max_body = o->max_body,
+	};
+	char *cert = NULL, *key = NULL;
+	struct mgmt_http *http = NULL;
+	int rc, sig = 0;
+
+	if (!o->plain_http) {
+		rc = mgmt_tls_load(o->state_dir, o->tls_cert[0] ? o->tls_cert : NULL,
+				   o->tls_key[0] ? o->tls_key : NULL, o->listen, &cert, &key);
+		if (rc < 0) {
+			TSR_ERR("mgmt.tls", "cannot load the certificate\terr=\"%s\"",
+				strerror(-rc));
+			return rc;
+		}
+		hc.cert_pem = cert;
+		hc.key_pem = key;
+	}
+	rc = mgmt_http_start(&hc, &rest, auth, &http);
+	if (key != NULL)
+		explicit_bzero(key, strlen(key));
+	if (rc == 0) {
+		sigwait(sigs, &sig);
+		TSR_INFO("mgmt", "stopping\tsignal=%d", sig);
+		mgmt_http_stop(http);
+	}
+	free(cert);
+	free(key);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct mgmt_db *db = NULL;
+	struct mgmt_auth *auth = NULL;
+	char pwfile[320];
+	sigset_t sigs;
+	struct opts o;
+	int rc;
+
+	rc = parse_opts(&o, argc, argv);
+	if (rc != 0)
+		return rc > 0 ? 0 : 2;
+	tsr_log_init((enum tsr_log_level)tsr_log_level_parse(o.log_level), 2);
+	/* Block the stop signals before any thread exists; main takes them with sigwait(). */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	rc = make_state_dir(o.state_dir);
+	if (rc < 0) {
+		TSR_ERR("mgmt", "cannot use the state directory\tdir=%s err=\"%s\"", o.state_dir,
+			strerror(-rc));
+		return 1;
+	}
+	rc = mgmt_db_create(o.db, o.threads + 1, &db);
+	if (rc < 0) {
+		TSR_ERR("mgmt.db", "cannot open the database\tpath=%s err=\"%s\"", o.db,
+			strerror(-rc));
+		return 1;
+	}
+	snprintf(pwfile, sizeof(pwfile), "%s/admin-password", o.state_dir);
+	rc = mgmt_auth_bootstrap(db, o.admin_user, o.admin_password[0] ? o.admin_password : NULL,
+				 pwfile, o.pbkdf2_iterations);
+	explicit_bzero(o.admin_password, sizeof(o.admin_password));
+	if (rc >= 0)
+		rc = mgmt_auth_create(db, &auth);
+	if (rc < 0) {
+		TSR_ERR("mgmt.auth", "cannot set up accounts\terr=\"%s\"", strerror(-rc));
+		mgmt_db_destroy(db);
+		return 1;
+	}
+	TSR_INFO("mgmt", "tessera-mgmt started\tversion=%s db=%s", TSR_VERSION, o.db);
+	rc = serve(&o, db, auth, &sigs);
+	mgmt_auth_destroy(auth);
+	mgmt_db_destroy(db);
+	TSR_INFO("mgmt", "tessera-mgmt stopped\tstatus=%s", rc == 0 ? "ok" : "error");
+	return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The Tessera Authors
+ */
+
+/*
+ * mgmt_rest.c - routing and the list/detail/schema handlers.
+ *
+ * Writes: validate the whole body first (no database), then take the
+ * writer, run the database checks and the writes in one transaction and
+ * commit only if everything succeeded; the reply carries the object as
+ * stored. Reads run in a read transaction on a reader connection.
+ *
+ * Context: HTTP worker threads (and tests).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mgmt_query.h"
+#include "mgmt_res.h"
+#include "mgmt_rest.h"
+#include "mgmt_store.h"
+#include "mgmt_valid.h"
+#include "tsr_log.h"
+
+static void
+reply(struct mgmt_rest_resp *resp, unsigned int status, json_t *body)
+{
+	json_decref(resp->body);
+	resp->status = status;
+	resp->body = body;
+}
+
+static void
+reply_error(struct mgmt_rest_resp *resp, unsigned int status, const char *msg)
+{
+	reply(resp, status, json_pack("{s:s}", "error", msg));
+}
+
+static void
+reply_errno(struct mgmt_rest_resp *resp, int rc)
+{
+	switch (rc) {
+	case -ENOENT:
+		reply_error(resp, 404, "no such object");
+		break;
+	case -EBUSY:
+		reply_error(resp, 409, "the object is referenced by other objects");
+		break;
+	case -ENOSPC:
+		reply_error(resp, 400, "query too complex");
+		break;
+	default:
+		reply_error(resp, 500, "internal error");
+	}
+}
+
+void
+mgmt_rest_resp_fini(struct mgmt_rest_resp *resp)
+{
+	json_decref(resp->body);
+	resp->body = NULL;
+}
+
+static void
+handle_index(struct mgmt_rest *rest, struct mgmt_rest_resp *resp)
+{
+	json_t *o = json_object();
+	char uri[160];
+
+	(void)rest;
+	for (const struct mgmt_resource *const *r = mgmt_resources; *r != NULL; r++) {
+		snprintf(uri, sizeof(uri), MGMT_API_CONFIG_PREFIX "%s/", (*r)->name);
+		json_object_set_new(
+			o, (*r)->name,
+			json_pack("{s:s,s:s+}", "list_endpoint", uri, "schema", uri, "schema/"));
+	}
+	reply(resp, 200, o);
+}
+
+static json_t *
+page_link(const struct mgmt_resource *r, const struct mgmt_query *q, unsigned int offset)
+{
+	char buf[2400];
+
+	snprintf(buf, sizeof(buf), MGMT_API_CONFIG_PREFIX "%s/?limit=%u&offset=%u%s", r->name,
+		 q->limit, offset, q->keep);
+	return json_string(buf);
+}
+
+static void
+handle_list(struct mgmt_rest *rest, const struct mgmt_resource *r, const struct mgmt_rest_req *req,
+	    struct mgmt_rest_resp *resp)
+{
+	struct mgmt_query q;
+	json_t *errors = json_object(), *objects = NULL, *meta;
+	int64_t total = 0;
+	sqlite3 *h;
+	int rc;
+
+	mgmt_query_init(&q, rest->cfg.default_limit, rest->cfg.max_limit);
+	for (size_t i = 0; i < req->n_args; i++) {
+		if (mgmt_query_add(&q, r, req->args[i].key, req->args[i].value, errors) < 0) {
+			reply(resp, 400, errors);
+			return;
+		}
+	}
+	json_decref(errors);
+	h = mgmt_db_read_begin(rest->db);
+	if (h == NULL) {
+		reply_error(resp, 503, "database unavailable");
+		return;
+	}
+	rc = mgmt_store_list(r, h, &q, &objects, &total);
+	mgmt_db_read_end(rest->db, h);
+	if (rc < 0) {
+		reply_errno(resp, rc);
+		return;
+	}
+	meta = json_object();
+	json_object_set_new(meta, "limit", json_integer(q.limit));
+	json_object_set_new(meta, "offset", json_integer(q.offset));
+	json_object_set_new(meta, "total_count", json_integer(total));
+	json_object_set_new(meta, "next",
+			    (int64_t)q.offset + q.limit < total
+				    ? page_link(r, &q, q.offset + q.limit)
+				    : json_null());
+	json_object_set_new(meta, "previous",
+			    q.offset > 0
+				    ? page_link(r, &q, q.offset > q.limit ? q.offset - q.limit : 0)
+				    : json_null());
+	reply(resp, 200, json_pack("{s:o,s:o}", "meta", meta, "objects", objects));
+}
+
+static void
+handle_get(struct mgmt_rest *rest, const struct mgmt_resource *r, int64_t id,
+	   struct mgmt_rest_resp *resp)
+{
+	json_t *o = NULL;
+	sqlite3 *h = mgmt_db_read_begin(rest->db);
+	int rc;
+
+	if (h == NULL) {
+		reply_error(resp, 503, "database unavailable");
+		return;
+	}
+	rc = mgmt_store_get(r, h, id, &o);
+	mgmt_db_read_end(rest->db, h);
+	if (rc < 0)
+		reply_errno(resp, rc);
+	else
+		reply(resp, 200, o);
+}
+
+/*
+ * POST (id 0), PUT (replace) and PATCH (merge). The base is the defaults for
+ * POST and PUT, the stored object for PATCH; the body is laid over it.
+ */
+static void
+handle_write(struct mgmt_rest *rest, const struct mgmt_resource *r, int64_t id, bool patch,
+	     const struct mgmt_rest_req *req, struct mgmt_rest_resp *resp)
+{
+	struct mgmt_store_ctx ctx = {.pbkdf2_iterations = rest->cfg.pbkdf2_iterations};
+	json_t *errors = json_object(), *body = NULL, *base = NULL, *obj = NULL, *out = NULL;
+	bool creating = id == 0;
+	sqlite3 *h = NULL;
+	int rc;
+
+	if (mgmt_valid_parse(req->body ? req->body : "", req->body_len, rest->cfg.max_depth, &body,
+			     errors) < 0)
+		goto out_400;
+	/* Unknown fields are reported together with every other invalid field. */
+	mgmt_valid_body(r, body, errors);
+	h = mgmt_db_write_begin(rest->db);
+	if (h == NULL) {
+		reply_error(resp, 503, "database unavailable");
+		goto out;
+	}
+	if (patch) {
+		rc = mgmt_store_get(r, h, id, &base);
+		if (rc < 0) {
+			reply_errno(resp, rc);
+			goto out_rollback;
+		}
+	} else {
+		if (!creating && (rc = mgmt_store_get(r, h, id, &out)) < 0) {
+			reply_errno(resp, rc);
+			goto out_rollback;
+		}
+		json_decref(out);
+		out = NULL;
+		base = mgmt_valid_defaults(r);
+	}
+	obj = base != NULL ? mgmt_valid_merge(r, base, body) : NULL;
+	if (obj == NULL) {
+		reply_error(resp, 500, "out of memory");
+		goto out_rollback;
+	}
+	if (mgmt_valid_object(r, obj, creating, errors) < 0 || json_object_size(errors) > 0)
+		goto out_rollback_400;
+	rc = mgmt_store_write(r, h, &id, obj, body, &ctx, errors);
+	if (rc == -EINVAL)
+		goto out_rollback_400;
+	if (rc < 0) {
+		reply_errno(resp, rc);
+		goto out_rollback;
+	}
+	rc = mgmt_store_get(r, h, id, &out);
+	if (rc < 0 || mgmt_db_write_end(rest->db, true) < 0) {
+		if (rc < 0)
+			mgmt_db_write_end(rest->db, false);
+		json_decref(out);
+		reply_error(resp, 500, "commit failed");
+		goto out;
+	}
+	if (strcmp(r->name, "user") == 0 && rest->auth != NULL)
+		mgmt_auth_flush(rest->auth);
+	TSR_INFO("mgmt.rest", "object %s\tresource=%s id=%" PRId64,
+		 creating ? "created" : "updated", r->name, id);
+	mgmt_res_uri(r, id, resp->location, sizeof(resp->location));
+	if (!creating)
+		resp->location[0] = '\0';
+	reply(resp, creating ? 201 : patch ? 202 : 200, out);
+	goto out;
+out_rollback_400:
+	mgmt_db_write_end(rest->db, false);
+out_400:
+	reply(resp, 400, errors);
+	errors = NULL;
+	goto out;
+out_rollback:
+	mgmt_db_write_end(rest->db, false);
+out:
+	json_decref(errors);
+	json_decref(body);
+	json_decref(base);
+	json_decref(obj);
+}
+
+static void
+handle_delete(struct mgmt_rest *rest, const struct mgmt_resource *r, int64_t id,
+	      struct mgmt_rest_resp *resp)
+{
+	sqlite3 *h = mgmt_db_write_begin(rest->db);
+	int rc;
+
+	if (h == NULL) {
+		reply_error(resp, 503, "database unavailable");
+		return;
+	}
+	rc = mgmt_store_delete(r, h, id);
+	if (rc == 0 && strcmp(r->name, "user") == 0) {
+		sqlite3_stmt *st;
+
+		/* Never lock everyone out: at least one admin account stays. */
+		if (sqlite3_prepare_v2(h, "SELECT count(*) FROM account WHERE role = 'admin'", -1,
+				       &st, NULL) != SQLITE_OK)
+			rc = -EIO;
+		else if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int(st, 0) == 0)
+			rc = -EBUSY;
+		sqlite3_finalize(st);
+	}
+	if (rc < 0) {
+		mgmt_db_write_end(rest->db, false);
+		reply_errno(resp, rc);
+		return;
+	}
+	if (mgmt_db_write_end(rest->db, true) < 0) {
+		reply_error(resp, 500, "commit failed");
+		return;
+	}
+	if (strcmp(r->name, "user") == 0 && rest->auth != NULL)
+		mgmt_auth_flush(rest->auth);
+	TSR_INFO("mgmt.rest", "object deleted\tresource=%s id=%" PRId64, r->name, id);
+	reply(resp, 204, NULL);
+}
+
+/* Split ".../<res>/<rest>" into the resource and what follows. */
+static int
+route(const char *path, char *res, size_t rcap, char *tail, size_t tcap)
+{
+	size_t plen = strlen(MGMT_API_CONFIG_PREFIX) - 1, n;
+	const char *p;
+
+	if (strncmp(path, MGMT_API_CONFIG_PREFIX, plen) != 0)
+		return -ENOENT;
+	p = path + plen;
+	if (*p == '\0' || strcmp(p, "/") == 0) {
+		res[0] = '\0';
+		return 0;
+	}
+	if (*p++ != '/')
+		return -ENOENT;
+	n = strcspn(p, "/");
+	if (n == 0 || n >= rcap)
+		return -ENOENT;
+	memcpy(res, p, n);
+	res[n] = '\0';
+	p += n;
+	if (*p == '/')
+		p++;
+	n = strcspn(p, "/");
+	if (n >= tcap || (p[n] == '/' && p[n + 1] != '\0'))
+		return -ENOENT;
+	memcpy(tail, p, n);
+	tail[n] = '\0';
+	return 0;
+}
+
+static bool
+is_read(const char *m)
+{
+	return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
+}
+
+void
+mgmt_rest_handle(struct mgmt_rest *rest, const struct mgmt_rest_req *req,
+		 struct mgmt_rest_resp *resp)
+{
+	const struct mgmt_resource *r;
+	char res[64], tail[32];
+	int64_t id = 0;
+	const char *m = req->method;
+
+	memset(resp, 0, sizeof(*resp));
+	if (route(req->path, res, sizeof(res), tail, sizeof(tail)) < 0) {
+		reply_error(resp, 404, "no such path");
+		return;
+	}
+	if (!is_read(m) && req->role != MGMT_ROLE_ADMIN) {
+		reply_error(resp, 403, "this account may only read");
+		return;
+	}
+	if (res[0] == '\0') {
+		if (!is_read(m)) {
+			resp->allow = "GET, HEAD";
+			reply_error(resp, 405, "method not allowed");
+			return;
+		}
+		handle_index(rest, resp);
+		return;
+	}
+	r = mgmt_res_lookup(res);
+	if (r == NULL ||
+	    (tail[0] != '\0' && strcmp(tail, "schema") != 0 && mgmt_res_parse_id(tail, &id) < 0)) {
+		reply_error(resp, 404, r == NULL ? "no such resource" : "no such object");
+		return;
+	}
+	if (strcmp(tail, "schema") == 0) {
+		if (!is_read(m)) {
+			resp->allow = "GET, HEAD";
+			reply_error(resp, 405, "method not allowed");
+		} else {
+			reply(resp, 200, mgmt_res_schema(r, rest->cfg.default_limit));
+		}
+		return;
+	}
+	if (id == 0) {
+		if (is_read(m))
+			handle_list(rest, r, req, resp);
+		else if (strcmp(m, "POST") == 0 && !r->singleton)
+			handle_write(rest, r, 0, false, req, resp);
+		else {
+			resp->allow = r->singleton ? "GET, HEAD" : "GET, HEAD, POST";
+			reply_error(resp, 405, "method not allowed");
+		}
+		return;
+	}
+	if (is_read(m))
+		handle_get(rest, r, id, resp);
+	else if (strcmp(m, "PUT") == 0 || strcmp(m, "PATCH") == 0)
+		handle_write(rest, r, id, m[1] == 'A', req, resp);
+	else if (strcmp(m, "DELETE") == 0 && !r->singleton)
+		handle_delete(rest, r, id, resp);
+	else {
+		resp->allow =
+			r->singleton ? "GET, HEAD, PUT, PATCH" : "GET, HEAD, PUT, PATCH, DELETE";
+		reply_error(resp, 405, "method not allowed");
+	}
+}

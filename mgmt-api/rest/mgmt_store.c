@@ -1,0 +1,612 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The Tessera Authors
+ */
+
+/*
+ * mgmt_store.c - table-driven SELECT/INSERT/UPDATE/DELETE and JSON rows.
+ *
+ * SQL text is assembled only from the table and column names of the
+ * resource descriptions (constants); every value is bound.
+ *
+ * Context: see mgmt_store.h.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mgmt_auth.h"
+#include "mgmt_db.h"
+#include "mgmt_store.h"
+#include "mgmt_valid.h"
+#include "tsr_log.h"
+
+#define SQL_MAX 4096
+
+static bool
+has_column(const struct mgmt_field *f)
+{
+	return f->column != NULL && !(f->flags & MGMT_F_WRITEONLY);
+}
+
+static int
+append(char *buf, size_t cap, size_t *n, const char *s)
+{
+	size_t l = strlen(s);
+
+	if (*n + l + 1 > cap)
+		return -ENOSPC;
+	memcpy(buf + *n, s, l + 1);
+	*n += l;
+	return 0;
+}
+
+/* "SELECT id, c1, c2 ... FROM table" with the readable columns in field order. */
+static int
+select_sql(const struct mgmt_resource *r, char *buf, size_t cap, size_t *n)
+{
+	*n = 0;
+	if (append(buf, cap, n, "SELECT id") < 0)
+		return -ENOSPC;
+	for (size_t i = 0; i < r->n_fields; i++) {
+		if (!has_column(&r->fields[i]))
+			continue;
+		if (append(buf, cap, n, ", ") < 0 || append(buf, cap, n, r->fields[i].column) < 0)
+			return -ENOSPC;
+	}
+	if (append(buf, cap, n, " FROM ") < 0 || append(buf, cap, n, r->table) < 0)
+		return -ENOSPC;
+	return 0;
+}
+
+static json_t *
+ref_uri(const char *res, int64_t id)
+{
+	char uri[160];
+
+	if (mgmt_res_uri(mgmt_res_lookup(res), id, uri, sizeof(uri)) < 0)
+		return json_null();
+	return json_string(uri);
+}
+
+static int row_to_json(const struct mgmt_resource *r, sqlite3 *h, sqlite3_stmt *st, json_t **out);
+
+/* Links of a REFLIST field, in insertion order. */
+static json_t *
+load_reflist(const struct mgmt_field *f, sqlite3 *h, int64_t id)
+{
+	char sql[256];
+	sqlite3_stmt *st;
+	json_t *list = json_array();
+
+	snprintf(sql, sizeof(sql), "SELECT %s FROM %s WHERE %s = ? ORDER BY rowid", f->join_other,
+		 f->join_table, f->join_self);
+	if (list == NULL || sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK) {
+		json_decref(list);
+		return NULL;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(list, ref_uri(f->ref, sqlite3_column_int64(st, 0)));
+	sqlite3_finalize(st);
+	return list;
+}
+
+static json_t *
+load_children(const struct mgmt_field *f, sqlite3 *h, int64_t id)
+{
+	const struct mgmt_resource *cr = mgmt_res_lookup(f->ref);
+	char sql[SQL_MAX];
+	size_t n;
+	sqlite3_stmt *st;
+	json_t *list = json_array(), *o;
+
+	if (list == NULL || select_sql(cr, sql, sizeof(sql), &n) < 0 ||
+	    snprintf(sql + n, sizeof(sql) - n, " WHERE %s = ? ORDER BY id", f->join_self) < 0 ||
+	    sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK) {
+		json_decref(list);
+		return NULL;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		if (row_to_json(cr, h, st, &o) == 0)
+			json_array_append_new(list, o);
+	sqlite3_finalize(st);
+	return list;
+}
+
+static json_t *
+column_json(const struct mgmt_field *f, sqlite3_stmt *st, int col)
+{
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return json_null();
+	switch (f->type) {
+	case MGMT_FT_INT:
+		return json_integer(sqlite3_column_int64(st, col));
+	case MGMT_FT_BOOL:
+		return json_boolean(sqlite3_column_int64(st, col) != 0);
+	case MGMT_FT_REF:
+		return ref_uri(f->ref, sqlite3_column_int64(st, col));
+	default:
+		return json_string((const char *)sqlite3_column_text(st, col));
+	}
+}
+
+static int
+row_to_json(const struct mgmt_resource *r, sqlite3 *h, sqlite3_stmt *st, json_t **out)
+{
+	int64_t id = sqlite3_column_int64(st, 0);
+	json_t *o = json_object(), *v;
+	int col = 1;
+
+	if (o == NULL)
+		return -ENOMEM;
+	json_object_set_new(o, "id", json_integer(id));
+	for (size_t i = 0; i < r->n_fields; i++) {
+		const struct mgmt_field *f = &r->fields[i];
+
+		if (f->flags & MGMT_F_WRITEONLY)
+			continue;
+		if (f->type == MGMT_FT_REFLIST)
+			v = load_reflist(f, h, id);
+		else if (f->type == MGMT_FT_CHILDREN)
+			v = load_children(f, h, id);
+		else
+			v = column_json(f, st, col++);
+		if (v == NULL) {
+			json_decref(o);
+			return -EIO;
+		}
+		json_object_set_new(o, f->name, v);
+	}
+	json_object_set_new(o, "resource_uri", ref_uri(r->name, id));
+	*out = o;
+	return 0;
+}
+
+int
+mgmt_store_get(const struct mgmt_resource *r, sqlite3 *h, int64_t id, json_t **out)
+{
+	char sql[SQL_MAX];
+	size_t n;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (select_sql(r, sql, sizeof(sql), &n) < 0 ||
+	    append(sql, sizeof(sql), &n, " WHERE id = ?") < 0)
+		return -ENOSPC;
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		rc = row_to_json(r, h, st, out);
+	else
+		rc = rc == SQLITE_DONE ? -ENOENT : mgmt_db_errno(sqlite3_extended_errcode(h));
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+mgmt_store_list(const struct mgmt_resource *r, sqlite3 *h, const struct mgmt_query *q,
+		json_t **objects, int64_t *total)
+{
+	char sql[SQL_MAX], where[2048], order[512];
+	size_t n;
+	sqlite3_stmt *st;
+	json_t *list, *o;
+	int rc, p;
+
+	if (mgmt_query_sql(q, r, where, sizeof(where), order, sizeof(order)) < 0)
+		return -ENOSPC;
+	/* The total first, with the same filters. */
+	if (snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s%s", r->table, where) >=
+	    (int)sizeof(sql))
+		return -ENOSPC;
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	if (mgmt_query_bind(q, st, 1) < 0 || sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return -EIO;
+	}
+	*total = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+
+	if (select_sql(r, sql, sizeof(sql), &n) < 0 || append(sql, sizeof(sql), &n, where) < 0 ||
+	    append(sql, sizeof(sql), &n, order) < 0 ||
+	    append(sql, sizeof(sql), &n, " LIMIT ? OFFSET ?") < 0)
+		return -ENOSPC;
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	p = mgmt_query_bind(q, st, 1);
+	if (p < 0) {
+		sqlite3_finalize(st);
+		return -EIO;
+	}
+	sqlite3_bind_int64(st, p, q->limit);
+	sqlite3_bind_int64(st, p + 1, q->offset);
+	list = json_array();
+	if (list == NULL) {
+		sqlite3_finalize(st);
+		return -ENOMEM;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (row_to_json(r, h, st, &o) < 0) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		json_array_append_new(list, o);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(list);
+		return -EIO;
+	}
+	*objects = list;
+	return 0;
+}
+
+/* ---- writes ---------------------------------------------------------------------------- */
+
+static int
+exists(sqlite3 *h, const char *table, int64_t id)
+{
+	char sql[128];
+	sqlite3_stmt *st;
+	int rc;
+
+	snprintf(sql, sizeof(sql), "SELECT 1 FROM %s WHERE id = ?", table);
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+/* Another row holds this unique value? @return 1, 0, -EIO. */
+static int
+taken(const struct mgmt_resource *r, const struct mgmt_field *f, sqlite3 *h, int64_t id,
+      const char *value)
+{
+	char sql[256];
+	sqlite3_stmt *st;
+	int rc;
+
+	snprintf(sql, sizeof(sql), "SELECT 1 FROM %s WHERE %s = ? AND id != ?", r->table,
+		 f->column);
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, value, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+static int
+check_ref(const struct mgmt_resource *r, const struct mgmt_field *f, sqlite3 *h, int64_t self,
+	  int64_t ref, json_t *errors)
+{
+	const struct mgmt_resource *rr = mgmt_res_lookup(f->ref);
+	int rc;
+
+	if (rr == r && ref == self) {
+		mgmt_err_add(errors, f->name, "must not refer to the object itself");
+		return 0;
+	}
+	rc = exists(h, rr->table, ref);
+	if (rc == 0)
+		mgmt_err_add(errors, f->name, "%s %" PRId64 " does not exist", f->ref, ref);
+	return rc < 0 ? rc : 0;
+}
+
+/* Database checks before writing: uniqueness and references. */
+static int
+check_db(const struct mgmt_resource *r, sqlite3 *h, int64_t id, const json_t *obj, json_t *errors)
+{
+	for (size_t i = 0; i < r->n_fields; i++) {
+		const struct mgmt_field *f = &r->fields[i];
+		json_t *v = json_object_get(obj, f->name), *x;
+		size_t k;
+		int rc = 0;
+
+		if (v == NULL || json_is_null(v))
+			continue;
+		if ((f->flags & MGMT_F_UNIQUE) && json_is_string(v)) {
+			rc = taken(r, f, h, id, json_string_value(v));
+			if (rc == 1)
+				mgmt_err_add(errors, f->name, "%s with this %s already exists",
+					     r->name, f->name);
+		} else if (f->type == MGMT_FT_REF) {
+			rc = check_ref(r, f, h, id, json_integer_value(v), errors);
+		} else if (f->type == MGMT_FT_REFLIST) {
+			json_array_foreach(
+				v, k, x) if ((rc = check_ref(r, f, h, -1, json_integer_value(x),
+							     errors)) < 0) break;
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+bind_field(const struct mgmt_field *f, sqlite3_stmt *st, int idx, const json_t *v,
+	   const struct mgmt_store_ctx *ctx)
+{
+	char hash[MGMT_AUTH_HASH_MAX];
+	int rc;
+
+	if (v == NULL || json_is_null(v))
+		return sqlite3_bind_null(st, idx) == SQLITE_OK ? 0 : -EIO;
+	switch (f->type) {
+	case MGMT_FT_INT:
+	case MGMT_FT_REF:
+		rc = sqlite3_bind_int64(st, idx, json_integer_value(v));
+		break;
+	case MGMT_FT_BOOL:
+		rc = sqlite3_bind_int(st, idx, json_is_true(v));
+		break;
+	case MGMT_FT_PASSWORD:
+		rc = mgmt_auth_hash(ctx->pbkdf2_iterations, json_string_value(v), hash,
+				    sizeof(hash));
+		if (rc < 0)
+			return rc;
+		rc = sqlite3_bind_text(st, idx, hash, -1, SQLITE_TRANSIENT);
+		break;
+	default:
+		rc = sqlite3_bind_text(st, idx, json_string_value(v), -1, SQLITE_TRANSIENT);
+	}
+	return rc == SQLITE_OK ? 0 : -EIO;
+}
+
+/* Which fields the INSERT/UPDATE writes: stored columns, minus absent write-only ones. */
+static bool
+writes(const struct mgmt_field *f, const json_t *obj, bool insert)
+{
+	if (f->column == NULL)
+		return false;
+	if (f->type == MGMT_FT_DATETIME)
+		return insert;
+	if (f->flags & MGMT_F_READONLY)
+		return false;
+	if (f->flags & MGMT_F_WRITEONLY)
+		return json_object_get(obj, f->name) != NULL;
+	return true;
+}
+
+/* Report a constraint the checks above did not foresee, as a 400. */
+static int
+constraint_error(const struct mgmt_resource *r, sqlite3 *h, json_t *errors)
+{
+	int ext = sqlite3_extended_errcode(h);
+	const char *msg = sqlite3_errmsg(h);
+
+	if ((ext & 0xff) != SQLITE_CONSTRAINT)
+		return mgmt_db_errno(ext);
+	for (size_t i = 0; i < r->n_fields; i++) {
+		const struct mgmt_field *f = &r->fields[i];
+		char needle[128];
+
+		snprintf(needle, sizeof(needle), "%s.%s", r->table, f->column ? f->column : "-");
+		if (f->column != NULL && strstr(msg, needle) != NULL) {
+			mgmt_err_add(errors, f->name, "%s",
+				     ext == SQLITE_CONSTRAINT_UNIQUE
+					     ? "already exists"
+					     : "violates a database constraint");
+			return -EINVAL;
+		}
+	}
+	mgmt_err_add(errors, "__all__", "database constraint failed: %s", msg);
+	return -EINVAL;
+}
+
+static int
+write_row(const struct mgmt_resource *r, sqlite3 *h, int64_t *id, const json_t *obj,
+	  const struct mgmt_store_ctx *ctx, json_t *errors)
+{
+	char sql[SQL_MAX], vals[SQL_MAX], now[32];
+	size_t n = 0, vn = 0;
+	sqlite3_stmt *st;
+	bool insert = *id == 0, first = true;
+	int idx = 1, rc;
+
+	mgmt_db_now(now, sizeof(now));
+	if (insert) {
+		snprintf(sql, sizeof(sql), "INSERT INTO %s (", r->table);
+		n = strlen(sql);
+	} else {
+		snprintf(sql, sizeof(sql), "UPDATE %s SET ", r->table);
+		n = strlen(sql);
+	}
+	for (size_t i = 0; i < r->n_fields; i++) {
+		const struct mgmt_field *f = &r->fields[i];
+
+		if (!writes(f, obj, insert))
+			continue;
+		if ((!first && append(sql, sizeof(sql), &n, ", ") < 0) ||
+		    append(sql, sizeof(sql), &n, f->column) < 0 ||
+		    (!insert && append(sql, sizeof(sql), &n, " = ?") < 0) ||
+		    (insert && append(vals, sizeof(vals), &vn, first ? "?" : ", ?") < 0))
+			return -ENOSPC;
+		first = false;
+	}
+	if (first) /* nothing to write (a resource of list fields only) */
+		return 0;
+	if (insert ? append(sql, sizeof(sql), &n, ") VALUES (") < 0 ||
+			     append(sql, sizeof(sql), &n, vals) < 0 ||
+			     append(sql, sizeof(sql), &n, ")") < 0
+		   : append(sql, sizeof(sql), &n, " WHERE id = ?") < 0)
+		return -ENOSPC;
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK) {
+		TSR_ERR("mgmt.db", "cannot prepare a write\tresource=%s err=\"%s\"", r->name,
+			sqlite3_errmsg(h));
+		return -EIO;
+	}
+	for (size_t i = 0; i < r->n_fields; i++) {
+		const struct mgmt_field *f = &r->fields[i];
+		json_t *v = json_object_get(obj, f->name);
+
+		if (!writes(f, obj, insert))
+			continue;
+		if (f->type == MGMT_FT_DATETIME)
+			rc = sqlite3_bind_text(st, idx, now, -1, SQLITE_TRANSIENT) == SQLITE_OK
+				     ? 0
+				     : -EIO;
+		else
+			rc = bind_field(f, st, idx, v, ctx);
+		if (rc < 0) {
+			sqlite3_finalize(st);
+			return rc;
+		}
+		idx++;
+	}
+	if (!insert)
+		sqlite3_bind_int64(st, idx, *id);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE) {
+		rc = constraint_error(r, h, errors);
+		sqlite3_finalize(st);
+		return rc;
+	}
+	sqlite3_finalize(st);
+	if (insert)
+		*id = sqlite3_last_insert_rowid(h);
+	else if (sqlite3_changes(h) == 0)
+		return -ENOENT;
+	return 0;
+}
+
+static int
+write_links(const struct mgmt_field *f, sqlite3 *h, int64_t id, const json_t *ids)
+{
+	char sql[256];
+	sqlite3_stmt *st;
+	size_t k;
+	json_t *x;
+	int rc = 0;
+
+	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE %s = ?", f->join_table, f->join_self);
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+	sqlite3_finalize(st);
+	snprintf(sql, sizeof(sql), "INSERT INTO %s (%s, %s) VALUES (?, ?)", f->join_table,
+		 f->join_self, f->join_other);
+	if (rc < 0 || sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	json_array_foreach(ids, k, x)
+	{
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, json_integer_value(x));
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			rc = mgmt_db_errno(sqlite3_extended_errcode(h));
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+write_children(const struct mgmt_field *f, sqlite3 *h, int64_t id, const json_t *list,
+	       const struct mgmt_store_ctx *ctx, json_t *errors)
+{
+	const struct mgmt_resource *cr = mgmt_res_lookup(f->ref);
+	const struct mgmt_field *fk = NULL;
+	char sql[256];
+	sqlite3_stmt *st;
+	size_t k;
+	json_t *c;
+	int rc;
+
+	for (size_t i = 0; i < cr->n_fields; i++)
+		if (cr->fields[i].column != NULL && strcmp(cr->fields[i].column, f->join_self) == 0)
+			fk = &cr->fields[i];
+	if (fk == NULL)
+		return -EIO;
+	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE %s = ?", cr->table, f->join_self);
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+	sqlite3_finalize(st);
+	json_array_foreach(list, k, c)
+	{
+		json_t *child = json_deep_copy(c), *cerr = json_object(), *cv, *m;
+		const char *ck;
+		int64_t cid = 0;
+		size_t j;
+
+		if (rc < 0 || child == NULL || cerr == NULL) {
+			json_decref(child);
+			json_decref(cerr);
+			return rc < 0 ? rc : -ENOMEM;
+		}
+		json_object_set_new(child, fk->name, json_integer(id));
+		rc = mgmt_store_write(cr, h, &cid, child, child, ctx, cerr);
+		json_object_foreach(cerr, ck, cv) json_array_foreach(cv, j, m) mgmt_err_add(
+			errors, f->name, "item %zu: %s: %s", k, ck, json_string_value(m));
+		json_decref(child);
+		json_decref(cerr);
+		if (rc == -EINVAL)
+			rc = 0; /* keep checking the other items; the caller sees errors */
+	}
+	return rc;
+}
+
+int
+mgmt_store_write(const struct mgmt_resource *r, sqlite3 *h, int64_t *id, const json_t *obj,
+		 const json_t *present, const struct mgmt_store_ctx *ctx, json_t *errors)
+{
+	size_t before = json_object_size(errors);
+	bool insert = *id == 0;
+	int rc;
+
+	rc = check_db(r, h, insert ? -1 : *id, obj, errors);
+	if (rc < 0)
+		return rc;
+	if (json_object_size(errors) != before)
+		return -EINVAL;
+	rc = write_row(r, h, id, obj, ctx, errors);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < r->n_fields; i++) {
+		const struct mgmt_field *f = &r->fields[i];
+		json_t *v = json_object_get(obj, f->name);
+
+		if ((f->type != MGMT_FT_REFLIST && f->type != MGMT_FT_CHILDREN) || v == NULL ||
+		    (!insert && json_object_get(present, f->name) == NULL))
+			continue;
+		rc = f->type == MGMT_FT_REFLIST ? write_links(f, h, *id, v)
+						: write_children(f, h, *id, v, ctx, errors);
+		if (rc < 0)
+			return rc;
+	}
+	return json_object_size(errors) != before ? -EINVAL : 0;
+}
+
+int
+mgmt_store_delete(const struct mgmt_resource *r, sqlite3 *h, int64_t id)
+{
+	char sql[128];
+	sqlite3_stmt *st;
+	int rc;
+
+	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE id = ?", r->table);
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		rc = sqlite3_changes(h) > 0 ? 0 : -ENOENT;
+	else if ((sqlite3_extended_errcode(h) & 0xff) == SQLITE_CONSTRAINT)
+		rc = -EBUSY; /* ON DELETE RESTRICT reports SQLITE_CONSTRAINT_TRIGGER */
+	else
+		rc = mgmt_db_errno(sqlite3_extended_errcode(h));
+	sqlite3_finalize(st);
+	return rc;
+}
