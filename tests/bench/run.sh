@@ -4,7 +4,7 @@
 #
 # run.sh - run the benchmarks (make bench [BENCH=name]). Each prints
 # "BENCH <name> key=value ..." lines; nothing here asserts on speed.
-#   run.sh BENCH_BUILD [srtp|dp_relay|dp_e2e]
+#   run.sh BENCH_BUILD [srtp|dp_relay|dp_e2e|mix]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-build-bench}
@@ -22,3 +22,5 @@ run dp_relay "one lcore relay through the RX path, 10,000 streams" \
 	"$build/tests/bench/bench_dp_relay" 2 10000
 run dp_e2e "idle CPU and af_packet end-to-end relay in namespaces" \
 	bash "$here/dp_e2e.sh" "$build" 5
+run mix "audio engine: jitter-decode-mix-encode-packetise per core, idle conferences" \
+	"$build/tests/bench/bench_mix" 100

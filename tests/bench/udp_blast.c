@@ -9,7 +9,6 @@
  *   udp_blast DST_IP DST_PORT SECONDS [PAYLOAD_BYTES=188] [SRC_PORT=5002]
  * Prints "sent=N seconds=S" on exit.
  */
-#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The Tessera Authors
+ */
+
+/*
+ * codec_conf.h - one conference's audio engine: per-participant jitter
+ * buffer and decoder, the mixer, encoders shared per group, DTMF, RTP
+ * header fields for every listener. What a data-plane worker runs per
+ * conference (dataplane/ owns the rings, mbufs and SRTP around it).
+ *
+ * Per 20 ms tick (codec_conf_tick()):
+ *  1. each participant's jitter buffer yields a frame, a loss or nothing;
+ *     only participants someone can hear (codec_mix_is_audible()) are decoded
+ *     (plus G.711 callers with in-band DTMF detection); the others are drained;
+ *     clock drift is absorbed by dropping or stretching low-energy frames;
+ *  2. the mixer seats up to K speakers;
+ *  3. with nobody seated nothing is mixed or encoded: Opus listeners get
+ *     nothing (DTX), G.711/G.722 listeners get a silence payload encoded once
+ *     when their encoder class was created;
+ *  4. otherwise listeners are grouped by (mix, encoder class): one mix and one
+ *     encode per group, then one output descriptor per listener that points at
+ *     the group's payload, with that listener's SSRC, sequence and timestamp.
+ * So a conference with 0 or 1 talkers costs a jitter-buffer pull per
+ * participant and, with one talker, one decode and one encode per codec class.
+ *
+ * Context: create/destroy/part_add/part_del on the control path (they
+ * allocate); everything else on the conference's worker, single-threaded.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codec.h"
+#include "codec_jb.h"
+#include "codec_mix.h"
+
+/** Distinct (codec, parameters, payload type) send configurations per conference. */
+#define CODEC_CONF_MAX_CLASSES 8
+/** DTMF digits queued for the control plane before the oldest is overwritten. */
+#define CODEC_CONF_DTMF_QUEUE 64
+
+struct codec_conf_cfg {
+	uint16_t max_participants;
+	uint8_t speakers;         /**< K, default 3 */
+	uint16_t holdover_ticks;  /**< default 25 */
+	uint16_t jb_min_frames;   /**< default 2 */
+	uint16_t jb_max_frames;   /**< default 10 */
+	int8_t low_energy_dbov;   /**< frames below may be dropped or stretched, default -40 */
+};
+
+struct codec_part_cfg {
+	struct codec_params rx;   /**< what the participant sends us */
+	struct codec_params tx;   /**< what we send it */
+	uint8_t rx_pt;
+	uint8_t tx_pt;
+	uint8_t dtmf_pt;          /**< telephone-event PT both ways, 0 = none */
+	uint32_t tx_ssrc;
+	uint16_t tx_seq;          /**< first sequence number */
+	uint32_t tx_ts;           /**< first timestamp */
+	enum codec_role role;
+	bool hosts_only;          /**< hears hosts only (auditorium guest) */
+	bool inband_dtmf;         /**< run the Goertzel detector (G.711 only) */
+};
+
+/** One RTP packet to send; payload borrowed, valid until the next tick. */
+struct codec_conf_out {
+	uint16_t idx;       /**< listener */
+	uint8_t pt;
+	bool marker;
+	uint16_t seq;
+	uint32_t ts;
+	uint32_t ssrc;
+	const uint8_t *payload;
+	uint16_t len;
+};
+
+struct codec_conf_part_stats {
+	struct codec_jb_stats jb;
+	uint64_t decode_errors;
+	uint64_t fec_recovered;
+	uint64_t bad_pt;
+	uint64_t tx_packets;
+	uint64_t dtmf_rfc4733;
+	uint64_t dtmf_inband;
+	int level_dbov;
+};
+
+struct codec_conf_tick_stats {
+	uint16_t decoded;   /**< frames decoded or concealed this tick */
+	uint16_t speakers;
+	uint16_t groups;    /**< groups with audio */
+	uint16_t encodes;
+	uint16_t packets;
+	uint16_t truncated; /**< packets that did not fit in the output array */
+};
+
+struct codec_conf;
+
+void codec_conf_cfg_default(struct codec_conf_cfg *cfg, uint16_t max_participants);
+void codec_part_cfg_default(struct codec_part_cfg *cfg, enum codec_id id);
+
+/**
+ * @return 0, -EINVAL, -ENOMEM
+ * Context: control path. Ownership: returns owned, free with codec_conf_destroy().
+ */
+int codec_conf_create(const struct codec_conf_cfg *cfg, struct codec_conf **out);
+void codec_conf_destroy(struct codec_conf *c);
+
+/**
+ * Add a participant.
+ * @param idx  receives its index (0..max_participants-1)
+ * @return 0, -ENOSPC (full, or too many encoder classes), -EINVAL (codec
+ *         parameters), -ENOMEM, -ENOTSUP
+ * Context: control path (allocates decoder, jitter buffer, maybe encoders).
+ */
+int codec_conf_part_add(struct codec_conf *c, const struct codec_part_cfg *pc, uint16_t *idx);
+/** @return 0, -ENOENT. Context: control path. */
+int codec_conf_part_del(struct codec_conf *c, uint16_t idx);
+/** @return 0, -ENOENT */
+int codec_conf_set_mute(struct codec_conf *c, uint16_t idx, bool muted);
+/** @return 0, -ENOENT, -EINVAL */
+int codec_conf_set_role(struct codec_conf *c, uint16_t idx, enum codec_role role, bool hosts_only);
+
+/**
+ * One received RTP packet of participant @p idx (header already parsed,
+ * SRTP removed).
+ * @return 0, -ENOENT (no such participant), -EPROTO (unexpected payload type),
+ *         or what codec_jb_insert() returns; each case is counted.
+ * Context: worker.
+ */
+int codec_conf_rx(struct codec_conf *c, uint16_t idx, uint8_t pt, uint16_t seq, uint32_t ts,
+		  const uint8_t *payload, size_t len, uint64_t now_us);
+
+/**
+ * Run one 20 ms tick.
+ * @param out  room for @p cap packets
+ * @param ts   optional per-tick figures (NULL = none)
+ * @return packets written to @p out
+ * Context: worker.
+ */
+uint16_t codec_conf_tick(struct codec_conf *c, struct codec_conf_out *out, uint16_t cap,
+			 struct codec_conf_tick_stats *ts);
+
+/**
+ * Send DTMF to participant @p idx (RFC 4733; needs dtmf_pt). Audio to it is
+ * replaced by telephone-event packets while digits play.
+ * @return 0, -ENOENT, -ENOTSUP (no dtmf_pt), or codec_rfc4733_tx_start() errors
+ */
+int codec_conf_send_dtmf(struct codec_conf *c, uint16_t idx, const char *digits);
+
+/**
+ * Next received digit (RFC 4733 or in-band).
+ * @return 1 and fills @p idx/@p digit, or 0 when the queue is empty
+ */
+int codec_conf_dtmf_poll(struct codec_conf *c, uint16_t *idx, char *digit);
+
+/** @return 0, -ENOENT */
+int codec_conf_part_stats(const struct codec_conf *c, uint16_t idx,
+			  struct codec_conf_part_stats *st);
+
+/** Active speaker (participant index) or CODEC_MIX_NONE. */
+uint16_t codec_conf_active_speaker(const struct codec_conf *c);
+
+/** The mixer, for inspection (groups, seats, levels); borrowed. */
+const struct codec_mix *codec_conf_mix(const struct codec_conf *c);
+
+/**
+ * Write a 12-byte RTP header and the payload of @p o into @p buf.
+ * @return bytes written, -ENOSPC
+ */
+int codec_rtp_write(const struct codec_conf_out *o, uint8_t *buf, size_t cap);

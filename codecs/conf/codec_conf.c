@@ -1,0 +1,659 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The Tessera Authors
+ */
+
+/*
+ * codec_conf.c - one conference's audio engine (see codec_conf.h).
+ *
+ * Encoder classes: participants whose send parameters and payload type are
+ * equal share a class. A class owns one shared encoder per mix filter (the
+ * non-speakers' mixes) and one encoder per speaker seat (the N-1 mixes); a
+ * seat's encoder is reset when a new speaker takes the seat, and keeps its
+ * history while the same speaker holds it. Group payload buffers are
+ * allocated for min(participants, classes x filters x (K + 1)) groups.
+ * Context: control path for create/add/del (allocation); the rest on the
+ * conference's worker, single-threaded.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec_conf.h"
+#include "codec_dtmf.h"
+
+struct conf_class {
+	struct codec_params p;
+	uint8_t pt;
+	uint16_t refs;
+	uint32_t frame_ts;
+	struct codec_enc *shared[CODEC_MIX_FILTERS];     /* owned */
+	struct codec_enc *seat[CODEC_MIX_MAX_SPEAKERS];  /* owned */
+	uint8_t silence[CODEC_MAX_PAYLOAD];
+	uint16_t silence_len;  /* 0 for Opus: send nothing (DTX) */
+};
+
+struct conf_part {
+	bool present;
+	struct codec_part_cfg cfg;
+	struct codec_jb *jb;    /* owned */
+	struct codec_dec *dec;  /* owned */
+	uint16_t cls;
+	int8_t level;           /* this tick, dBov */
+	int8_t last_level;
+	bool rx_active;         /* jb has something or is playing */
+	bool tx_silent;         /* last tick sent nothing: next audio has the marker */
+	uint16_t seq;
+	uint32_t ts;
+	struct codec_rfc4733_rx dtmf_rx;
+	struct codec_rfc4733_tx dtmf_tx;
+	struct codec_dtmf_det det;
+	struct codec_conf_part_stats st;
+	uint8_t dtmf_pl[CODEC_RFC4733_LEN]; /* telephone-event payload of this tick */
+	int16_t pcm[CODEC_FRAME] __attribute__((aligned(64)));
+};
+
+/*
+ * Invariants: part[i].present <=> i is present in the mixer; enc_class[i] ==
+ * part[i].cls when present, CODEC_MIX_MAX_CLASSES otherwise; cls[k].refs
+ * counts present participants of class k (0 = free, encoders destroyed).
+ */
+struct codec_conf {
+	struct codec_conf_cfg cfg;
+	struct codec_mix *mix;           /* owned */
+	struct conf_part **part;         /* [max_participants], each owned */
+	uint16_t *enc_class;             /* [max_participants], owned */
+	const int16_t **frames;          /* [max_participants], owned array, borrowed entries */
+	int8_t *levels;                  /* [max_participants], owned */
+	uint16_t *members;               /* [max_participants], owned */
+	struct codec_mix_group *groups;  /* [max_groups], owned */
+	uint8_t (*payload)[CODEC_MAX_PAYLOAD]; /* [max_groups], owned */
+	uint16_t max_groups;
+	uint16_t n_present;
+	uint16_t seat_owner[CODEC_MIX_MAX_SPEAKERS];
+	struct conf_class cls[CODEC_CONF_MAX_CLASSES];
+	struct {
+		uint16_t idx;
+		char digit;
+	} dq[CODEC_CONF_DTMF_QUEUE];
+	uint32_t dq_head, dq_tail;
+	int16_t mixbuf[CODEC_FRAME] __attribute__((aligned(64)));
+};
+
+void
+codec_conf_cfg_default(struct codec_conf_cfg *cfg, uint16_t max_participants)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->max_participants = max_participants;
+	cfg->speakers = 3;
+	cfg->holdover_ticks = 25;
+	cfg->jb_min_frames = 2;
+	cfg->jb_max_frames = 10;
+	cfg->low_energy_dbov = -40;
+}
+
+void
+codec_part_cfg_default(struct codec_part_cfg *cfg, enum codec_id id)
+{
+	static const uint8_t pts[CODEC_ID_COUNT] = {0, 8, 9, 111};
+
+	memset(cfg, 0, sizeof(*cfg));
+	codec_params_default(&cfg->rx, id);
+	codec_params_default(&cfg->tx, id);
+	cfg->rx_pt = cfg->tx_pt = (unsigned int)id < CODEC_ID_COUNT ? pts[id] : 0;
+	cfg->role = CODEC_ROLE_HOST;
+}
+
+int
+codec_conf_create(const struct codec_conf_cfg *cfg, struct codec_conf **out)
+{
+	struct codec_mix_cfg mc;
+	struct codec_conf *c;
+	uint16_t n = cfg->max_participants;
+	uint32_t g;
+	int ret;
+
+	if (n == 0 || n >= CODEC_MIX_NONE)
+		return -EINVAL;
+	codec_mix_cfg_default(&mc, n);
+	if (cfg->speakers)
+		mc.speakers = cfg->speakers;
+	if (cfg->holdover_ticks)
+		mc.holdover_ticks = cfg->holdover_ticks;
+	c = aligned_alloc(64, (sizeof(*c) + 63) & ~(size_t)63);
+	if (c == NULL)
+		return -ENOMEM;
+	memset(c, 0, sizeof(*c));
+	c->cfg = *cfg;
+	ret = codec_mix_create(&mc, &c->mix);
+	if (ret < 0) {
+		free(c);
+		return ret;
+	}
+	g = (uint32_t)CODEC_CONF_MAX_CLASSES * CODEC_MIX_FILTERS * (mc.speakers + 1u);
+	c->max_groups = (uint16_t)(g < n ? g : n);
+	c->part = calloc(n, sizeof(*c->part));
+	c->enc_class = malloc(n * sizeof(*c->enc_class));
+	c->frames = calloc(n, sizeof(*c->frames));
+	c->levels = malloc(n * sizeof(*c->levels));
+	c->members = malloc(n * sizeof(*c->members));
+	c->groups = malloc(c->max_groups * sizeof(*c->groups));
+	c->payload = malloc((size_t)c->max_groups * sizeof(*c->payload));
+	if (c->part == NULL || c->enc_class == NULL || c->frames == NULL || c->levels == NULL ||
+	    c->members == NULL || c->groups == NULL || c->payload == NULL) {
+		codec_conf_destroy(c);
+		return -ENOMEM;
+	}
+	for (uint16_t i = 0; i < n; i++)
+		c->enc_class[i] = CODEC_MIX_MAX_CLASSES;
+	for (unsigned int s = 0; s < CODEC_MIX_MAX_SPEAKERS; s++)
+		c->seat_owner[s] = CODEC_MIX_NONE;
+	*out = c;
+	return 0;
+}
+
+static void
+class_put(struct codec_conf *c, uint16_t k)
+{
+	struct conf_class *cl = &c->cls[k];
+
+	if (--cl->refs > 0)
+		return;
+	for (unsigned int f = 0; f < CODEC_MIX_FILTERS; f++)
+		codec_enc_destroy(cl->shared[f]);
+	for (unsigned int s = 0; s < CODEC_MIX_MAX_SPEAKERS; s++)
+		codec_enc_destroy(cl->seat[s]);
+	memset(cl, 0, sizeof(*cl));
+}
+
+static void
+part_free(struct conf_part *p)
+{
+	codec_jb_destroy(p->jb);
+	codec_dec_destroy(p->dec);
+	free(p);
+}
+
+void
+codec_conf_destroy(struct codec_conf *c)
+{
+	if (c == NULL)
+		return;
+	for (uint16_t i = 0; c->part != NULL && i < c->cfg.max_participants; i++)
+		if (c->part[i] != NULL)
+			codec_conf_part_del(c, i);
+	codec_mix_destroy(c->mix);
+	free(c->part);
+	free(c->enc_class);
+	free(c->frames);
+	free(c->levels);
+	free(c->members);
+	free(c->groups);
+	free(c->payload);
+	free(c);
+}
+
+/* Find or create the class for @p pc's send side; takes a reference. */
+static int
+class_get(struct codec_conf *c, const struct codec_part_cfg *pc, uint16_t *out)
+{
+	int16_t pcm[CODEC_FRAME] = {0};
+	struct conf_class *cl = NULL;
+	uint8_t speakers = c->cfg.speakers ? c->cfg.speakers : 3;
+	int ret, k, free_k = -1;
+
+	for (k = 0; k < CODEC_CONF_MAX_CLASSES; k++) {
+		if (c->cls[k].refs == 0) {
+			if (free_k < 0)
+				free_k = k;
+		} else if (codec_params_equal(&c->cls[k].p, &pc->tx) && c->cls[k].pt == pc->tx_pt) {
+			c->cls[k].refs++;
+			*out = (uint16_t)k;
+			return 0;
+		}
+	}
+	if (free_k < 0)
+		return -ENOSPC;
+	cl = &c->cls[free_k];
+	memset(cl, 0, sizeof(*cl));
+	cl->p = pc->tx;
+	cl->pt = pc->tx_pt;
+	cl->refs = 1;
+	cl->frame_ts = codec_rtp_frame_ts(pc->tx.id);
+	for (unsigned int f = 0; f < CODEC_MIX_FILTERS; f++)
+		if ((ret = codec_enc_create(&pc->tx, &cl->shared[f])) < 0)
+			goto out_put;
+	for (unsigned int s = 0; s < speakers; s++)
+		if ((ret = codec_enc_create(&pc->tx, &cl->seat[s])) < 0)
+			goto out_put;
+	if (pc->tx.id != CODEC_OPUS) {
+		/* Silence encoded once, with a throwaway encoder so the shared ones stay fresh. */
+		struct codec_enc *e;
+
+		if ((ret = codec_enc_create(&pc->tx, &e)) < 0)
+			goto out_put;
+		for (int i = 0; i < 3; i++)
+			ret = codec_enc_encode(e, pcm, cl->silence, sizeof(cl->silence));
+		codec_enc_destroy(e);
+		if (ret <= 0) {
+			ret = ret < 0 ? ret : -EIO;
+			goto out_put;
+		}
+		cl->silence_len = (uint16_t)ret;
+	}
+	*out = (uint16_t)free_k;
+	return 0;
+out_put:
+	class_put(c, (uint16_t)free_k);
+	return ret;
+}
+
+int
+codec_conf_part_add(struct codec_conf *c, const struct codec_part_cfg *pc, uint16_t *idx)
+{
+	struct codec_jb_cfg jc;
+	struct codec_rfc4733_tx_cfg tc;
+	struct conf_part *p;
+	uint16_t i;
+	int ret;
+
+	for (i = 0; i < c->cfg.max_participants && c->part[i] != NULL; i++)
+		;
+	if (i == c->cfg.max_participants)
+		return -ENOSPC;
+	p = aligned_alloc(64, (sizeof(*p) + 63) & ~(size_t)63);
+	if (p == NULL)
+		return -ENOMEM;
+	memset(p, 0, sizeof(*p));
+	p->cfg = *pc;
+	codec_jb_cfg_default(&jc, codec_rtp_clock(pc->rx.id), codec_rtp_frame_ts(pc->rx.id));
+	if (c->cfg.jb_min_frames)
+		jc.min_frames = c->cfg.jb_min_frames;
+	if (c->cfg.jb_max_frames)
+		jc.max_frames = c->cfg.jb_max_frames;
+	if (pc->rx.id == CODEC_PCMU || pc->rx.id == CODEC_PCMA || pc->rx.id == CODEC_G722)
+		jc.split_bytes = 160;
+	if (pc->rx.id != CODEC_OPUS)
+		jc.max_payload = 160;
+	ret = codec_jb_create(&jc, &p->jb);
+	if (ret < 0)
+		goto out_free;
+	ret = codec_dec_create(&pc->rx, &p->dec);
+	if (ret < 0)
+		goto out_free;
+	codec_rfc4733_rx_init(&p->dtmf_rx);
+	codec_rfc4733_tx_cfg_default(&tc, codec_rtp_clock(pc->tx.id));
+	ret = codec_rfc4733_tx_init(&p->dtmf_tx, &tc);
+	if (ret < 0)
+		goto out_free;
+	codec_dtmf_det_init(&p->det);
+	ret = class_get(c, pc, &p->cls);
+	if (ret < 0)
+		goto out_free;
+	ret = codec_mix_part_add(c->mix, i, pc->role, pc->hosts_only);
+	if (ret < 0) {
+		class_put(c, p->cls);
+		goto out_free;
+	}
+	p->present = true;
+	p->seq = pc->tx_seq;
+	p->ts = pc->tx_ts;
+	p->tx_silent = true;
+	p->level = p->last_level = -127;
+	c->part[i] = p;
+	c->enc_class[i] = p->cls;
+	c->n_present++;
+	*idx = i;
+	return 0;
+out_free:
+	part_free(p);
+	return ret;
+}
+
+static struct conf_part *
+get(const struct codec_conf *c, uint16_t idx)
+{
+	return idx < c->cfg.max_participants ? c->part[idx] : NULL;
+}
+
+int
+codec_conf_part_del(struct codec_conf *c, uint16_t idx)
+{
+	struct conf_part *p = get(c, idx);
+
+	if (p == NULL)
+		return -ENOENT;
+	codec_mix_part_del(c->mix, idx);
+	class_put(c, p->cls);
+	part_free(p);
+	c->part[idx] = NULL;
+	c->enc_class[idx] = CODEC_MIX_MAX_CLASSES;
+	c->n_present--;
+	return 0;
+}
+
+int
+codec_conf_set_mute(struct codec_conf *c, uint16_t idx, bool muted)
+{
+	return get(c, idx) ? codec_mix_set_mute(c->mix, idx, muted) : -ENOENT;
+}
+
+int
+codec_conf_set_role(struct codec_conf *c, uint16_t idx, enum codec_role role, bool hosts_only)
+{
+	return get(c, idx) ? codec_mix_set_role(c->mix, idx, role, hosts_only) : -ENOENT;
+}
+
+static void
+dtmf_push(struct codec_conf *c, uint16_t idx, char d)
+{
+	uint32_t slot = c->dq_tail++ % CODEC_CONF_DTMF_QUEUE;
+
+	if (c->dq_tail - c->dq_head > CODEC_CONF_DTMF_QUEUE)
+		c->dq_head++;
+	c->dq[slot].idx = idx;
+	c->dq[slot].digit = d;
+}
+
+int
+codec_conf_dtmf_poll(struct codec_conf *c, uint16_t *idx, char *digit)
+{
+	uint32_t slot;
+
+	if (c->dq_head == c->dq_tail)
+		return 0;
+	slot = c->dq_head++ % CODEC_CONF_DTMF_QUEUE;
+	*idx = c->dq[slot].idx;
+	*digit = c->dq[slot].digit;
+	return 1;
+}
+
+int
+codec_conf_rx(struct codec_conf *c, uint16_t idx, uint8_t pt, uint16_t seq, uint32_t ts,
+	      const uint8_t *payload, size_t len, uint64_t now_us)
+{
+	struct conf_part *p = get(c, idx);
+	char d;
+
+	if (p == NULL)
+		return -ENOENT;
+	if (pt == p->cfg.rx_pt) {
+		p->rx_active = true;
+		return codec_jb_insert(p->jb, seq, ts, payload, len, now_us);
+	}
+	if (p->cfg.dtmf_pt != 0 && pt == p->cfg.dtmf_pt) {
+		int r = codec_rfc4733_rx_packet(&p->dtmf_rx, ts, payload, len, &d);
+
+		if (r == 1) {
+			p->st.dtmf_rfc4733++;
+			dtmf_push(c, idx, d);
+		}
+		return r < 0 ? r : 0;
+	}
+	p->st.bad_pt++;
+	return -EPROTO;
+}
+
+/* Decode (or conceal) this tick's frame into p->pcm; false when there is none. */
+static bool
+rx_frame(struct codec_conf *c, struct conf_part *p)
+{
+	struct codec_jb_frame f;
+	int adj = codec_jb_adjust(p->jb);
+	bool low = p->last_level < c->cfg.low_energy_dbov;
+
+	if (adj > 0 && low) {
+		/* Stretch: a low-energy concealment frame, nothing pulled. */
+		codec_dec_conceal(p->dec, p->pcm);
+		codec_jb_stretched(p->jb);
+		return true;
+	}
+	switch (codec_jb_pull(p->jb, &f)) {
+	case CODEC_JB_FRAME:
+		if (codec_dec_decode(p->dec, f.payload, f.len, p->pcm) < 0)
+			p->st.decode_errors++;
+		break;
+	case CODEC_JB_LOST:
+		if (f.next != NULL && codec_dec_has_fec(p->dec)) {
+			if (codec_dec_decode_fec(p->dec, f.next, f.next_len, p->pcm) == 0)
+				p->st.fec_recovered++;
+		} else {
+			codec_dec_conceal(p->dec, p->pcm);
+		}
+		break;
+	default:
+		p->rx_active = codec_jb_depth(p->jb) > 0;
+		return false;
+	}
+	if (adj < 0 && codec_jb_depth(p->jb) > 1 &&
+	    (low || codec_jb_depth(p->jb) > 2 * c->cfg.jb_max_frames) &&
+	    codec_level_dbov(p->pcm, CODEC_FRAME) < c->cfg.low_energy_dbov &&
+	    codec_jb_pull(p->jb, &f) == CODEC_JB_FRAME) {
+		/* Shrink: drop the low-energy frame just decoded, play the next one. */
+		if (codec_dec_decode(p->dec, f.payload, f.len, p->pcm) < 0)
+			p->st.decode_errors++;
+		codec_jb_shrunk(p->jb);
+	}
+	return true;
+}
+
+/* Drain without decoding: nobody hears this participant. */
+static void
+rx_drain(struct conf_part *p)
+{
+	struct codec_jb_frame f;
+
+	if (codec_jb_pull(p->jb, &f) == CODEC_JB_EMPTY)
+		p->rx_active = codec_jb_depth(p->jb) > 0;
+}
+
+static void
+rx_all(struct codec_conf *c, struct codec_conf_tick_stats *ts)
+{
+	for (uint16_t i = 0; i < c->cfg.max_participants; i++) {
+		struct conf_part *p = c->part[i];
+		bool inband;
+		const int16_t *nat;
+		size_t nn;
+		char dg[4];
+
+		c->frames[i] = NULL;
+		c->levels[i] = -127;
+		if (p == NULL)
+			continue;
+		p->last_level = p->level;
+		p->level = -127;
+		if (!p->rx_active)
+			continue;
+		inband = p->cfg.inband_dtmf && (p->cfg.rx.id == CODEC_PCMU || p->cfg.rx.id == CODEC_PCMA);
+		if (!inband && !codec_mix_is_audible(c->mix, i)) {
+			rx_drain(p);
+			continue;
+		}
+		if (!rx_frame(c, p))
+			continue;
+		ts->decoded++;
+		p->level = (int8_t)codec_level_dbov(p->pcm, CODEC_FRAME);
+		c->levels[i] = p->level;
+		c->frames[i] = p->pcm;
+		if (inband && (nat = codec_dec_native(p->dec, &nn)) != NULL) {
+			size_t nd = codec_dtmf_det_feed(&p->det, nat, nn, dg, sizeof(dg));
+
+			for (size_t k = 0; k < nd; k++) {
+				p->st.dtmf_inband++;
+				dtmf_push(c, i, dg[k]);
+			}
+		}
+	}
+}
+
+/* Reset seat encoders whose speaker changed, so the new speaker's N-1 starts clean. */
+static void
+seats_changed(struct codec_conf *c)
+{
+	uint8_t k = c->cfg.speakers ? c->cfg.speakers : 3;
+
+	for (uint16_t s = 0; s < k; s++) {
+		uint16_t who = codec_mix_seat(c->mix, s);
+
+		if (who == c->seat_owner[s])
+			continue;
+		c->seat_owner[s] = who;
+		for (unsigned int cl = 0; cl < CODEC_CONF_MAX_CLASSES; cl++)
+			if (c->cls[cl].refs && c->cls[cl].seat[s])
+				codec_enc_reset(c->cls[cl].seat[s]);
+	}
+}
+
+/* Emit one packet for listener @p i (or a DTMF packet instead), advance its timeline. */
+static void
+emit(struct codec_conf *c, uint16_t i, const uint8_t *pl, uint16_t len, struct codec_conf_out *out,
+     uint16_t cap, struct codec_conf_tick_stats *ts)
+{
+	struct conf_part *p = c->part[i];
+	const struct conf_class *cl = &c->cls[p->cls];
+	struct codec_rfc4733_pkt dp;
+	struct codec_conf_out *o;
+	bool dtmf = codec_rfc4733_tx_busy(&p->dtmf_tx);
+
+	if (dtmf) {
+		if (codec_rfc4733_tx_tick(&p->dtmf_tx, p->ts, &dp) == 1) {
+			memcpy(p->dtmf_pl, dp.payload, sizeof(dp.payload));
+			pl = p->dtmf_pl;
+			len = CODEC_RFC4733_LEN;
+		} else {
+			len = 0;
+		}
+	}
+	if (len == 0) {
+		p->tx_silent = true;
+		p->ts += cl->frame_ts;
+		return;
+	}
+	if (ts->packets + ts->truncated >= cap) {
+		ts->truncated++;
+		p->ts += cl->frame_ts;
+		return;
+	}
+	o = &out[ts->packets++];
+	o->idx = i;
+	o->pt = dtmf ? p->cfg.dtmf_pt : cl->pt;
+	o->marker = dtmf ? dp.marker : p->tx_silent;
+	o->seq = p->seq++;
+	o->ts = dtmf ? dp.ts : p->ts;
+	o->ssrc = p->cfg.tx_ssrc;
+	o->payload = pl;
+	o->len = len;
+	p->tx_silent = false;
+	p->st.tx_packets++;
+	p->ts += cl->frame_ts;
+}
+
+uint16_t
+codec_conf_tick(struct codec_conf *c, struct codec_conf_out *out, uint16_t cap,
+		struct codec_conf_tick_stats *tsp)
+{
+	struct codec_conf_tick_stats ts = {0};
+	uint16_t ng;
+
+	rx_all(c, &ts);
+	ts.speakers = codec_mix_update(c->mix, c->levels);
+	seats_changed(c);
+	if (ts.speakers == 0) {
+		/* Nobody talks: no mixing, no encoding; pre-encoded silence or DTX. */
+		for (uint16_t i = 0; i < c->cfg.max_participants; i++) {
+			const struct conf_class *cl;
+
+			if (c->part[i] == NULL)
+				continue;
+			cl = &c->cls[c->part[i]->cls];
+			emit(c, i, cl->silence, cl->silence_len, out, cap, &ts);
+		}
+		goto out;
+	}
+	codec_mix_accumulate(c->mix, c->frames);
+	ng = codec_mix_groups(c->mix, c->enc_class, c->groups, c->max_groups, c->members);
+	for (uint16_t g = 0; g < ng; g++) {
+		const struct codec_mix_group *gr = &c->groups[g];
+		struct conf_class *cl = &c->cls[gr->enc_class];
+		const uint8_t *pl = cl->silence;
+		int len = cl->silence_len;
+
+		if (gr->sources > 0) {
+			struct codec_enc *e = gr->key.excl_seat != CODEC_MIX_NONE
+						      ? cl->seat[gr->key.excl_seat]
+						      : cl->shared[gr->key.filter];
+
+			codec_mix_render(c->mix, gr->key, c->frames, c->mixbuf);
+			len = codec_enc_encode(e, c->mixbuf, c->payload[g], CODEC_MAX_PAYLOAD);
+			pl = c->payload[g];
+			ts.groups++;
+			ts.encodes++;
+			if (len < 0)
+				len = 0;
+		}
+		for (uint16_t m = 0; m < gr->count; m++)
+			emit(c, c->members[gr->first + m], pl, (uint16_t)len, out, cap, &ts);
+	}
+out:
+	if (tsp != NULL)
+		*tsp = ts;
+	return ts.packets;
+}
+
+int
+codec_conf_send_dtmf(struct codec_conf *c, uint16_t idx, const char *digits)
+{
+	struct conf_part *p = get(c, idx);
+
+	if (p == NULL)
+		return -ENOENT;
+	if (p->cfg.dtmf_pt == 0)
+		return -ENOTSUP;
+	return codec_rfc4733_tx_start(&p->dtmf_tx, digits);
+}
+
+int
+codec_conf_part_stats(const struct codec_conf *c, uint16_t idx, struct codec_conf_part_stats *st)
+{
+	const struct conf_part *p = get(c, idx);
+
+	if (p == NULL)
+		return -ENOENT;
+	*st = p->st;
+	codec_jb_stats(p->jb, &st->jb);
+	st->level_dbov = codec_mix_level_dbov(c->mix, idx);
+	return 0;
+}
+
+uint16_t
+codec_conf_active_speaker(const struct codec_conf *c)
+{
+	return codec_mix_active_speaker(c->mix);
+}
+
+const struct codec_mix *
+codec_conf_mix(const struct codec_conf *c)
+{
+	return c->mix;
+}
+
+int
+codec_rtp_write(const struct codec_conf_out *o, uint8_t *buf, size_t cap)
+{
+	if (cap < 12u + o->len)
+		return -ENOSPC;
+	buf[0] = 0x80;
+	buf[1] = (uint8_t)((o->marker ? 0x80 : 0) | (o->pt & 0x7f));
+	buf[2] = (uint8_t)(o->seq >> 8);
+	buf[3] = (uint8_t)o->seq;
+	buf[4] = (uint8_t)(o->ts >> 24);
+	buf[5] = (uint8_t)(o->ts >> 16);
+	buf[6] = (uint8_t)(o->ts >> 8);
+	buf[7] = (uint8_t)o->ts;
+	buf[8] = (uint8_t)(o->ssrc >> 24);
+	buf[9] = (uint8_t)(o->ssrc >> 16);
+	buf[10] = (uint8_t)(o->ssrc >> 8);
+	buf[11] = (uint8_t)o->ssrc;
+	memcpy(buf + 12, o->payload, o->len);
+	return 12 + o->len;
+}

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The Tessera Authors
+ */
+
+/*
+ * bench_mix.c - audio engine capacity on one core: synthetic participants
+ * send pre-encoded 20 ms packets through the whole per-conference path
+ * (codec_conf_rx: jitter buffer; codec_conf_tick: decode, top-3 mix, one
+ * encode per group, per-listener RTP fields; codec_rtp_write: packetise).
+ * No SRTP, no rings (dataplane/ adds those).
+ *
+ * Scenarios (conference size x codec): 3 participants talk (a voice-like
+ * signal at about -20 dBov); the others either send continuous low-level
+ * background noise (-60 dBov: "cont", every stream is decoded because
+ * someone hears it) or nothing (Opus DTX: "dtx"). Figures:
+ *   BENCH mix_opus_conf10_cont participants_per_core=... ns_per_participant_tick=...
+ *         mem_per_participant_kb=...
+ * participants_per_core = 20 ms / ns_per_participant_tick. Idle: 1,000
+ * single-participant conferences, lone talker sending or silent:
+ *   BENCH mix_idle_1000 cpu_pct=...
+ * Nothing is asserted on speed.
+ *
+ * Usage: bench_mix [ticks]   (default 100 timed ticks after 10 of warm-up)
+ * Context: standalone program, single thread.
+ */
+#include <malloc.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "codec_conf.h"
+
+#define LOOP 50 /* pre-encoded packets per signal (1 s, looped) */
+
+struct stream_set {
+	uint8_t pkt[2][LOOP][CODEC_MAX_PAYLOAD]; /* [0] talker, [1] background */
+	int len[2][LOOP];
+};
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void
+pre_encode(enum codec_id id, struct stream_set *s)
+{
+	struct codec_params p;
+	struct codec_enc *e;
+	int16_t x[CODEC_FRAME];
+	uint32_t seed = 1;
+
+	for (int k = 0; k < 2; k++) {
+		codec_params_default(&p, id);
+		if (codec_enc_create(&p, &e) < 0)
+			exit(1);
+		for (int f = 0; f < LOOP; f++) {
+			for (int i = 0; i < CODEC_FRAME; i++) {
+				double t = (double)(f * CODEC_FRAME + i) / CODEC_RATE, v = 0;
+
+				seed = seed * 1103515245u + 12345u;
+				if (k == 0)
+					for (int h = 1; h <= 6; h++)
+						v += 1500.0 / h * sin(2 * M_PI * h * (120 + 30 * sin(3 * t)) * t);
+				x[i] = (int16_t)(v + (double)((int32_t)(seed >> 16) % 64 - 32));
+			}
+			s->len[k][f] = codec_enc_encode(e, x, s->pkt[k][f], CODEC_MAX_PAYLOAD);
+			if (s->len[k][f] <= 0)
+				exit(1);
+		}
+		codec_enc_destroy(e);
+	}
+}
+
+struct run_res {
+	double ns_per_pt;     /* per participant per tick */
+	double ns_per_tick;   /* all conferences, one tick */
+	double mem_per_part;  /* bytes */
+	uint64_t pkts_out;
+	uint64_t encodes;
+};
+
+/*
+ * n_conf conferences of n_part participants of codec id; talkers (first 3
+ * of each conference) send talk packets; the others send background
+ * (bg = true) or nothing.
+ */
+static struct run_res
+run(enum codec_id id, uint32_t n_conf, uint16_t n_part, uint16_t talkers, bool bg, int ticks,
+    int8_t complexity, const struct stream_set *s)
+{
+	struct codec_conf **conf = calloc(n_conf, sizeof(*conf));
+	struct codec_conf_out *out = calloc(n_part, sizeof(*out));
+	uint8_t wire[12 + CODEC_MAX_PAYLOAD];
+	struct run_res r = {0};
+	struct mallinfo2 m0 = mallinfo2(), m1;
+	uint32_t ft = codec_rtp_frame_ts(id);
+	uint64_t t0 = 0, sink = 0;
+
+	for (uint32_t c = 0; c < n_conf; c++) {
+		struct codec_conf_cfg cc;
+
+		codec_conf_cfg_default(&cc, n_part);
+		if (codec_conf_create(&cc, &conf[c]) < 0)
+			exit(1);
+		for (uint16_t p = 0; p < n_part; p++) {
+			struct codec_part_cfg pc;
+			uint16_t idx;
+
+			codec_part_cfg_default(&pc, id);
+			pc.tx_ssrc = c * 65536u + p;
+			if (id == CODEC_OPUS)
+				pc.tx.dtx = true;
+			pc.tx.complexity = complexity;
+			if (codec_conf_part_add(conf[c], &pc, &idx) < 0)
+				exit(1);
+		}
+	}
+	m1 = mallinfo2();
+	r.mem_per_part = (double)(m1.uordblks - m0.uordblks + m1.hblkhd - m0.hblkhd) /
+			 ((double)n_conf * n_part);
+	for (int t = 0; t < ticks + 10; t++) {
+		if (t == 10)
+			t0 = now_ns();
+		for (uint32_t c = 0; c < n_conf; c++) {
+			struct codec_conf_tick_stats ts;
+			uint16_t n;
+
+			for (uint16_t p = 0; p < n_part; p++) {
+				int k = p < talkers ? 0 : 1, f = (t + p) % LOOP;
+
+				if (k == 1 && !bg)
+					continue;
+				codec_conf_rx(conf[c], p, (uint8_t)(id == CODEC_OPUS ? 111 : id == CODEC_G722 ? 9 : 0),
+					      (uint16_t)t, (uint32_t)t * ft, s->pkt[k][f],
+					      (size_t)s->len[k][f], (uint64_t)t * 20000);
+			}
+			n = codec_conf_tick(conf[c], out, n_part, &ts);
+			for (uint16_t o = 0; o < n; o++)
+				sink += (uint64_t)codec_rtp_write(&out[o], wire, sizeof(wire));
+			if (t >= 10) {
+				r.pkts_out += n;
+				r.encodes += ts.encodes;
+			}
+		}
+	}
+	r.ns_per_tick = (double)(now_ns() - t0) / ticks;
+	r.ns_per_pt = r.ns_per_tick / ((double)n_conf * n_part);
+	for (uint32_t c = 0; c < n_conf; c++)
+		codec_conf_destroy(conf[c]);
+	free(conf);
+	free(out);
+	if (sink == 1)
+		printf("#\n");
+	return r;
+}
+
+static void
+scenario(const char *name, enum codec_id id, uint32_t n_conf, uint16_t n_part, bool bg, int ticks,
+	 int8_t complexity, const struct stream_set *s)
+{
+	struct run_res r = run(id, n_conf, n_part, 3, bg, ticks, complexity, s);
+
+	printf("BENCH %s participants_per_core=%.0f ns_per_participant_tick=%.0f "
+	       "conferences=%u participants=%u encodes_per_conf_tick=%.2f "
+	       "mem_per_participant_kb=%.1f\n",
+	       name, 20e6 / r.ns_per_pt, r.ns_per_pt, n_conf, n_conf * n_part,
+	       (double)r.encodes / ((double)ticks * n_conf), r.mem_per_part / 1024.0);
+	fflush(stdout);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct stream_set opus, pcmu, g722;
+	int ticks = argc > 1 ? atoi(argv[1]) : 100;
+	struct run_res r;
+
+	if (ticks <= 0)
+		ticks = 100;
+	pre_encode(CODEC_OPUS, &opus);
+	pre_encode(CODEC_PCMU, &pcmu);
+	pre_encode(CODEC_G722, &g722);
+	printf("# opus talk packet %d bytes, background %d bytes\n", opus.len[0][10], opus.len[1][10]);
+	scenario("mix_opus_conf10_dtx", CODEC_OPUS, 100, 10, false, ticks, -1, &opus);
+	scenario("mix_opus_conf10_cont", CODEC_OPUS, 100, 10, true, ticks, -1, &opus);
+	scenario("mix_opus_conf100_dtx", CODEC_OPUS, 20, 100, false, ticks, -1, &opus);
+	scenario("mix_opus_conf100_cont", CODEC_OPUS, 20, 100, true, ticks, -1, &opus);
+	/* Opus encoder complexity 5 instead of libopus's default 10 (encode dominates). */
+	scenario("mix_opus_conf10_dtx_c5", CODEC_OPUS, 100, 10, false, ticks, 5, &opus);
+	scenario("mix_opus_conf100_cont_c5", CODEC_OPUS, 20, 100, true, ticks, 5, &opus);
+	scenario("mix_pcmu_conf10_cont", CODEC_PCMU, 100, 10, true, ticks, -1, &pcmu);
+	scenario("mix_pcmu_conf100_cont", CODEC_PCMU, 20, 100, true, ticks, -1, &pcmu);
+	scenario("mix_g722_conf10_cont", CODEC_G722, 100, 10, true, ticks, -1, &g722);
+	scenario("mix_g722_conf100_cont", CODEC_G722, 20, 100, true, ticks, -1, &g722);
+	/* Idle: 1,000 lone participants; talking into an empty room, or silent (DTX). */
+	r = run(CODEC_OPUS, 1000, 1, 1, false, ticks, -1, &opus);
+	printf("BENCH mix_idle_1000_opus_talking cpu_pct=%.2f ns_per_conf_tick=%.0f "
+	       "mem_per_participant_kb=%.1f\n",
+	       r.ns_per_tick / 20e6 * 100, r.ns_per_tick / 1000, r.mem_per_part / 1024.0);
+	r = run(CODEC_OPUS, 1000, 1, 0, false, ticks, -1, &opus);
+	printf("BENCH mix_idle_1000_opus_silent cpu_pct=%.2f ns_per_conf_tick=%.0f\n",
+	       r.ns_per_tick / 20e6 * 100, r.ns_per_tick / 1000);
+	r = run(CODEC_PCMU, 1000, 1, 1, false, ticks, -1, &pcmu);
+	printf("BENCH mix_idle_1000_pcmu_talking cpu_pct=%.2f ns_per_conf_tick=%.0f\n",
+	       r.ns_per_tick / 20e6 * 100, r.ns_per_tick / 1000);
+	return 0;
+}

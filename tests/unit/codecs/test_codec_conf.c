@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The Tessera Authors
+ */
+
+/*
+ * test_codec_conf.c - one conference end to end in memory (codec_conf.h):
+ * three participants on Opus, G.722 and G.711 send 440/660/880 Hz; each
+ * listener's decoded output holds the other two tones and not its own; mute
+ * removes a tone; a lone participant costs no decode and no encode; RFC 4733
+ * digits in and out.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "codec_conf.h"
+#include "codec_test_util.h"
+
+#define NPART 3
+#define TICKS 60
+
+static const enum codec_id ids[NPART] = {CODEC_OPUS, CODEC_G722, CODEC_PCMU};
+static const double hz[NPART] = {440, 660, 880};
+
+struct rig {
+	struct codec_conf *c;
+	uint16_t idx[NPART];
+	struct codec_enc *enc[NPART];
+	struct codec_dec *dec[NPART];
+	uint16_t seq[NPART];
+	int16_t out[NPART][TICKS * CODEC_FRAME];
+};
+
+static void
+rig_init(struct rig *r)
+{
+	struct codec_conf_cfg cc;
+
+	memset(r, 0, sizeof(*r));
+	codec_conf_cfg_default(&cc, 8);
+	assert_int_equal(codec_conf_create(&cc, &r->c), 0);
+	for (int i = 0; i < NPART; i++) {
+		struct codec_part_cfg pc;
+
+		codec_part_cfg_default(&pc, ids[i]);
+		pc.tx_ssrc = 0x1000u + (uint32_t)i;
+		pc.dtmf_pt = 101;
+		assert_int_equal(codec_conf_part_add(r->c, &pc, &r->idx[i]), 0);
+		assert_int_equal(codec_enc_create(&pc.rx, &r->enc[i]), 0);
+		assert_int_equal(codec_dec_create(&pc.tx, &r->dec[i]), 0);
+	}
+}
+
+static void
+rig_fini(struct rig *r)
+{
+	for (int i = 0; i < NPART; i++) {
+		codec_enc_destroy(r->enc[i]);
+		codec_dec_destroy(r->dec[i]);
+	}
+	codec_conf_destroy(r->c);
+}
+
+/* Run ticks; sources send their tone; listeners decode what they get. */
+static void
+run(struct rig *r, int ticks, bool send[NPART])
+{
+	struct codec_conf_out o[16];
+	int16_t x[CODEC_FRAME];
+	uint8_t pkt[CODEC_MAX_PAYLOAD];
+
+	for (int t = 0; t < ticks; t++) {
+		uint16_t n;
+
+		for (int i = 0; i < NPART; i++) {
+			uint32_t ft = codec_rtp_frame_ts(ids[i]);
+			int len;
+
+			tu_tone(x, CODEC_FRAME, CODEC_RATE, hz[i], send[i] ? 6000 : 0,
+				(size_t)t * CODEC_FRAME);
+			len = codec_enc_encode(r->enc[i], x, pkt, sizeof(pkt));
+			assert_true(len > 0);
+			assert_true(codec_conf_rx(r->c, r->idx[i], (uint8_t)(i == 0 ? 111 : i == 1 ? 9 : 0),
+						  r->seq[i], r->seq[i] * ft, pkt, (size_t)len,
+						  (uint64_t)t * 20000) >= 0);
+			r->seq[i]++;
+		}
+		n = codec_conf_tick(r->c, o, 16, NULL);
+		for (int i = 0; i < NPART; i++)
+			memset(r->out[i] + t * CODEC_FRAME, 0, CODEC_FRAME * sizeof(int16_t));
+		for (uint16_t k = 0; k < n; k++) {
+			int i = o[k].idx;
+
+			assert_int_equal(o[k].ssrc, 0x1000u + (uint32_t)i);
+			assert_int_equal(codec_dec_decode(r->dec[i], o[k].payload, o[k].len,
+							  r->out[i] + t * CODEC_FRAME), 0);
+		}
+	}
+}
+
+static void
+test_three_codecs(void **state)
+{
+	static struct rig r;
+	bool send[NPART] = {true, true, true};
+	struct codec_conf_part_stats st;
+
+	(void)state;
+	rig_init(&r);
+	run(&r, TICKS, send);
+	for (int l = 0; l < NPART; l++) {
+		const int16_t *y = r.out[l] + 30 * CODEC_FRAME; /* last 600 ms */
+		size_t n = 30 * CODEC_FRAME;
+
+		for (int s = 0; s < NPART; s++) {
+			double share = tu_tone_share(y, n, CODEC_RATE, hz[s]);
+
+			if (s == l)
+				assert_true(share < 0.01);
+			else
+				assert_true(share > 0.25);
+		}
+	}
+	assert_int_equal(codec_conf_part_stats(r.c, r.idx[1], &st), 0);
+	assert_int_equal(st.decode_errors, 0);
+	assert_true(st.jb.received == TICKS);
+	assert_true(st.level_dbov > -20);
+	/* Mute 660 Hz: gone from everyone's mix. */
+	assert_int_equal(codec_conf_set_mute(r.c, r.idx[1], true), 0);
+	run(&r, 20, send);
+	assert_true(tu_tone_share(r.out[0] + 5 * CODEC_FRAME, 15 * CODEC_FRAME, CODEC_RATE, 660) < 0.01);
+	assert_true(tu_tone_share(r.out[2] + 5 * CODEC_FRAME, 15 * CODEC_FRAME, CODEC_RATE, 660) < 0.01);
+	assert_true(tu_tone_share(r.out[0] + 5 * CODEC_FRAME, 15 * CODEC_FRAME, CODEC_RATE, 880) > 0.5);
+	rig_fini(&r);
+}
+
+static void
+test_idle_and_lone(void **state)
+{
+	struct codec_conf_cfg cc;
+	struct codec_conf *c;
+	struct codec_part_cfg pc;
+	struct codec_conf_out o[4];
+	struct codec_conf_tick_stats ts;
+	uint8_t pl[160];
+	uint16_t idx;
+
+	(void)state;
+	codec_conf_cfg_default(&cc, 4);
+	assert_int_equal(codec_conf_create(&cc, &c), 0);
+	codec_part_cfg_default(&pc, CODEC_PCMU);
+	assert_int_equal(codec_conf_part_add(c, &pc, &idx), 0);
+	memset(pl, 0x80, sizeof(pl)); /* loud */
+	for (int t = 0; t < 20; t++) {
+		assert_int_equal(codec_conf_rx(c, idx, 0, (uint16_t)t, (uint32_t)t * 160, pl, 160,
+					       (uint64_t)t * 20000), 0);
+		/* Alone: drained, not decoded; nothing mixed or encoded; pre-encoded silence sent. */
+		assert_int_equal(codec_conf_tick(c, o, 4, &ts), 1);
+		assert_int_equal(ts.decoded, 0);
+		assert_int_equal(ts.encodes, 0);
+		assert_int_equal(o[0].len, 160);
+		assert_int_equal(o[0].payload[0], 0xff);
+	}
+	assert_int_equal(codec_conf_rx(c, idx, 96, 0, 0, pl, 160, 0), -EPROTO);
+	assert_int_equal(codec_conf_rx(c, 3, 0, 0, 0, pl, 160, 0), -ENOENT);
+	codec_conf_destroy(c);
+}
+
+static void
+test_dtmf(void **state)
+{
+	static struct rig r;
+	bool send[NPART] = {false, false, false};
+	struct codec_conf_out o[16];
+	uint8_t ev[4] = {5, 0x0a, 0, 160};
+	uint16_t who, n, tel = 0;
+	char d;
+
+	(void)state;
+	rig_init(&r);
+	assert_int_equal(codec_conf_rx(r.c, r.idx[2], 101, 1, 5000, ev, 4, 0), 0);
+	ev[1] |= 0x80;
+	for (int k = 0; k < 3; k++)
+		assert_int_equal(codec_conf_rx(r.c, r.idx[2], 101, (uint16_t)(2 + k), 5000, ev, 4, 0), 0);
+	assert_int_equal(codec_conf_dtmf_poll(r.c, &who, &d), 1);
+	assert_int_equal(who, r.idx[2]);
+	assert_int_equal(d, '5');
+	assert_int_equal(codec_conf_dtmf_poll(r.c, &who, &d), 0);
+	run(&r, 5, send);
+	assert_int_equal(codec_conf_send_dtmf(r.c, r.idx[1], "9"), 0);
+	for (int t = 0; t < 30; t++) {
+		n = codec_conf_tick(r.c, o, 16, NULL);
+		for (uint16_t k = 0; k < n; k++)
+			if (o[k].pt == 101) {
+				assert_int_equal(o[k].idx, r.idx[1]);
+				assert_int_equal(o[k].payload[0], 9);
+				tel++;
+			}
+	}
+	/* 250 ms rounds up to 13 ticks: 12 growing packets, then the end packet 3 times. */
+	assert_int_equal(tel, 12 + 3);
+	rig_fini(&r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_three_codecs),
+		cmocka_unit_test(test_idle_and_lone),
+		cmocka_unit_test(test_dtmf),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
