@@ -5,7 +5,9 @@
 # demo.sh - start or stop the demo node behind `make run` / `make stop`.
 #
 #   demo.sh start [BUILD_DIR]   lab namespaces, data plane, a demo SRTP relay,
-#                               run/demo.env with addresses and credentials
+#                               the management node with a demo room and the
+#                               test call, run/demo.env with addresses and
+#                               credentials
 #   demo.sh stop                stop everything and delete the namespaces
 #
 # Everything it starts lives in network namespaces named tsrdemo-*; state and
@@ -19,7 +21,20 @@ lab="$top/tools/tessera-lab"
 
 die() { echo "demo: $*" >&2; exit 1; }
 
+stop_pid() {	# PIDFILE
+	local pid
+	[ -f "$1" ] || return 0
+	pid=$(cat "$1")
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid" 2>/dev/null || true
+		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	rm -f "$1"
+}
+
 stop() {
+	stop_pid "$run/mgmt.pid"
 	if [ -f "$run/dataplane.pid" ]; then
 		pid=$(cat "$run/dataplane.pid")
 		if kill -0 "$pid" 2>/dev/null; then
@@ -35,6 +50,42 @@ stop() {
 }
 
 b64key() { head -c "$1" /dev/urandom | base64 -w0; }
+
+# The management node on loopback (HTTPS, self-signed certificate in run/mgmt),
+# with the demo meeting room and the test call service created through its API.
+MGMT_PORT=${MGMT_PORT:-8443}
+start_mgmt() {
+	local build=$1 api
+	[ -x "$build/mgmt-api/tessera-mgmt" ] || die "no tessera-mgmt in $build"
+	MGMT_URL="https://127.0.0.1:$MGMT_PORT"
+	MGMT_USER=admin
+	MGMT_PASS=$(head -c 12 /dev/urandom | base64 -w0 | tr '+/' 'xy')
+	rm -rf "$run/mgmt"
+	mkdir -p "$run/mgmt"
+	setsid "$build/mgmt-api/tessera-mgmt" --listen 127.0.0.1 --port "$MGMT_PORT" \
+		--state-dir "$run/mgmt" --admin-user "$MGMT_USER" --admin-password "$MGMT_PASS" \
+		</dev/null >"$run/mgmt.log" 2>&1 &
+	echo $! > "$run/mgmt.pid"
+	api="$MGMT_URL/api/admin/configuration/v1"
+	for _ in $(seq 100); do
+		curl -fsS --cacert "$run/mgmt/tls-cert.pem" -u "$MGMT_USER:$MGMT_PASS" "$api/global/" \
+			>/dev/null 2>&1 && break
+		kill -0 "$(cat "$run/mgmt.pid")" 2>/dev/null || die "tessera-mgmt exited: see $run/mgmt.log"
+		sleep 0.1
+	done
+	mgmt_post "$api/conference/" '{"name": "Demo room", "service_type": "conference",
+		"description": "Demo meeting room created by make run",
+		"pin": "1234", "guest_pin": "5678", "allow_guests": true,
+		"aliases": [{"alias": "demo"}, {"alias": "demo@tessera.test"}]}'
+	mgmt_post "$api/conference/" '{"name": "Test call", "service_type": "test_call",
+		"aliases": [{"alias": "test_call"}]}'
+}
+
+mgmt_post() {	# URL JSON
+	curl -fsS --cacert "$run/mgmt/tls-cert.pem" -u "$MGMT_USER:$MGMT_PASS" -X POST "$1" \
+		-H 'Content-Type: application/json' -d "$2" >/dev/null ||
+		die "management API refused $2 (see $run/mgmt.log)"
+}
 
 start() {
 	local build=${1:-build}
@@ -75,6 +126,8 @@ start() {
 		| sed -n 's/.*"stream_id": \([0-9]*\).*/\1/p')
 	[ -n "$a" ] && [ -n "$b" ] || die "cannot create the demo relay"
 
+	start_mgmt "$build"
+
 	cat > "$run/demo.env" <<ENV
 # Written by 'make run'; source it: . run/demo.env
 LAB_PREFIX=$prefix
@@ -96,10 +149,19 @@ DEMO_OUT_PORT=40002
 DEMO_OUT_REMOTE_PORT=5004
 DEMO_OUT_SUITE=AES_CM_128_HMAC_SHA1_80
 DEMO_OUT_KEY=$key_out
+MGMT_URL=$MGMT_URL
+MGMT_USER=$MGMT_USER
+MGMT_PASS=$MGMT_PASS
+MGMT_CACERT=$run/mgmt/tls-cert.pem
+MGMT_LOG=$run/mgmt.log
 ENV
 	cat <<MSG
 Tessera demo is running (data plane in namespace $NODE_NS, node address $NODE_ADDR).
-Addresses and keys: run/demo.env   Log: run/dataplane.log   Stop: make stop
+Addresses, keys and credentials: run/demo.env   Logs: run/*.log   Stop: make stop
+
+Management API (demo room "demo" and "test_call" are configured):
+  . run/demo.env
+  curl --cacert \$MGMT_CACERT -u "\$MGMT_USER:\$MGMT_PASS" \$MGMT_URL/api/admin/configuration/v1/conference/
 
 Send a tone through the SRTP relay (client 1 -> node -> client 2):
   . run/demo.env
