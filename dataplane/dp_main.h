@@ -23,6 +23,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include "dp_conf.h"
 #include "dp_flow.h"
 #include "dp_neigh.h"
 
@@ -104,6 +105,7 @@ struct dp_lcore_ctx {
 	bool active;
 	uint16_t ip_id;       /* IPv4 identification for frames we build */
 	uint64_t tsc;         /* TSC of the current burst */
+	struct dp_worker *worker; /* owned: conferences this lcore runs */
 	struct dp_lcore_stats stats;
 } __rte_cache_aligned;
 
@@ -122,6 +124,8 @@ struct dp_main {
 	struct rte_ring *ctl_tx;        /* SP/SC: control thread -> tap-owning lcore (mbufs) */
 	struct rte_rcu_qsbr *qsbr;      /* owned */
 	uint32_t idle_sleep_max_us;
+	bool workers_running;           /* lcores launched: commands go through rings */
+	struct dp_conf *confs[DP_CONF_MAX]; /* control thread writes; workers read their own */
 	const char *ctl_path;           /* borrowed: the control socket path */
 	uint64_t start_tsc;
 	volatile bool quit;

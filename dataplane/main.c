@@ -616,6 +616,12 @@ main(int argc, char **argv)
 			TSR_ERR("dp.main", "ipsec-mb unavailable\terr=\"%s\"", strerror(-rc));
 			goto out_teardown;
 		}
+		rc = dp_worker_init(&dm, c);
+		if (rc < 0) {
+			TSR_ERR("dp.main", "cannot create the conference worker\terr=\"%s\"",
+				strerror(-rc));
+			goto out_teardown;
+		}
 	}
 	if (o.telemetry && dp_telemetry_register(&dm) < 0)
 		TSR_WARN("dp.main", "telemetry commands not registered");
@@ -633,6 +639,7 @@ main(int argc, char **argv)
 			 o.mode == DP_MODE_EMBEDDED ? "embedded" : "bare-metal", n_io, mac,
 			 o.ctl_sock);
 	}
+	__atomic_store_n(&dm.workers_running, true, __ATOMIC_RELEASE);
 	for (unsigned int i = 0; i < n_io; i++)
 		if (!(main_is_io && i == 0))
 			rte_eal_remote_launch(dp_lcore_main, &la, io[i]);
@@ -644,13 +651,19 @@ main(int argc, char **argv)
 	}
 	rte_eal_mp_wait_lcore();
 	pthread_join(ctl, NULL);
+	__atomic_store_n(&dm.workers_running, false, __ATOMIC_RELEASE);
+	for (uint16_t i = 0; i < DP_CONF_MAX; i++)
+		if (dm.confs[i] != NULL)
+			dp_conf_delete(&dm, i);
 	TSR_INFO("dp.main", "shutting down");
 	rc = 0;
 
 out_teardown:
-	for (unsigned int i = 0; i < n_io; i++)
+	for (unsigned int i = 0; i < n_io; i++) {
+		dp_worker_fini(&dp_lcores[io[i]]);
 		if (dp_lcores[io[i]].mb != NULL)
 			dp_srtp_mgr_destroy(dp_lcores[io[i]].mb);
+	}
 	teardown(&dm);
 	rte_eal_cleanup();
 	return rc < 0 ? 1 : 0;

@@ -16,6 +16,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 #include <rte_cycles.h>
@@ -63,6 +64,12 @@ errno_code(int err)
 		return "ENOSPC";
 	case ENOMEM:
 		return "ENOMEM";
+	case EBUSY:
+		return "EBUSY";
+	case ENODEV:
+		return "ENODEV";
+	case ETIMEDOUT:
+		return "ETIMEDOUT";
 	default:
 		return "EINVAL";
 	}
@@ -377,6 +384,10 @@ op_stream_update(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err 
 		explicit_bzero(&p, sizeof(p));
 		return -1;
 	}
+	if (p.conf_ring != NULL && p.relay_to != DP_STREAM_NONE) {
+		explicit_bzero(&p, sizeof(p));
+		return fail(e, "EBUSY", "relay_to", "the stream is in a conference: detach it first");
+	}
 	rc = dp_flow_stream_update(&dm->flows, id, &p);
 	if (rc == 0)
 		prefetch_neigh(dm, &p.remote);
@@ -396,6 +407,13 @@ op_stream_delete(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err 
 
 	if (check_fields(args, allowed, e) < 0 || get_stream_id(dm, args, &id, e) < 0)
 		return -1;
+	{
+		const struct dp_stream_cfg *c = dp_flow_stream_cfg(&dm->flows, id);
+
+		/* A participant's stream leaves its conference first. */
+		if (c->conf_ring != NULL)
+			dp_conf_detach(dm, c->conf_id, c->conf_part);
+	}
 	rc = dp_flow_stream_del(&dm->flows, id);
 	if (rc < 0)
 		return fail(e, errno_code(-rc), "stream_id", "cannot delete: %s", strerror(-rc));
@@ -434,6 +452,10 @@ stream_json(struct dp_main *dm, uint32_t id, bool stats)
 		json_object_set_new(o, "relay_to", json_integer(c->relay_to));
 	if (c->out_ssrc != 0)
 		json_object_set_new(o, "out_ssrc", json_integer(c->out_ssrc));
+	if (c->conf_ring != NULL) {
+		json_object_set_new(o, "conference_id", json_integer(c->conf_id));
+		json_object_set_new(o, "participant", json_integer(c->conf_part));
+	}
 	if (!stats)
 		return o;
 	json_object_set_new(o, "rx_packets", json_integer((json_int_t)s->stats.rx_pkts));
@@ -581,6 +603,237 @@ op_lcore_stats(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e
 	return 0;
 }
 
+/* ---- conferences ---------------------------------------------------------- */
+
+static int
+get_conf(struct dp_main *dm, json_t *args, uint16_t *id, struct ctl_err *e)
+{
+	json_int_t i = 0;
+	int rc = get_int(args, "conference_id", 0, DP_CONF_MAX - 1, &i, e);
+
+	if (rc == 1)
+		return fail(e, "EINVAL", "conference_id", "conference_id is required");
+	if (rc < 0)
+		return -1;
+	if (dp_conf_lookup(dm, (uint16_t)i) == NULL)
+		return fail(e, "ENOENT", "conference_id", "no conference %" JSON_INTEGER_FORMAT, i);
+	*id = (uint16_t)i;
+	return 0;
+}
+
+static int
+get_part(struct dp_main *dm, json_t *args, uint16_t conf, uint16_t *part, struct ctl_err *e)
+{
+	json_int_t i = 0;
+	int rc = get_int(args, "participant", 0, DP_CONF_MAX_PARTS - 1, &i, e);
+
+	if (rc == 1)
+		return fail(e, "EINVAL", "participant", "participant is required");
+	if (rc < 0)
+		return -1;
+	if (dp_conf_lookup(dm, conf)->part_stream[i] == DP_STREAM_NONE)
+		return fail(e, "ENOENT", "participant", "no participant %" JSON_INTEGER_FORMAT, i);
+	*part = (uint16_t)i;
+	return 0;
+}
+
+static int
+op_conf_create(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
+{
+	static const char *const allowed[] = {"max_participants", "speakers", NULL};
+	json_int_t maxp = 16, spk = 3;
+	int id;
+
+	if (check_fields(args, allowed, e) < 0 ||
+	    get_int(args, "max_participants", 1, DP_CONF_MAX_PARTS, &maxp, e) < 0 ||
+	    get_int(args, "speakers", 1, 8, &spk, e) < 0)
+		return -1;
+	id = dp_conf_create(dm, (uint16_t)maxp, (uint8_t)spk);
+	if (id < 0)
+		return fail(e, errno_code(-id), NULL, "cannot create the conference: %s",
+			    strerror(-id));
+	*res = json_pack("{s:i}", "conference_id", id);
+	return 0;
+}
+
+static int
+op_conf_delete(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
+{
+	static const char *const allowed[] = {"conference_id", NULL};
+	uint16_t id = 0;
+	int rc;
+
+	if (check_fields(args, allowed, e) < 0 || get_conf(dm, args, &id, e) < 0)
+		return -1;
+	rc = dp_conf_delete(dm, id);
+	if (rc < 0)
+		return fail(e, errno_code(-rc), NULL, "cannot delete: %s", strerror(-rc));
+	*res = json_pack("{s:i}", "conference_id", id);
+	return 0;
+}
+
+static int
+parse_codec(const char *name, enum codec_id *id)
+{
+	static const char *const names[] = {"PCMU", "PCMA", "G722", "opus"};
+
+	for (unsigned int i = 0; i < RTE_DIM(names); i++)
+		if (strcasecmp(name, names[i]) == 0) {
+			*id = (enum codec_id)i;
+			return 0;
+		}
+	return -1;
+}
+
+static int
+op_conf_attach(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
+{
+	static const char *const allowed[] = {"conference_id", "stream_id", "codec", "pt",
+					      "dtmf_pt", "rate", "channels", "ssrc", "role",
+					      "hosts_only", NULL};
+	static const uint8_t default_pt[CODEC_ID_COUNT] = {0, 8, 9, 111};
+	struct dp_conf_part_params p = {.role = CODEC_ROLE_HOST};
+	json_int_t v = 0;
+	json_t *j;
+	uint16_t id = 0;
+	uint32_t sid = 0;
+	int rc;
+
+	if (check_fields(args, allowed, e) < 0 || get_conf(dm, args, &id, e) < 0 ||
+	    get_stream_id(dm, args, &sid, e) < 0)
+		return -1;
+	p.stream_id = sid;
+	j = json_object_get(args, "codec");
+	if (!json_is_string(j) || parse_codec(json_string_value(j), &p.codec) < 0)
+		return fail(e, "EINVAL", "codec", "codec must be PCMU, PCMA, G722 or opus");
+	p.pt = default_pt[p.codec];
+	if ((rc = get_int(args, "pt", 0, 127, &v, e)) < 0)
+		return -1;
+	if (rc == 0)
+		p.pt = (uint8_t)v;
+	if ((rc = get_int(args, "dtmf_pt", 96, 127, &v, e)) < 0)
+		return -1;
+	if (rc == 0)
+		p.dtmf_pt = (uint8_t)v;
+	if ((rc = get_int(args, "rate", 8000, 48000, &v, e)) < 0)
+		return -1;
+	if (rc == 0)
+		p.rate = (uint32_t)v;
+	if ((rc = get_int(args, "channels", 1, 2, &v, e)) < 0)
+		return -1;
+	if (rc == 0)
+		p.channels = (uint8_t)v;
+	if ((rc = get_int(args, "ssrc", 1, UINT32_MAX, &v, e)) < 0)
+		return -1;
+	if (rc == 0)
+		p.ssrc = (uint32_t)v;
+	if (get_bool(args, "hosts_only", &p.hosts_only, e) < 0)
+		return -1;
+	j = json_object_get(args, "role");
+	if (j != NULL) {
+		if (json_is_string(j) && strcmp(json_string_value(j), "guest") == 0)
+			p.role = CODEC_ROLE_GUEST;
+		else if (!json_is_string(j) || strcmp(json_string_value(j), "host") != 0)
+			return fail(e, "EINVAL", "role", "role must be host or guest");
+	}
+	rc = dp_conf_attach(dm, id, &p);
+	if (rc < 0)
+		return fail(e, rc == -EBUSY ? "EBUSY" : errno_code(-rc),
+			    rc == -EBUSY ? "stream_id" : NULL, "cannot attach: %s%s", strerror(-rc),
+			    rc == -EBUSY ? " (the stream relays or is in a conference)" : "");
+	*res = json_pack("{s:i, s:i, s:i}", "conference_id", id, "stream_id", sid, "participant",
+			 rc);
+	return 0;
+}
+
+static int
+op_conf_detach(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
+{
+	static const char *const allowed[] = {"conference_id", "participant", NULL};
+	uint16_t id = 0, part = 0;
+	int rc;
+
+	if (check_fields(args, allowed, e) < 0 || get_conf(dm, args, &id, e) < 0 ||
+	    get_part(dm, args, id, &part, e) < 0)
+		return -1;
+	rc = dp_conf_detach(dm, id, part);
+	if (rc < 0)
+		return fail(e, errno_code(-rc), NULL, "cannot detach: %s", strerror(-rc));
+	*res = json_pack("{s:i, s:i}", "conference_id", id, "participant", part);
+	return 0;
+}
+
+static int
+op_conf_mute(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
+{
+	static const char *const allowed[] = {"conference_id", "participant", "muted", NULL};
+	uint16_t id = 0, part = 0;
+	bool muted = true;
+	int rc;
+
+	if (check_fields(args, allowed, e) < 0 || get_conf(dm, args, &id, e) < 0 ||
+	    get_part(dm, args, id, &part, e) < 0 || get_bool(args, "muted", &muted, e) < 0)
+		return -1;
+	rc = dp_conf_mute(dm, id, part, muted);
+	if (rc < 0)
+		return fail(e, errno_code(-rc), NULL, "cannot mute: %s", strerror(-rc));
+	*res = json_pack("{s:i, s:i, s:b}", "conference_id", id, "participant", part, "muted",
+			 muted);
+	return 0;
+}
+
+static int
+op_conf_stats(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
+{
+	static const char *const allowed[] = {"conference_id", NULL};
+	const struct dp_conf *c;
+	uint16_t id = 0;
+	json_t *parts;
+
+	if (check_fields(args, allowed, e) < 0 || get_conf(dm, args, &id, e) < 0)
+		return -1;
+	c = dp_conf_lookup(dm, id);
+	parts = json_array();
+	for (uint16_t i = 0; i < DP_CONF_MAX_PARTS; i++) {
+		struct codec_conf_part_stats st;
+
+		if (c->part_stream[i] == DP_STREAM_NONE || dp_conf_part_stats(dm, id, i, &st) < 0)
+			continue;
+		json_array_append_new(parts, json_pack(
+			"{s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:i}", "participant", i,
+			"stream_id", c->part_stream[i], "received", (json_int_t)st.jb.received,
+			"lost", (json_int_t)st.jb.lost, "late", (json_int_t)st.jb.late,
+			"concealed", (json_int_t)st.jb.concealed, "decode_errors",
+			(json_int_t)st.decode_errors, "tx_packets", (json_int_t)st.tx_packets,
+			"dtmf_digits", (json_int_t)(st.dtmf_rfc4733 + st.dtmf_inband), "jitter",
+			(int)st.jb.jitter, "level_dbov", st.level_dbov));
+	}
+	*res = json_pack("{s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:o}", "conference_id", id,
+			 "worker_lcore", (int)c->worker, "ticks", (json_int_t)c->ticks, "rx_packets",
+			 (json_int_t)c->rx_packets, "rx_errors", (json_int_t)c->rx_errors,
+			 "tx_packets", (json_int_t)c->tx_packets, "tx_drops",
+			 (json_int_t)c->tx_drops, "participants", parts);
+	return 0;
+}
+
+static int
+op_conf_dtmf(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
+{
+	static const char *const allowed[] = {"conference_id", NULL};
+	uint16_t id = 0, part;
+	char digit;
+	json_t *arr;
+
+	if (check_fields(args, allowed, e) < 0 || get_conf(dm, args, &id, e) < 0)
+		return -1;
+	arr = json_array();
+	while (dp_conf_dtmf_poll(dm, id, &part, &digit) == 1 && json_array_size(arr) < 256)
+		json_array_append_new(arr, json_pack("{s:i, s:s#}", "participant", part, "digit",
+						     &digit, 1));
+	*res = json_pack("{s:i, s:o}", "conference_id", id, "digits", arr);
+	return 0;
+}
+
 typedef int (*op_fn)(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e);
 
 static const struct {
@@ -595,6 +848,13 @@ static const struct {
 	{"stream.list", op_stream_list},
 	{"port.stats", op_port_stats},
 	{"lcore.stats", op_lcore_stats},
+	{"conference.create", op_conf_create},
+	{"conference.delete", op_conf_delete},
+	{"conference.attach", op_conf_attach},
+	{"conference.detach", op_conf_detach},
+	{"conference.mute", op_conf_mute},
+	{"conference.stats", op_conf_stats},
+	{"conference.dtmf", op_conf_dtmf},
 };
 
 static size_t

@@ -58,6 +58,7 @@ enum dp_drop {
 	DP_DROP_NO_DEST,
 	DP_DROP_NO_NEIGH,
 	DP_DROP_TX_FULL,
+	DP_DROP_WORKER_FULL, /* conference worker's input ring full */
 	DP_DROP_COUNT,
 };
 
@@ -86,6 +87,9 @@ struct dp_stream_cfg {
 	uint32_t key_gen_out; /* changes with srtp_out keys */
 	uint32_t relay_to;    /* destination stream, or DP_STREAM_NONE */
 	uint32_t out_ssrc;    /* rewrite SSRC on egress; 0 = keep */
+	struct rte_ring *conf_ring; /* conference worker input, or NULL (borrowed) */
+	uint16_t conf_id;     /* conference this stream feeds, DP_CONF_NONE = none */
+	uint16_t conf_part;   /* participant index in it */
 	uint8_t dscp;
 	bool latch;
 	bool rtcp_mux;
@@ -131,6 +135,8 @@ struct dp_stream_params {
 	uint8_t dscp;
 	uint32_t relay_to;
 	uint32_t out_ssrc;
+	struct rte_ring *conf_ring;
+	uint16_t conf_id, conf_part;
 	enum dp_srtp_suite in_suite, out_suite;
 	uint8_t in_key[DP_SRTP_MAX_MASTER_KEY + DP_SRTP_MAX_MASTER_SALT];
 	uint8_t out_key[DP_SRTP_MAX_MASTER_KEY + DP_SRTP_MAX_MASTER_SALT];

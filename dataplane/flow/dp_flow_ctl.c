@@ -29,6 +29,7 @@ const char *const dp_drop_names[DP_DROP_COUNT] = {
 	[DP_DROP_NO_DEST] = "no_dest",
 	[DP_DROP_NO_NEIGH] = "no_neigh",
 	[DP_DROP_TX_FULL] = "tx_full",
+	[DP_DROP_WORKER_FULL] = "worker_full",
 };
 
 int
@@ -145,6 +146,9 @@ cfg_build(struct dp_flow_table *ft, uint32_t id, const struct dp_stream_params *
 	c->gen = ft->next_gen++;
 	c->relay_to = p->relay_to;
 	c->out_ssrc = p->out_ssrc;
+	c->conf_ring = p->conf_ring;
+	c->conf_id = p->conf_id;
+	c->conf_part = p->conf_part;
 	c->dscp = p->dscp;
 	c->latch = p->latch;
 	c->rtcp_mux = p->rtcp_mux;
@@ -400,6 +404,9 @@ dp_flow_stream_params(const struct dp_flow_table *ft, uint32_t id, struct dp_str
 	p->dscp = c->dscp;
 	p->relay_to = c->relay_to;
 	p->out_ssrc = c->out_ssrc;
+	p->conf_ring = c->conf_ring;
+	p->conf_id = c->conf_id;
+	p->conf_part = c->conf_part;
 	p->in_suite = c->srtp_in.suite;
 	p->out_suite = c->srtp_out.suite;
 	return 0;

@@ -11,8 +11,9 @@
  *       or  {"v":1, "id":<same>, "ok":false,
  *            "error":{"code":"EINVAL", "message":"...", "field":"..."}}
  * Operations: ping, stream.create, stream.update, stream.delete,
- * stream.stats, stream.list, port.stats, lcore.stats. docs/dataplane.md has
- * an example of each. A request that fails changes nothing.
+ * stream.stats, stream.list, port.stats, lcore.stats, conference.create,
+ * conference.delete, conference.attach, conference.detach, conference.mute,
+ * conference.stats, conference.dtmf. docs/dataplane.md has an example of each. A request that fails changes nothing.
  *
  * Context: the handler runs on the data plane control thread.
  */

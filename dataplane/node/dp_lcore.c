@@ -118,6 +118,8 @@ dp_lcore_main(void *arg)
 		}
 		if (lc->owns_tap && dm->tap_port != UINT16_MAX)
 			work += poll_tap(lc, a->tap_queues);
+		if (lc->worker != NULL)
+			work += dp_worker_poll(lc, lc->tsc, NULL, 0, NULL);
 		rte_rcu_qsbr_quiescent(dm->qsbr, id);
 		if (work != 0) {
 			lc->stats.busy_polls++;

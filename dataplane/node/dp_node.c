@@ -45,6 +45,9 @@
 #define ND_OPT_SOURCE_LL 1
 #define ND_OPT_TARGET_LL 2
 
+/* media.drop value of a packet handed to a conference worker (not freed here). */
+#define MEDIA_TO_WORKER 0xff
+
 /* A media candidate: a UDP datagram to a node address. */
 struct media {
 	struct rte_mbuf *m;
@@ -700,6 +703,32 @@ srtp_pass(struct burst *b, bool out)
 	}
 }
 
+/*
+ * Hand a packet of a conference participant to the conference's worker: the
+ * mbuf then starts at the RTP header and carries (conference, participant).
+ */
+static void
+to_worker(struct burst *b, struct media *md)
+{
+	struct rte_mbuf *m = md->m;
+	const struct dp_stream_cfg *c = md->c;
+
+	if (md->rtcp) {
+		/* RTCP of participants is not used by the mixer yet: counted, dropped. */
+		media_drop(b, md, DP_DROP_NO_DEST, md->s);
+		return;
+	}
+	m->data_off = (uint16_t)((uintptr_t)md->payload - (uintptr_t)m->buf_addr);
+	m->data_len = md->plen;
+	m->pkt_len = md->plen;
+	m->hash.usr = (uint32_t)c->conf_id << 16 | c->conf_part;
+	if (rte_ring_mp_enqueue(c->conf_ring, m) != 0) {
+		media_drop(b, md, DP_DROP_WORKER_FULL, md->s);
+		return;
+	}
+	md->drop = MEDIA_TO_WORKER;
+}
+
 /* Pass 3b/4a: latch the source, pick the destination, rewrite SSRC. */
 static void
 route(struct burst *b, struct media *md)
@@ -718,6 +747,10 @@ route(struct burst *b, struct media *md)
 		learn(b, md->src.family, md->src.addr, &md->src_mac);
 	}
 	b->lc->stats.media_rx++;
+	if (c->conf_ring != NULL) {
+		to_worker(b, md);
+		return;
+	}
 	if (c->relay_to >= b->dm->flows.max) {
 		media_drop(b, md, DP_DROP_NO_DEST, s);
 		return;
@@ -899,9 +932,61 @@ dp_node_wire_rx(struct dp_lcore_ctx *lc, struct rte_mbuf **pkts, uint16_t n,
 
 			if (!md->drop)
 				encap(&b, md);
-			if (md->drop)
+			if (md->drop && md->drop != MEDIA_TO_WORKER)
 				to_free(&b, md->m);
 		}
+	}
+	if (b.n_free != 0)
+		rte_pktmbuf_free_bulk(b.free, b.n_free);
+}
+
+void
+dp_node_send(struct dp_lcore_ctx *lc, struct rte_mbuf **pkts, const uint32_t *streams,
+	     uint16_t n, struct dp_node_out *out)
+{
+	struct burst b;
+
+	b.lc = lc;
+	b.dm = lc->dm;
+	b.out = out;
+	b.mac = &lc->dm->mac;
+	b.n_media = 0;
+	b.n_free = 0;
+	b.tsc = rte_rdtsc();
+	b.hz = rte_get_tsc_hz();
+	out->n_wire = 0;
+	out->n_tap = 0;
+	for (uint16_t i = 0; i < n; i++) {
+		struct media *md = &b.media[b.n_media++];
+		struct dp_stream *ds = streams[i] < b.dm->flows.max ?
+					       &b.dm->flows.slots[streams[i]] : NULL;
+
+		md->m = pkts[i];
+		md->payload = rte_pktmbuf_mtod(pkts[i], uint8_t *);
+		md->plen = (uint16_t)rte_pktmbuf_data_len(pkts[i]);
+		md->rtcp = 0;
+		md->drop = 0;
+		md->s = ds;
+		md->ds = ds;
+		md->dc = ds != NULL ? dp_stream_cfg_get(ds) : NULL;
+		md->c = md->dc;
+		if (md->dc == NULL) {
+			media_drop(&b, md, DP_DROP_NO_DEST, NULL);
+			continue;
+		}
+		if (ds->out_key_gen != md->dc->key_gen_out) {
+			dp_srtp_state_reset(&ds->srtp_out_st);
+			ds->out_key_gen = md->dc->key_gen_out;
+		}
+	}
+	srtp_pass(&b, true);
+	for (uint16_t i = 0; i < b.n_media; i++) {
+		struct media *md = &b.media[i];
+
+		if (!md->drop)
+			encap(&b, md);
+		if (md->drop)
+			to_free(&b, md->m);
 	}
 	if (b.n_free != 0)
 		rte_pktmbuf_free_bulk(b.free, b.n_free);

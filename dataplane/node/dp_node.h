@@ -45,3 +45,16 @@ struct dp_node_out {
  */
 void dp_node_wire_rx(struct dp_lcore_ctx *lc, struct rte_mbuf **pkts, uint16_t n,
 		     struct dp_node_out *out);
+
+/**
+ * Send RTP packets the data plane made itself (conference mixes): each mbuf
+ * holds an RTP packet from its data start; it leaves from stream
+ * @p streams[i] exactly as relayed media does (SRTP protect under that
+ * stream's outbound keys, headers, DSCP, next hop).
+ * @param n    at most DP_BURST
+ * @param out  filled with the frames for the wire (caller transmits)
+ * Ownership: takes every mbuf (in @p out or freed and counted).
+ * Context: fast path (the worker lcore that owns those streams' output).
+ */
+void dp_node_send(struct dp_lcore_ctx *lc, struct rte_mbuf **pkts, const uint32_t *streams,
+		  uint16_t n, struct dp_node_out *out);

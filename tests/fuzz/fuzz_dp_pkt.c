@@ -9,7 +9,8 @@
  *
  * The first input byte picks the mode: 0 feeds the rest as a raw Ethernet
  * frame; any other value wraps the rest as the UDP payload of a datagram to
- * one of the configured streams (plain, AES-CM, GCM, non-muxed RTCP, IPv6),
+ * one of the configured streams (plain, AES-CM, GCM, non-muxed RTCP, IPv6, a
+ * conference participant whose packets the worker decodes and mixes),
  * so the fuzzer reaches the media code without having to guess headers.
  * After each input every mbuf must be back in the pool.
  */
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_ip.h>
 #include <rte_udp.h>
 
@@ -27,12 +29,15 @@
 static struct dp_main *dm;
 static struct dp_lcore_ctx *lc;
 
-static const uint16_t ports[] = {40000, 40010, 40020, 40030, 40031, 40040};
+static const uint16_t ports[] = {40000, 40010, 40020, 40030, 40031, 40040, 40050};
+static uint64_t now_tsc;
 
-static void
+static uint32_t
 add(uint16_t port, int family, enum dp_srtp_suite in, enum dp_srtp_suite out, uint32_t relay,
     bool mux)
 {
+	int id;
+
 	struct dp_stream_params p;
 
 	memset(&p, 0, sizeof(p));
@@ -55,8 +60,10 @@ add(uint16_t port, int family, enum dp_srtp_suite in, enum dp_srtp_suite out, ui
 	p.out_suite = out;
 	for (int i = 0; i < 46; i++)
 		p.in_key[i] = p.out_key[i] = (uint8_t)(i * 7 + port);
-	if (dp_flow_stream_add(&dm->flows, &p) < 0)
+	id = dp_flow_stream_add(&dm->flows, &p);
+	if (id < 0)
 		abort();
+	return (uint32_t)id;
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -88,7 +95,18 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	add(40020, AF_INET, DP_SRTP_AEAD_AES_256_GCM, DP_SRTP_NULL, 0, true);
 	add(40030, AF_INET, DP_SRTP_AES_CM_128_HMAC_SHA1_32, DP_SRTP_NULL, 0, false);
 	add(40042, AF_INET6, DP_SRTP_NULL, DP_SRTP_AES_CM_128_HMAC_SHA1_32, DP_STREAM_NONE, true);
-	add(40040, AF_INET6, DP_SRTP_AEAD_AES_128_GCM, DP_SRTP_NULL, 6, true);
+	add(40040, AF_INET6, DP_SRTP_AEAD_AES_128_GCM, DP_SRTP_NULL, 5, true);
+	/* A conference participant (PCMU): media goes to the worker and its engine. */
+	{
+		struct dp_conf_part_params pp = {.codec = CODEC_PCMU, .pt = 0, .dtmf_pt = 101,
+						 .role = CODEC_ROLE_HOST};
+
+		pp.stream_id = add(40050, AF_INET, DP_SRTP_NULL, DP_SRTP_NULL, DP_STREAM_NONE, true);
+
+		if (dp_conf_create(dm, 4, 3) != 0 || dp_conf_attach(dm, 0, &pp) != 0)
+			abort();
+	}
+	now_tsc = rte_rdtsc();
 	atexit(cleanup);
 	return 0;
 }
@@ -147,6 +165,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dp_node_wire_rx(lc, &m, 1, &out);
 	rte_pktmbuf_free_bulk(out.wire, out.n_wire);
 	rte_pktmbuf_free_bulk(out.tap, out.n_tap);
+	{
+		struct rte_mbuf *tx[64];
+		uint16_t ntx = 0;
+
+		/* One conference tick per input, on a simulated clock. */
+		now_tsc += rte_get_tsc_hz() / 50;
+		dp_worker_poll(lc, now_tsc, tx, RTE_DIM(tx), &ntx);
+		rte_pktmbuf_free_bulk(tx, ntx);
+	}
 	if (rte_mempool_in_use_count(dm->pool) != 0)
 		abort(); /* an mbuf leaked on some path */
 	return 0;

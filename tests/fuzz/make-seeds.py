@@ -37,17 +37,22 @@ arp = (mac_node.replace(mac_node, b"\xff" * 6) + mac_c1 + b"\x08\x06" +
 icmp = struct.pack("!BBHHH", 8, 0, 0, 1, 1) + b"x" * 32
 ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), 0, 0, 64, 1, 0, ip_c1, ip_node)
 
+# First byte: 0 = raw frame; otherwise ports[byte % 7] of fuzz_dp_pkt.c:
+# 1 AES-CM 40010, 2 GCM-256 40020, 3 AES-CM-32 40030, 4 its RTCP port 40031,
+# 5 IPv6 GCM 40040, 6 conference participant 40050, 7 plain 40000.
 seeds = {
     "raw_arp": b"\x00" + arp,
     "raw_icmp": b"\x00" + mac_node + mac_c1 + b"\x08\x00" + ip + icmp,
-    "plain_rtp": b"\x01" + rtp(1),
-    "plain_rtp_csrc_ext_pad": b"\x01" + rtp(2, cc=2, ext=True, pad=4),
-    "plain_rtcp_sr": b"\x01" + struct.pack("!BBHI", 0x80, 200, 6, 0x11223344) + b"\x00" * 20,
-    "aescm_rtp": b"\x02" + rtp(3) + b"\x00" * 10,
-    "gcm_rtp": b"\x03" + rtp(4) + b"\x00" * 16,
-    "nomux_rtcp": b"\x05" + struct.pack("!BBHI", 0x80, 201, 1, 1) + b"\x00" * 18,
-    "v6_rtp": b"\x06" + rtp(5) + b"\x00" * 16,
-    "short": b"\x01\x80",
+    "plain_rtp": b"\x07" + rtp(1),
+    "plain_rtp_csrc_ext_pad": b"\x07" + rtp(2, cc=2, ext=True, pad=4),
+    "plain_rtcp_sr": b"\x07" + struct.pack("!BBHI", 0x80, 200, 6, 0x11223344) + b"\x00" * 20,
+    "aescm_rtp": b"\x01" + rtp(3) + b"\x00" * 10,
+    "gcm_rtp": b"\x02" + rtp(4) + b"\x00" * 16,
+    "nomux_rtcp": b"\x04" + struct.pack("!BBHI", 0x80, 201, 1, 1) + b"\x00" * 18,
+    "v6_rtp": b"\x05" + rtp(5) + b"\x00" * 16,
+    "conf_pcmu": b"\x06" + rtp(6),
+    "conf_dtmf": b"\x06" + struct.pack("!BBHII", 0x80, 101, 7, 960, 0x11223344) + bytes([5, 0x8a, 0, 160]),
+    "short": b"\x07\x80",
 }
 for k, v in seeds.items():
     put("fuzz_dp_pkt", k, v)

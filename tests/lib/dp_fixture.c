@@ -92,6 +92,8 @@ dp_fixture_create(uint32_t max_streams, uint32_t mbufs, struct dp_main **out,
 	lc->dm = dm;
 	lc->active = true;
 	rc = dp_srtp_mgr_create(&lc->mb);
+	if (rc == 0)
+		rc = dp_worker_init(dm, lc);
 	if (rc < 0) {
 		dp_fixture_destroy(dm);
 		return rc;
@@ -109,7 +111,11 @@ dp_fixture_destroy(struct dp_main *dm)
 
 	if (dm == NULL)
 		return;
+	for (uint16_t i = 0; i < DP_CONF_MAX; i++)
+		if (dm->confs[i] != NULL)
+			dp_conf_delete(dm, i);
 	if (lc->dm == dm) {
+		dp_worker_fini(lc);
 		dp_srtp_mgr_destroy(lc->mb);
 		memset(lc, 0, sizeof(*lc));
 	}

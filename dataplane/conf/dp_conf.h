@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The Tessera Authors
+ */
+
+/*
+ * dp_conf.h - conferences on data plane workers: the glue between the RX
+ * path and the audio engine (codecs/codec_conf.h).
+ *
+ * A conference runs on one worker. In this version every io lcore is also a
+ * worker (the 2-core layout of the architecture): conferences are spread over
+ * the io lcores, and each io lcore ticks its conferences from its poll loop.
+ *
+ * Data flow:
+ *   io lcore: stream with conf_ring set -> SRTP unprotect -> mbuf (RTP
+ *     header first, conf id and participant in m->hash.usr) -> the worker's
+ *     input ring (MP/SC);
+ *   worker: drain the input ring -> codec_conf_rx(); every 20 ms per
+ *     conference -> codec_conf_tick() -> one RTP packet per listener ->
+ *     dp_node_send() (SRTP protect under the participant stream's keys,
+ *     headers, next hop) -> the lcore's wire TX queue.
+ * The engine of a conference is touched only by its worker. The control
+ * thread changes it through commands on the worker's command ring (SP/SC)
+ * and waits for each to complete; with no lcore running (tests) the command
+ * runs inline.
+ *
+ * Context: dp_conf_* on the control thread; dp_worker_* on the worker.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "codec_conf.h"
+
+#define DP_CONF_MAX 4096
+#define DP_CONF_NONE UINT16_MAX
+#define DP_CONF_MAX_PARTS 256
+/** RTP packets one tick of one conference may produce. */
+#define DP_CONF_MAX_OUT DP_CONF_MAX_PARTS
+
+struct dp_main;
+struct dp_lcore_ctx;
+
+/* One conference. Created by the control thread, run by one worker. */
+struct dp_conf {
+	uint16_t id;
+	unsigned int worker;        /* lcore id */
+	struct codec_conf *engine;  /* owned; the worker's once published */
+	uint16_t max_parts;
+	uint16_t n_parts;           /* control thread's count */
+	uint32_t part_stream[DP_CONF_MAX_PARTS]; /* participant -> stream id (worker reads) */
+	bool listed;                /* in its worker's list (worker writes) */
+	uint64_t next_tick;         /* TSC (worker) */
+	/* Counters, written by the worker. */
+	uint64_t ticks;
+	uint64_t rx_packets;
+	uint64_t rx_errors;
+	uint64_t tx_packets;
+	uint64_t tx_drops;
+	uint64_t late_ticks;
+};
+
+/** What a worker holds. Lives in the io lcore's context. */
+struct dp_worker {
+	struct rte_ring *in;        /* owned: MP/SC, mbufs for this worker's conferences */
+	struct rte_ring *cmd;       /* owned: SP/SC, struct dp_wcmd pointers */
+	uint16_t n_confs;
+	struct dp_conf *confs[DP_CONF_MAX]; /* the worker's list */
+	struct codec_conf_out out[DP_CONF_MAX_OUT];
+};
+
+/**
+ * Create the worker state of io lcore @p lc (rings).
+ * @return 0 or -ENOMEM. Context: startup.
+ */
+int dp_worker_init(struct dp_main *dm, struct dp_lcore_ctx *lc);
+void dp_worker_fini(struct dp_lcore_ctx *lc);
+
+/**
+ * Run the worker part of one loop: drain input, then commands, then the
+ * conferences whose tick is due; send what they produce on the lcore's wire
+ * queue (or, with @p tx non-NULL, hand the frames to the caller).
+ * @param now  rte_rdtsc()
+ * @param tx   NULL to transmit; else receives up to @p tx_cap frames (tests)
+ * @param ntx  frames written to @p tx
+ * @return the amount of work done (0 when idle).
+ * Context: the worker lcore.
+ */
+unsigned int dp_worker_poll(struct dp_lcore_ctx *lc, uint64_t now, struct rte_mbuf **tx,
+			    uint16_t tx_cap, uint16_t *ntx);
+
+/** Parameters of a participant as the control protocol gives them. */
+struct dp_conf_part_params {
+	uint32_t stream_id;
+	enum codec_id codec;
+	uint8_t pt;
+	uint8_t dtmf_pt;         /* 0 = none */
+	uint32_t rate;           /* 0 = the codec's */
+	uint8_t channels;        /* 0 = 1 */
+	uint32_t ssrc;           /* 0 = random */
+	enum codec_role role;
+	bool hosts_only;
+};
+
+/** Create a conference. @return its id, -ENOSPC, -EINVAL, -ENOMEM. */
+int dp_conf_create(struct dp_main *dm, uint16_t max_parts, uint8_t speakers);
+/** Detach every participant and destroy. @return 0, -ENOENT. */
+int dp_conf_delete(struct dp_main *dm, uint16_t id);
+/**
+ * Attach stream @p p->stream_id as a participant: what arrives on the stream
+ * goes into the conference, the participant's mix leaves from the stream.
+ * @return the participant index, -ENOENT, -EBUSY (stream relays or is in a
+ * conference), -ENOSPC, -EINVAL, -ENOMEM.
+ */
+int dp_conf_attach(struct dp_main *dm, uint16_t id, const struct dp_conf_part_params *p);
+/** @return 0, -ENOENT */
+int dp_conf_detach(struct dp_main *dm, uint16_t id, uint16_t part);
+/** @return 0, -ENOENT */
+int dp_conf_mute(struct dp_main *dm, uint16_t id, uint16_t part, bool muted);
+/** Stats of one participant. @return 0, -ENOENT */
+int dp_conf_part_stats(struct dp_main *dm, uint16_t id, uint16_t part,
+		       struct codec_conf_part_stats *st);
+/** Next DTMF digit detected in conference @p id. @return 1 with a digit, 0 none, -ENOENT. */
+int dp_conf_dtmf_poll(struct dp_main *dm, uint16_t id, uint16_t *part, char *digit);
+/** TSC of the next conference tick due on this worker, UINT64_MAX with none. */
+uint64_t dp_worker_next_deadline(const struct dp_lcore_ctx *lc);
+
+/** The conference, or NULL. Borrowed: valid until dp_conf_delete(). */
+struct dp_conf *dp_conf_lookup(const struct dp_main *dm, uint16_t id);

@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The Tessera Authors
+ */
+
+/*
+ * dp_conf_ctl.c - conference management on the control thread.
+ *
+ * The control thread owns the conference table and creates or destroys
+ * engines (they allocate); everything that touches a published engine is a
+ * command the conference's worker runs between ticks (dp_wcmd). The control
+ * thread waits for each command; when no lcore runs (unit tests) it runs the
+ * command itself.
+ *
+ * Context: the data plane control thread.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_random.h>
+
+#include "dp_conf.h"
+#include "dp_conf_priv.h"
+#include "dp_main.h"
+
+/*
+ * Run @p cmd on its conference's worker and wait for the result, which is
+ * copied back into @p cmd. The worker gets a heap copy: if it does not answer
+ * in time the copy is left to it (a bounded leak in a pathological case, never
+ * a write into a dead stack frame).
+ */
+static int
+run_cmd(struct dp_main *dm, struct dp_wcmd *cmd)
+{
+	struct dp_worker *w = dp_lcores[cmd->conf->worker].worker;
+	struct timespec ts = {.tv_sec = 0, .tv_nsec = 200 * 1000};
+	struct dp_wcmd *h;
+
+	cmd->done = 0;
+	if (!__atomic_load_n(&dm->workers_running, __ATOMIC_ACQUIRE)) {
+		dp_wcmd_exec(w, cmd, rte_rdtsc());
+		return cmd->result;
+	}
+	h = rte_malloc("dp_wcmd", sizeof(*h), 0);
+	if (h == NULL)
+		return -ENOMEM;
+	*h = *cmd;
+	if (rte_ring_sp_enqueue(w->cmd, h) != 0) {
+		rte_free(h);
+		return -EBUSY;
+	}
+	/* A worker polls at least once per idle sleep; give it 2 s. */
+	for (int i = 0; i < 10000; i++) {
+		if (__atomic_load_n(&h->done, __ATOMIC_ACQUIRE)) {
+			*cmd = *h;
+			rte_free(h);
+			return cmd->result;
+		}
+		nanosleep(&ts, NULL);
+	}
+	return -ETIMEDOUT;
+}
+
+struct dp_conf *
+dp_conf_lookup(const struct dp_main *dm, uint16_t id)
+{
+	return id < DP_CONF_MAX ? dm->confs[id] : NULL;
+}
+
+static unsigned int
+pick_worker(void)
+{
+	unsigned int lc, best = RTE_MAX_LCORE;
+	uint16_t best_n = UINT16_MAX;
+
+	RTE_LCORE_FOREACH(lc) {
+		const struct dp_worker *w = dp_lcores[lc].worker;
+
+		if (!dp_lcores[lc].active || w == NULL)
+			continue;
+		if (w->n_confs < best_n) {
+			best_n = w->n_confs;
+			best = lc;
+		}
+	}
+	return best;
+}
+
+int
+dp_conf_create(struct dp_main *dm, uint16_t max_parts, uint8_t speakers)
+{
+	struct codec_conf_cfg cfg;
+	struct dp_wcmd cmd = {.type = DP_WCMD_CONF_ADD};
+	struct dp_conf *c;
+	unsigned int worker = pick_worker();
+	int id = -1, rc;
+
+	if (max_parts == 0 || max_parts > DP_CONF_MAX_PARTS || speakers == 0)
+		return -EINVAL;
+	if (worker == RTE_MAX_LCORE)
+		return -ENODEV;
+	for (int i = 0; i < DP_CONF_MAX && id < 0; i++)
+		if (dm->confs[i] == NULL)
+			id = i;
+	if (id < 0)
+		return -ENOSPC;
+	c = rte_zmalloc("dp_conf", sizeof(*c), RTE_CACHE_LINE_SIZE);
+	if (c == NULL)
+		return -ENOMEM;
+	codec_conf_cfg_default(&cfg, max_parts);
+	cfg.speakers = speakers;
+	rc = codec_conf_create(&cfg, &c->engine);
+	if (rc < 0) {
+		rte_free(c);
+		return rc;
+	}
+	c->id = (uint16_t)id;
+	c->worker = worker;
+	c->max_parts = max_parts;
+	for (unsigned int i = 0; i < DP_CONF_MAX_PARTS; i++)
+		c->part_stream[i] = DP_STREAM_NONE;
+	cmd.conf = c;
+	rc = run_cmd(dm, &cmd);
+	if (rc < 0) {
+		if (rc != -ETIMEDOUT) {
+			codec_conf_destroy(c->engine);
+			rte_free(c);
+		}
+		return rc;
+	}
+	dm->confs[id] = c;
+	return id;
+}
+
+/* Point stream @p sid at the conference (or away from it with part DP_CONF_NONE). */
+static int
+stream_set_conf(struct dp_main *dm, uint32_t sid, const struct dp_conf *c, uint16_t part)
+{
+	struct dp_stream_params p;
+	int rc = dp_flow_stream_params(&dm->flows, sid, &p);
+
+	if (rc < 0)
+		return rc;
+	if (part == DP_CONF_NONE) {
+		p.conf_ring = NULL;
+		p.conf_id = DP_CONF_NONE;
+		p.conf_part = DP_CONF_NONE;
+	} else {
+		p.conf_ring = dp_lcores[c->worker].worker->in;
+		p.conf_id = c->id;
+		p.conf_part = part;
+	}
+	return dp_flow_stream_update(&dm->flows, sid, &p);
+}
+
+int
+dp_conf_attach(struct dp_main *dm, uint16_t id, const struct dp_conf_part_params *pp)
+{
+	struct dp_conf *c = dp_conf_lookup(dm, id);
+	const struct dp_stream_cfg *sc;
+	struct dp_wcmd cmd = {.type = DP_WCMD_PART_ADD};
+	int rc;
+
+	if (c == NULL || (sc = dp_flow_stream_cfg(&dm->flows, pp->stream_id)) == NULL)
+		return -ENOENT;
+	if (sc->relay_to != DP_STREAM_NONE || sc->conf_ring != NULL)
+		return -EBUSY;
+	codec_part_cfg_default(&cmd.pcfg, pp->codec);
+	cmd.pcfg.rx_pt = cmd.pcfg.tx_pt = pp->pt;
+	cmd.pcfg.dtmf_pt = pp->dtmf_pt;
+	if (pp->rate != 0)
+		cmd.pcfg.rx.rate = cmd.pcfg.tx.rate = pp->rate;
+	if (pp->channels != 0)
+		cmd.pcfg.rx.channels = cmd.pcfg.tx.channels = pp->channels;
+	cmd.pcfg.tx_ssrc = pp->ssrc != 0 ? pp->ssrc : (uint32_t)rte_rand();
+	cmd.pcfg.tx_seq = (uint16_t)rte_rand();
+	cmd.pcfg.tx_ts = (uint32_t)rte_rand();
+	cmd.pcfg.role = pp->role;
+	cmd.pcfg.hosts_only = pp->hosts_only;
+	cmd.pcfg.inband_dtmf = pp->codec == CODEC_PCMU || pp->codec == CODEC_PCMA;
+	cmd.stream_id = pp->stream_id;
+	cmd.conf = c;
+	rc = run_cmd(dm, &cmd);
+	if (rc < 0)
+		return rc;
+	rc = stream_set_conf(dm, pp->stream_id, c, cmd.part);
+	if (rc < 0) {
+		struct dp_wcmd undo = {.type = DP_WCMD_PART_DEL, .conf = c, .part = cmd.part};
+
+		run_cmd(dm, &undo);
+		return rc;
+	}
+	c->n_parts++;
+	return cmd.part;
+}
+
+int
+dp_conf_detach(struct dp_main *dm, uint16_t id, uint16_t part)
+{
+	struct dp_conf *c = dp_conf_lookup(dm, id);
+	struct dp_wcmd cmd = {.type = DP_WCMD_PART_DEL, .part = part};
+	uint32_t sid;
+	int rc;
+
+	if (c == NULL || part >= DP_CONF_MAX_PARTS || c->part_stream[part] == DP_STREAM_NONE)
+		return -ENOENT;
+	sid = c->part_stream[part];
+	/* Stop the io lcores first (grace period inside); packets already queued drain first. */
+	stream_set_conf(dm, sid, c, DP_CONF_NONE);
+	cmd.conf = c;
+	rc = run_cmd(dm, &cmd);
+	if (rc == 0)
+		c->n_parts--;
+	return rc;
+}
+
+int
+dp_conf_delete(struct dp_main *dm, uint16_t id)
+{
+	struct dp_conf *c = dp_conf_lookup(dm, id);
+	struct dp_wcmd cmd = {.type = DP_WCMD_CONF_DEL};
+	int rc;
+
+	if (c == NULL)
+		return -ENOENT;
+	for (uint16_t i = 0; i < DP_CONF_MAX_PARTS; i++)
+		if (c->part_stream[i] != DP_STREAM_NONE)
+			dp_conf_detach(dm, id, i);
+	cmd.conf = c;
+	rc = run_cmd(dm, &cmd);
+	if (rc < 0)
+		return rc;
+	dm->confs[id] = NULL;
+	codec_conf_destroy(c->engine);
+	rte_free(c);
+	return 0;
+}
+
+int
+dp_conf_mute(struct dp_main *dm, uint16_t id, uint16_t part, bool muted)
+{
+	struct dp_wcmd cmd = {.type = DP_WCMD_MUTE, .part = part, .mute = muted};
+
+	cmd.conf = dp_conf_lookup(dm, id);
+	if (cmd.conf == NULL)
+		return -ENOENT;
+	return run_cmd(dm, &cmd);
+}
+
+int
+dp_conf_part_stats(struct dp_main *dm, uint16_t id, uint16_t part,
+		   struct codec_conf_part_stats *st)
+{
+	struct dp_wcmd cmd = {.type = DP_WCMD_STATS, .part = part};
+	int rc;
+
+	cmd.conf = dp_conf_lookup(dm, id);
+	if (cmd.conf == NULL)
+		return -ENOENT;
+	rc = run_cmd(dm, &cmd);
+	if (rc == 0)
+		*st = cmd.stats;
+	return rc;
+}
+
+int
+dp_conf_dtmf_poll(struct dp_main *dm, uint16_t id, uint16_t *part, char *digit)
+{
+	struct dp_wcmd cmd = {.type = DP_WCMD_DTMF};
+	int rc;
+
+	cmd.conf = dp_conf_lookup(dm, id);
+	if (cmd.conf == NULL)
+		return -ENOENT;
+	rc = run_cmd(dm, &cmd);
+	if (rc == 1) {
+		*part = cmd.part;
+		*digit = cmd.digit;
+	}
+	return rc;
+}

@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The Tessera Authors
+ */
+
+/*
+ * dp_worker.c - the worker side of conferences.
+ *
+ * Each loop: drain the input ring into the engines (codec_conf_rx), run the
+ * commands of the control thread, then tick every conference whose 20 ms
+ * deadline passed and send its RTP packets through dp_node_send(). The input
+ * ring is drained before commands so no packet queued for a participant can
+ * reach a participant index re-used after a detach.
+ *
+ * Context: the worker lcore (an io lcore in this version); dp_wcmd_exec()
+ * also inline on the control thread when no lcore runs.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+
+#include "dp_conf.h"
+#include "dp_conf_priv.h"
+#include "dp_main.h"
+#include "dp_node.h"
+#include "dp_rtp.h"
+
+#define TICK_US 20000
+
+int
+dp_worker_init(struct dp_main *dm, struct dp_lcore_ctx *lc)
+{
+	static unsigned int seq;
+	struct dp_worker *w;
+	char name[32];
+
+	w = rte_zmalloc("dp_worker", sizeof(*w), RTE_CACHE_LINE_SIZE);
+	if (w == NULL)
+		return -ENOMEM;
+	snprintf(name, sizeof(name), "dp_win%u", seq);
+	w->in = rte_ring_create(name, 4096, rte_socket_id(), RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "dp_wcmd%u", seq++);
+	w->cmd = rte_ring_create(name, 64, rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (w->in == NULL || w->cmd == NULL) {
+		rte_ring_free(w->in);
+		rte_ring_free(w->cmd);
+		rte_free(w);
+		return -ENOMEM;
+	}
+	(void)dm;
+	lc->worker = w;
+	return 0;
+}
+
+void
+dp_worker_fini(struct dp_lcore_ctx *lc)
+{
+	struct dp_worker *w = lc->worker;
+	struct rte_mbuf *m;
+
+	if (w == NULL)
+		return;
+	while (rte_ring_dequeue(w->in, (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+	rte_ring_free(w->in);
+	rte_ring_free(w->cmd);
+	rte_free(w);
+	lc->worker = NULL;
+}
+
+static void
+list_del(struct dp_worker *w, struct dp_conf *c)
+{
+	for (uint16_t i = 0; i < w->n_confs; i++) {
+		if (w->confs[i] == c) {
+			w->confs[i] = w->confs[--w->n_confs];
+			break;
+		}
+	}
+	c->listed = false;
+}
+
+void
+dp_wcmd_exec(struct dp_worker *w, struct dp_wcmd *cmd, uint64_t now)
+{
+	struct dp_conf *c = cmd->conf;
+	int rc = 0;
+
+	switch (cmd->type) {
+	case DP_WCMD_CONF_ADD:
+		if (w->n_confs == DP_CONF_MAX) {
+			rc = -ENOSPC;
+			break;
+		}
+		c->next_tick = now;
+		c->listed = true;
+		w->confs[w->n_confs++] = c;
+		break;
+	case DP_WCMD_CONF_DEL:
+		list_del(w, c);
+		break;
+	case DP_WCMD_PART_ADD:
+		rc = codec_conf_part_add(c->engine, &cmd->pcfg, &cmd->part);
+		if (rc == 0)
+			c->part_stream[cmd->part] = cmd->stream_id;
+		break;
+	case DP_WCMD_PART_DEL:
+		rc = codec_conf_part_del(c->engine, cmd->part);
+		if (rc == 0)
+			c->part_stream[cmd->part] = DP_STREAM_NONE;
+		break;
+	case DP_WCMD_MUTE:
+		rc = codec_conf_set_mute(c->engine, cmd->part, cmd->mute);
+		break;
+	case DP_WCMD_STATS:
+		rc = codec_conf_part_stats(c->engine, cmd->part, &cmd->stats);
+		break;
+	case DP_WCMD_DTMF:
+		rc = codec_conf_dtmf_poll(c->engine, &cmd->part, &cmd->digit);
+		break;
+	default:
+		rc = -EINVAL;
+	}
+	cmd->result = rc;
+	__atomic_store_n(&cmd->done, 1, __ATOMIC_RELEASE);
+}
+
+/* One received RTP packet (mbuf data starts at the RTP header) into its engine. */
+static void
+rx_one(struct dp_main *dm, struct rte_mbuf *m, uint64_t now_us)
+{
+	uint16_t conf_id = (uint16_t)(m->hash.usr >> 16), part = (uint16_t)m->hash.usr;
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = rte_pktmbuf_data_len(m), hl = dp_rtp_hdr_len(p, len);
+	struct dp_conf *c = conf_id < DP_CONF_MAX ? dm->confs[conf_id] : NULL;
+
+	if (c == NULL)
+		return;
+	if (hl == 0) {
+		c->rx_errors++;
+		return;
+	}
+	if ((p[0] & 0x20) && len > hl) {
+		uint8_t pad = p[len - 1];
+
+		if (pad == 0 || pad > len - hl) {
+			c->rx_errors++;
+			return;
+		}
+		len -= pad;
+	}
+	c->rx_packets++;
+	if (codec_conf_rx(c->engine, part, p[1] & 0x7f, (uint16_t)(p[2] << 8 | p[3]),
+			  (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7],
+			  p + hl, len - hl, now_us) < 0)
+		c->rx_errors++;
+}
+
+/* Build one RTP packet per output descriptor and send them from the participants' streams. */
+static void
+emit(struct dp_lcore_ctx *lc, struct dp_conf *c, const struct codec_conf_out *o, uint16_t n,
+     struct rte_mbuf **tx, uint16_t tx_cap, uint16_t *ntx)
+{
+	struct dp_main *dm = lc->dm;
+
+	for (uint16_t base = 0; base < n; base += DP_BURST) {
+		uint16_t k = RTE_MIN((uint16_t)(n - base), (uint16_t)DP_BURST), m_n = 0;
+		struct rte_mbuf *pkts[DP_BURST];
+		uint32_t sids[DP_BURST];
+		struct dp_node_out out;
+
+		for (uint16_t i = 0; i < k; i++) {
+			const struct codec_conf_out *d = &o[base + i];
+			struct rte_mbuf *m = rte_pktmbuf_alloc(dm->pool);
+			uint8_t *p;
+
+			if (m == NULL || (p = (uint8_t *)rte_pktmbuf_append(m, 12 + d->len)) == NULL) {
+				rte_pktmbuf_free(m);
+				c->tx_drops++;
+				continue;
+			}
+			p[0] = 0x80;
+			p[1] = (uint8_t)(d->pt | (d->marker ? 0x80 : 0));
+			p[2] = (uint8_t)(d->seq >> 8);
+			p[3] = (uint8_t)d->seq;
+			p[4] = (uint8_t)(d->ts >> 24);
+			p[5] = (uint8_t)(d->ts >> 16);
+			p[6] = (uint8_t)(d->ts >> 8);
+			p[7] = (uint8_t)d->ts;
+			dp_rtp_set_ssrc(p, d->ssrc);
+			memcpy(p + 12, d->payload, d->len);
+			sids[m_n] = c->part_stream[d->idx];
+			pkts[m_n++] = m;
+		}
+		if (m_n == 0)
+			continue;
+		dp_node_send(lc, pkts, sids, m_n, &out);
+		c->tx_packets += out.n_wire;
+		c->tx_drops += m_n - out.n_wire;
+		if (tx != NULL) {
+			uint16_t room = (uint16_t)(tx_cap - *ntx), take = RTE_MIN(room, out.n_wire);
+
+			memcpy(&tx[*ntx], out.wire, sizeof(out.wire[0]) * take);
+			*ntx += take;
+			rte_pktmbuf_free_bulk(&out.wire[take], out.n_wire - take);
+		} else if (out.n_wire != 0) {
+			uint16_t sent = rte_eth_tx_burst(dm->wire_port, lc->wire_queue, out.wire,
+							 out.n_wire);
+
+			lc->stats.tx_wire += sent;
+			if (sent < out.n_wire) {
+				lc->stats.drop[DP_LDROP_TX_WIRE_FULL] += out.n_wire - sent;
+				rte_pktmbuf_free_bulk(&out.wire[sent], out.n_wire - sent);
+			}
+		}
+	}
+}
+
+unsigned int
+dp_worker_poll(struct dp_lcore_ctx *lc, uint64_t now, struct rte_mbuf **tx, uint16_t tx_cap,
+	       uint16_t *ntx)
+{
+	struct dp_worker *w = lc->worker;
+	struct dp_main *dm = lc->dm;
+	uint64_t hz = rte_get_tsc_hz(), tick = hz / (1000000 / TICK_US);
+	uint64_t now_us = now / (hz / 1000000);
+	struct rte_mbuf *in[DP_BURST];
+	struct dp_wcmd *cmd;
+	unsigned int work = 0, n;
+
+	if (ntx != NULL)
+		*ntx = 0;
+	if (w == NULL)
+		return 0;
+	while ((n = rte_ring_sc_dequeue_burst(w->in, (void **)in, DP_BURST, NULL)) != 0) {
+		for (unsigned int i = 0; i < n; i++)
+			rx_one(dm, in[i], now_us);
+		rte_pktmbuf_free_bulk(in, n);
+		work += n;
+	}
+	while (rte_ring_sc_dequeue(w->cmd, (void **)&cmd) == 0) {
+		dp_wcmd_exec(w, cmd, now);
+		work++;
+	}
+	for (uint16_t i = 0; i < w->n_confs; i++) {
+		struct dp_conf *c = w->confs[i];
+		uint16_t np;
+
+		if (now < c->next_tick)
+			continue;
+		/* More than 5 ticks behind (a stall): resynchronise instead of bursting. */
+		if (now - c->next_tick > 5 * tick) {
+			c->late_ticks++;
+			c->next_tick = now;
+		}
+		c->next_tick += tick;
+		c->ticks++;
+		np = codec_conf_tick(c->engine, w->out, DP_CONF_MAX_OUT, NULL);
+		if (np != 0)
+			emit(lc, c, w->out, np, tx, tx_cap, ntx);
+		work++;
+	}
+	return work;
+}
+
+uint64_t
+dp_worker_next_deadline(const struct dp_lcore_ctx *lc)
+{
+	const struct dp_worker *w = lc->worker;
+	uint64_t next = UINT64_MAX;
+
+	if (w == NULL)
+		return next;
+	for (uint16_t i = 0; i < w->n_confs; i++)
+		if (w->confs[i]->next_tick < next)
+			next = w->confs[i]->next_tick;
+	return next;
+}
