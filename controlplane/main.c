@@ -1,0 +1,433 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The Tessera Authors
+ */
+
+/*
+ * main.c - tessera-node: options, the su_root main loop, shutdown.
+ *
+ * Options come from a config file (--config, "key = value" lines using the
+ * long option names, as tessera-dataplane) and then the command line, which
+ * wins. Configuration objects (routing rules, aliases) come from a JSON file
+ * (--objects) until the sqlite replica exists.
+ * Context: the cp main loop thread, the only thread of the process.
+ * SIGTERM/SIGINT arrive through a signalfd on the loop: calls are hung up,
+ * the SIP stack shuts down (at most CP_SHUTDOWN_MS), streams are deleted.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "cp_media.h"
+#include "cp_replica.h"
+#include "cp_sip.h"
+#include "cp_tls.h"
+#include "tsr_log.h"
+
+#define LOG_COMP "cp.main"
+#define CP_SHUTDOWN_MS 3000
+
+struct cp_opts {
+	char objects[256];
+	char sip_addr[64];
+	char media_addr[64];
+	char media_addr6[64];
+	char tls_dir[256];
+	char dp_sock[108];
+	char log_level[16];
+	uint32_t sip_port;
+	uint32_t tls_port;
+	uint32_t port_lo, port_hi;
+	bool udp;
+	bool tls;
+};
+
+struct cp_main {
+	su_root_t *root;
+	struct cp_sip *sip;
+	su_timer_t *stop_timer;
+	int sig_fd;
+	bool stopping;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: tessera-node [OPTIONS]\n"
+		"The control plane of a Tessera Conferencing Node: SIP signaling and the\n"
+		"Distributed Gateway; media goes through tessera-dataplane.\n\n"
+		"  -c, --config FILE        key = value options (long names), command line wins\n"
+		"      --objects FILE       configuration objects (JSON, management API shape)\n"
+		"      --media-addr A       node IPv4 media address (as given to the data plane) [required]\n"
+		"      --media-addr6 A6     node IPv6 media address (optional)\n"
+		"      --media-ports LO-HI  local media ports (default 40000-49999)\n"
+		"      --dp-sock PATH       data plane control socket (default /run/tessera/dp.sock)\n"
+		"      --sip-addr A         SIP bind and Contact address (default: --media-addr)\n"
+		"      --sip-port N         SIP TCP (and UDP) port (default 5060)\n"
+		"      --sip-tls-port N     SIP TLS port (default 5061)\n"
+		"      --sip-udp[=on|off]   SIP over UDP (default off)\n"
+		"      --sip-tls[=on|off]   SIP over TLS (default on)\n"
+		"      --tls-dir DIR        agent.pem + cafile.pem; a self-signed pair is made if\n"
+		"                           missing (default /var/lib/tessera/tls)\n"
+		"      --log-level L        err, warn, info, debug (default info)\n"
+		"  -h, --help               this text\n"
+		"  -V, --version            print the version\n");
+}
+
+enum {
+	O_OBJECTS = 256, O_MEDIA_ADDR, O_MEDIA_ADDR6, O_MEDIA_PORTS, O_DP_SOCK, O_SIP_ADDR,
+	O_SIP_PORT, O_TLS_PORT, O_UDP, O_TLS, O_TLS_DIR, O_LOG_LEVEL,
+};
+
+static const struct option long_opts[] = {
+	{"config", required_argument, NULL, 'c'},
+	{"objects", required_argument, NULL, O_OBJECTS},
+	{"media-addr", required_argument, NULL, O_MEDIA_ADDR},
+	{"media-addr6", required_argument, NULL, O_MEDIA_ADDR6},
+	{"media-ports", required_argument, NULL, O_MEDIA_PORTS},
+	{"dp-sock", required_argument, NULL, O_DP_SOCK},
+	{"sip-addr", required_argument, NULL, O_SIP_ADDR},
+	{"sip-port", required_argument, NULL, O_SIP_PORT},
+	{"sip-tls-port", required_argument, NULL, O_TLS_PORT},
+	{"sip-udp", optional_argument, NULL, O_UDP},
+	{"sip-tls", optional_argument, NULL, O_TLS},
+	{"tls-dir", required_argument, NULL, O_TLS_DIR},
+	{"log-level", required_argument, NULL, O_LOG_LEVEL},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{NULL, 0, NULL, 0},
+};
+
+static int
+copy_str(char *dst, size_t cap, const char *src)
+{
+	if (strlen(src) >= cap)
+		return -EINVAL;
+	strcpy(dst, src);
+	return 0;
+}
+
+static int
+parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int
+parse_bool(const char *v, bool *out)
+{
+	if (v == NULL || strcmp(v, "on") == 0 || strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+		*out = true;
+	else if (strcmp(v, "off") == 0 || strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+		*out = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int
+apply(struct cp_opts *o, int c, const char *v)
+{
+	char lo[16];
+	const char *dash;
+
+	switch (c) {
+	case O_OBJECTS:
+		return copy_str(o->objects, sizeof(o->objects), v);
+	case O_MEDIA_ADDR:
+		return copy_str(o->media_addr, sizeof(o->media_addr), v);
+	case O_MEDIA_ADDR6:
+		return copy_str(o->media_addr6, sizeof(o->media_addr6), v);
+	case O_MEDIA_PORTS:
+		dash = strchr(v, '-');
+		if (dash == NULL || (size_t)(dash - v) >= sizeof(lo))
+			return -EINVAL;
+		memcpy(lo, v, (size_t)(dash - v));
+		lo[dash - v] = '\0';
+		if (parse_u32(lo, 1024, 65534, &o->port_lo) < 0 ||
+		    parse_u32(dash + 1, o->port_lo + 1, 65535, &o->port_hi) < 0)
+			return -EINVAL;
+		return 0;
+	case O_DP_SOCK:
+		return copy_str(o->dp_sock, sizeof(o->dp_sock), v);
+	case O_SIP_ADDR:
+		return copy_str(o->sip_addr, sizeof(o->sip_addr), v);
+	case O_SIP_PORT:
+		return parse_u32(v, 1, 65535, &o->sip_port);
+	case O_TLS_PORT:
+		return parse_u32(v, 1, 65535, &o->tls_port);
+	case O_UDP:
+		return parse_bool(v, &o->udp);
+	case O_TLS:
+		return parse_bool(v, &o->tls);
+	case O_TLS_DIR:
+		return copy_str(o->tls_dir, sizeof(o->tls_dir), v);
+	case O_LOG_LEVEL:
+		if (tsr_log_level_parse(v) < 0)
+			return -EINVAL;
+		return copy_str(o->log_level, sizeof(o->log_level), v);
+	default:
+		return -EINVAL;
+	}
+}
+
+static int
+load_config(struct cp_opts *o, const char *path)
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+	int lineno = 0, rc = 0;
+
+	if (f == NULL) {
+		fprintf(stderr, "tessera-node: cannot open %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
+		char *k = line, *v, *end;
+		const struct option *opt;
+
+		lineno++;
+		k += strspn(k, " \t");
+		if (*k == '#' || *k == '\n' || *k == '\0')
+			continue;
+		v = strchr(k, '=');
+		if (v == NULL) {
+			rc = -EINVAL;
+			break;
+		}
+		*v++ = '\0';
+		for (end = v + strlen(v); end > v && strchr(" \t\r\n", end[-1]); end--)
+			;
+		*end = '\0';
+		v += strspn(v, " \t");
+		for (end = k + strlen(k); end > k && strchr(" \t", end[-1]); end--)
+			;
+		*end = '\0';
+		rc = -EINVAL;
+		for (opt = long_opts; opt->name != NULL; opt++)
+			if (strcmp(opt->name, k) == 0 && opt->val >= O_OBJECTS)
+				rc = apply(o, opt->val, v);
+	}
+	fclose(f);
+	if (rc < 0)
+		fprintf(stderr, "tessera-node: %s:%d: invalid line\n", path, lineno);
+	return rc;
+}
+
+/* @return 0, 1 to exit successfully (help, version), or -EINVAL. */
+static int
+parse_opts(struct cp_opts *o, int argc, char **argv)
+{
+	int c, rc;
+
+	memset(o, 0, sizeof(*o));
+	strcpy(o->tls_dir, "/var/lib/tessera/tls");
+	strcpy(o->dp_sock, "/run/tessera/dp.sock");
+	strcpy(o->log_level, "info");
+	o->sip_port = 5060;
+	o->tls_port = 5061;
+	o->port_lo = 40000;
+	o->port_hi = 49999;
+	o->tls = true;
+	for (int i = 1; i < argc; i++) {
+		const char *path = NULL;
+
+		if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc)
+			path = argv[i + 1];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			path = argv[i] + 9;
+		if (path != NULL && (rc = load_config(o, path)) < 0)
+			return rc;
+	}
+	while ((c = getopt_long(argc, argv, "c:hV", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case 'V':
+			printf("tessera-node %s\n", TSR_VERSION);
+			return 1;
+		case '?':
+			usage(stderr);
+			return -EINVAL;
+		default:
+			if (apply(o, c, optarg) < 0) {
+				fprintf(stderr, "tessera-node: invalid value: %s\n",
+					optarg ? optarg : argv[optind - 1]);
+				return -EINVAL;
+			}
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "tessera-node: unexpected argument: %s\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (o->media_addr[0] == '\0') {
+		fprintf(stderr, "tessera-node: --media-addr is required\n");
+		return -EINVAL;
+	}
+	if (o->sip_addr[0] == '\0')
+		strcpy(o->sip_addr, o->media_addr);
+	return 0;
+}
+
+static void
+on_stop_timer(struct cp_main *m, su_timer_t *t, su_timer_arg_t *arg)
+{
+	TSR_WARN(LOG_COMP, "sip stack did not stop in time, leaving anyway\ttimeout_ms=%d",
+		 CP_SHUTDOWN_MS);
+	su_root_break(m->root);
+}
+
+static int
+on_signal(struct cp_main *m, su_wait_t *w, su_wakeup_arg_t *arg)
+{
+	struct signalfd_siginfo si;
+
+	if (read(m->sig_fd, &si, sizeof(si)) != sizeof(si) || m->stopping)
+		return 0;
+	m->stopping = true;
+	TSR_INFO(LOG_COMP, "stopping\tsignal=%u", si.ssi_signo);
+	cp_sip_shutdown(m->sip);
+	m->stop_timer = su_timer_create(su_root_task(m->root), CP_SHUTDOWN_MS);
+	if (m->stop_timer == NULL || su_timer_set(m->stop_timer, on_stop_timer, NULL) < 0)
+		su_root_break(m->root);
+	return 0;
+}
+
+static int
+setup_signals(struct cp_main *m)
+{
+	su_wait_t w[1];
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	m->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (m->sig_fd < 0)
+		return -errno;
+	if (su_wait_create(w, m->sig_fd, SU_WAIT_IN) < 0 ||
+	    su_root_register(m->root, w, on_signal, NULL, 0) < 0)
+		return -EIO;
+	return 0;
+}
+
+static int
+run(struct cp_main *m, const struct cp_opts *o)
+{
+	struct cp_replica *replica = NULL;
+	struct cp_media *media = NULL;
+	struct cp_sip_cfg scfg;
+	char err[256] = "";
+	int rc;
+
+	if (o->objects[0] != '\0') {
+		rc = cp_replica_load(o->objects, &replica, err, sizeof(err));
+		if (rc < 0) {
+			TSR_ERR(LOG_COMP, "cannot load configuration objects\tpath=%s error=\"%s\"",
+				o->objects, err);
+			return rc;
+		}
+	} else {
+		replica = calloc(1, sizeof(*replica));
+		if (replica == NULL)
+			return -ENOMEM;
+	}
+	TSR_INFO(LOG_COMP, "configuration loaded\tpath=%s aliases=%u rules=%u",
+		 o->objects[0] ? o->objects : "-", replica->n_aliases, replica->n_rules);
+	rc = cp_media_create(o->dp_sock, (uint16_t)o->port_lo, (uint16_t)o->port_hi, &media);
+	if (rc < 0)
+		goto out;
+	if (cp_media_ping(media) < 0)
+		TSR_WARN(LOG_COMP, "data plane not reachable yet, calls will retry\tpath=%s",
+			 o->dp_sock);
+	if (o->tls) {
+		rc = cp_tls_ensure(o->tls_dir, o->sip_addr);
+		if (rc < 0) {
+			TSR_ERR(LOG_COMP, "tls certificate directory unusable\tdir=%s err=%s",
+				o->tls_dir, strerror(-rc));
+			goto out;
+		}
+	}
+	scfg = (struct cp_sip_cfg){
+		.sip_addr = o->sip_addr,
+		.port = (uint16_t)o->sip_port,
+		.tls_port = (uint16_t)o->tls_port,
+		.udp = o->udp,
+		.tls = o->tls,
+		.tls_dir = o->tls_dir,
+		.media_addr = o->media_addr,
+		.media_addr6 = o->media_addr6[0] ? o->media_addr6 : NULL,
+	};
+	rc = cp_sip_create(m->root, &scfg, media, replica, &m->sip);
+	if (rc < 0)
+		goto out;
+	TSR_INFO(LOG_COMP, "tessera-node ready\tversion=%s media_addr=%s media_ports=%u-%u "
+		 "udp=%s tls=%s", TSR_VERSION, o->media_addr, o->port_lo, o->port_hi,
+		 o->udp ? "on" : "off", o->tls ? "on" : "off");
+	su_root_run(m->root);
+	cp_sip_destroy(m->sip);
+	m->sip = NULL;
+	rc = 0;
+out:
+	cp_media_destroy(media);
+	cp_replica_destroy(replica);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct cp_main m = {.sig_fd = -1};
+	struct cp_opts o;
+	int rc;
+
+	rc = parse_opts(&o, argc, argv);
+	if (rc != 0)
+		return rc > 0 ? 0 : 2;
+	tsr_log_init((enum tsr_log_level)tsr_log_level_parse(o.log_level), 2);
+	if (su_init() != 0) {
+		TSR_ERR(LOG_COMP, "su_init failed");
+		return 1;
+	}
+	m.root = su_root_create(&m);
+	/* One thread: NUA's stack task runs on this loop instead of a thread of its own. */
+	if (m.root != NULL)
+		su_root_threading(m.root, 0);
+	if (m.root == NULL || setup_signals(&m) < 0) {
+		TSR_ERR(LOG_COMP, "cannot create the main loop");
+		rc = -EIO;
+		goto out;
+	}
+	rc = run(&m, &o);
+out:
+	if (m.stop_timer != NULL)
+		su_timer_destroy(m.stop_timer);
+	if (m.root != NULL)
+		su_root_destroy(m.root);
+	if (m.sig_fd >= 0)
+		close(m.sig_fd);
+	su_deinit();
+	TSR_INFO(LOG_COMP, "stopped\tstatus=%d", rc);
+	return rc < 0 ? 1 : 0;
+}

@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The Tessera Authors
+ */
+
+/*
+ * cp_media.c - data plane control socket client and media port allocator.
+ *
+ * Context: control path (cp main loop). See cp_media.h for the contract.
+ * Keys pass through here in request bodies: the buffers holding them are
+ * wiped after each request and nothing here logs a request body.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cp_media.h"
+#include "dp_ctl.h"
+#include "tsr_log.h"
+
+#define LOG_COMP "cp.media"
+
+/*
+ * Invariants: fd is -1 or a connected SEQPACKET socket; used[i] covers port
+ * port_lo + 2 * i and port + 1; n_used counts the true entries.
+ */
+struct cp_media {
+	char path[108];
+	int fd;
+	uint64_t next_id;
+	uint16_t port_lo;
+	uint32_t n_pairs;
+	uint32_t n_used;
+	uint32_t cursor; /* next pair to try: spreads reuse of recently freed ports */
+	bool *used;	 /* owned, n_pairs entries */
+	char *buf;	 /* owned, DP_CTL_MAX_MSG + 1 bytes */
+};
+
+int
+cp_media_create(const char *sock_path, uint16_t port_lo, uint16_t port_hi, struct cp_media **out)
+{
+	struct cp_media *m;
+
+	if (strlen(sock_path) >= sizeof(m->path) || port_lo < 1024 || port_hi <= port_lo)
+		return -EINVAL;
+	m = calloc(1, sizeof(*m));
+	if (m == NULL)
+		return -ENOMEM;
+	strcpy(m->path, sock_path);
+	m->fd = -1;
+	m->next_id = 1;
+	m->port_lo = (uint16_t)((port_lo + 1) & ~1u);
+	m->n_pairs = (uint32_t)(port_hi - m->port_lo + 1) / 2;
+	m->used = calloc(m->n_pairs ? m->n_pairs : 1, sizeof(bool));
+	m->buf = malloc(DP_CTL_MAX_MSG + 1);
+	if (m->n_pairs == 0 || m->used == NULL || m->buf == NULL) {
+		cp_media_destroy(m);
+		return m->n_pairs == 0 ? -EINVAL : -ENOMEM;
+	}
+	*out = m;
+	return 0;
+}
+
+void
+cp_media_destroy(struct cp_media *m)
+{
+	if (m == NULL)
+		return;
+	if (m->fd >= 0)
+		close(m->fd);
+	free(m->used);
+	free(m->buf);
+	free(m);
+}
+
+int
+cp_media_port_get(struct cp_media *m, uint16_t *port)
+{
+	if (m->n_used == m->n_pairs)
+		return -ENOSPC;
+	for (uint32_t k = 0; k < m->n_pairs; k++) {
+		uint32_t i = (m->cursor + k) % m->n_pairs;
+
+		if (!m->used[i]) {
+			m->used[i] = true;
+			m->n_used++;
+			m->cursor = (i + 1) % m->n_pairs;
+			*port = (uint16_t)(m->port_lo + 2 * i);
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+void
+cp_media_port_put(struct cp_media *m, uint16_t port)
+{
+	uint32_t i;
+
+	if (port < m->port_lo || (port - m->port_lo) % 2 != 0)
+		return;
+	i = (uint32_t)(port - m->port_lo) / 2;
+	if (i < m->n_pairs && m->used[i]) {
+		m->used[i] = false;
+		m->n_used--;
+	}
+}
+
+static int
+connect_dp(struct cp_media *m)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (m->fd >= 0)
+		return 0;
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	strcpy(sa.sun_path, m->path);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	m->fd = fd;
+	return 0;
+}
+
+static void
+drop_conn(struct cp_media *m)
+{
+	if (m->fd >= 0)
+		close(m->fd);
+	m->fd = -1;
+}
+
+static int
+code_to_errno(const char *code)
+{
+	static const struct {
+		const char *name;
+		int err;
+	} map[] = {
+		{"EINVAL", EINVAL}, {"ENOENT", ENOENT}, {"EEXIST", EEXIST},
+		{"ENOSPC", ENOSPC}, {"E2BIG", E2BIG},	{"ENOSYS", ENOSYS},
+	};
+
+	for (size_t i = 0; code != NULL && i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(code, map[i].name) == 0)
+			return -map[i].err;
+	return -EPROTO;
+}
+
+/*
+ * Send one request (takes @p args: it is decref'd here) and wait for the
+ * reply with the same id. @p result gets a new reference to "result" on
+ * success when not NULL.
+ */
+static int
+request(struct cp_media *m, const char *op, json_t *args, json_t **result)
+{
+	uint64_t id = m->next_id++;
+	json_t *req, *reply = NULL;
+	char *text = NULL;
+	struct pollfd pfd;
+	ssize_t n;
+	int rc;
+
+	req = json_pack("{s:i, s:I, s:s}", "v", DP_CTL_VERSION, "id", (json_int_t)id, "op", op);
+	if (req == NULL) {
+		json_decref(args);
+		return -ENOMEM;
+	}
+	if (args != NULL)
+		json_object_set_new(req, "args", args);
+	text = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	if (text == NULL)
+		return -ENOMEM;
+	rc = connect_dp(m);
+	if (rc < 0)
+		goto out_free;
+	if (send(m->fd, text, strlen(text), MSG_NOSIGNAL) < 0) {
+		/* A restarted data plane: reconnect once. */
+		drop_conn(m);
+		rc = connect_dp(m);
+		if (rc < 0 || send(m->fd, text, strlen(text), MSG_NOSIGNAL) < 0) {
+			rc = rc < 0 ? rc : -errno;
+			goto out_drop;
+		}
+	}
+	pfd = (struct pollfd){.fd = m->fd, .events = POLLIN};
+	for (;;) {
+		rc = poll(&pfd, 1, CP_MEDIA_TIMEOUT_MS);
+		if (rc <= 0) {
+			rc = rc == 0 ? -ETIMEDOUT : -errno;
+			goto out_drop;
+		}
+		n = recv(m->fd, m->buf, DP_CTL_MAX_MSG, 0);
+		if (n <= 0) {
+			rc = n == 0 ? -ECONNRESET : -errno;
+			goto out_drop;
+		}
+		m->buf[n] = '\0';
+		reply = json_loads(m->buf, 0, NULL);
+		explicit_bzero(m->buf, (size_t)n);
+		if (reply != NULL && json_integer_value(json_object_get(reply, "id")) == (json_int_t)id)
+			break;
+		json_decref(reply); /* a stale reply to a request that timed out */
+		reply = NULL;
+	}
+	if (json_is_true(json_object_get(reply, "ok"))) {
+		rc = 0;
+		if (result != NULL)
+			*result = json_incref(json_object_get(reply, "result"));
+	} else {
+		json_t *err = json_object_get(reply, "error");
+
+		rc = code_to_errno(json_string_value(json_object_get(err, "code")));
+		TSR_WARN(LOG_COMP, "data plane refused request\top=%s code=%s field=%s message=\"%s\"",
+			 op, json_string_value(json_object_get(err, "code")) ?: "?",
+			 json_string_value(json_object_get(err, "field")) ?: "-",
+			 json_string_value(json_object_get(err, "message")) ?: "");
+	}
+	json_decref(reply);
+	goto out_free;
+out_drop:
+	TSR_WARN(LOG_COMP, "data plane request failed\top=%s path=%s err=%s", op, m->path,
+		 strerror(-rc));
+	drop_conn(m);
+out_free:
+	explicit_bzero(text, strlen(text));
+	free(text);
+	return rc;
+}
+
+int
+cp_media_ping(struct cp_media *m)
+{
+	return request(m, "ping", NULL, NULL);
+}
+
+static json_t *
+srtp_obj(enum cp_srtp_suite s, const char *key)
+{
+	if (s == CP_SRTP_NONE || key == NULL)
+		return json_null();
+	return json_pack("{s:s, s:s}", "suite", cp_srtp_suite_name(s), "key", key);
+}
+
+/* The fields shared by create and update; @p with_local adds the endpoint. */
+static json_t *
+stream_args(const struct cp_media_stream_cfg *c, bool with_local)
+{
+	json_t *a = json_object();
+
+	if (a == NULL)
+		return NULL;
+	if (with_local) {
+		json_object_set_new(a, "local_ip", json_string(c->local_ip));
+		json_object_set_new(a, "local_port", json_integer(c->local_port));
+	}
+	if (c->remote_ip != NULL && c->remote_port != 0) {
+		json_object_set_new(a, "remote_ip", json_string(c->remote_ip));
+		json_object_set_new(a, "remote_port", json_integer(c->remote_port));
+	} else if (!with_local) {
+		json_object_set_new(a, "remote_ip", json_null());
+		json_object_set_new(a, "remote_port", json_null());
+	}
+	json_object_set_new(a, "rtcp_mux", json_boolean(c->rtcp_mux));
+	if (with_local && c->in_suite == CP_SRTP_NONE) {
+		/* plain is the default: say nothing */
+	} else {
+		json_object_set_new(a, "srtp_in", srtp_obj(c->in_suite, c->in_key));
+	}
+	if (!with_local || c->out_suite != CP_SRTP_NONE)
+		json_object_set_new(a, "srtp_out", srtp_obj(c->out_suite, c->out_key));
+	if (c->relay_to >= 0)
+		json_object_set_new(a, "relay_to", json_integer(c->relay_to));
+	else if (!with_local)
+		json_object_set_new(a, "relay_to", json_null());
+	return a;
+}
+
+int
+cp_media_stream_create(struct cp_media *m, const struct cp_media_stream_cfg *cfg, int64_t *id)
+{
+	json_t *res = NULL, *args = stream_args(cfg, true);
+	json_t *sid;
+	int rc;
+
+	if (args == NULL)
+		return -ENOMEM;
+	rc = request(m, "stream.create", args, &res);
+	if (rc < 0)
+		return rc;
+	sid = json_object_get(res, "stream_id");
+	rc = json_is_integer(sid) ? 0 : -EPROTO;
+	if (rc == 0)
+		*id = json_integer_value(sid);
+	json_decref(res);
+	return rc;
+}
+
+int
+cp_media_stream_update(struct cp_media *m, int64_t id, const struct cp_media_stream_cfg *cfg)
+{
+	json_t *args = stream_args(cfg, false);
+
+	if (args == NULL)
+		return -ENOMEM;
+	json_object_set_new(args, "stream_id", json_integer(id));
+	return request(m, "stream.update", args, NULL);
+}
+
+int
+cp_media_stream_delete(struct cp_media *m, int64_t id)
+{
+	return request(m, "stream.delete", json_pack("{s:I}", "stream_id", (json_int_t)id), NULL);
+}

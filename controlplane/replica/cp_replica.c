@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The Tessera Authors
+ */
+
+/*
+ * cp_replica.c - load configuration objects from a JSON file (jansson).
+ *
+ * Field names, ranges and defaults follow mgmt-api's resources
+ * (guide part 3 §3.5 for gateway_routing_rule). Unknown fields are ignored so
+ * a file built from API responses loads as is.
+ * Context: control path (startup).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "cp_replica.h"
+
+static json_t *
+objects_of(json_t *root, const char *key)
+{
+	json_t *v = json_object_get(root, key);
+
+	if (json_is_object(v))
+		v = json_object_get(v, "objects");
+	return v;
+}
+
+/* Copy an optional string field; @return 0, -EINVAL when wrong type or too long. */
+static int
+get_str(json_t *o, const char *key, char *dst, size_t cap, const char *def)
+{
+	json_t *v = json_object_get(o, key);
+	const char *s = def;
+
+	if (v != NULL && !json_is_null(v)) {
+		if (!json_is_string(v))
+			return -EINVAL;
+		s = json_string_value(v);
+	}
+	if (strlen(s) >= cap)
+		return -EINVAL;
+	strcpy(dst, s);
+	return 0;
+}
+
+static int
+get_bool(json_t *o, const char *key, bool *dst, bool def)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (v == NULL || json_is_null(v)) {
+		*dst = def;
+		return 0;
+	}
+	if (!json_is_boolean(v))
+		return -EINVAL;
+	*dst = json_is_true(v);
+	return 0;
+}
+
+static bool
+one_of(const char *v, const char *const *set)
+{
+	for (; *set != NULL; set++)
+		if (strcmp(v, *set) == 0)
+			return true;
+	return false;
+}
+
+#define FAIL(...) (snprintf(err, errcap, __VA_ARGS__), -EINVAL)
+
+static int
+load_rule(json_t *o, struct cp_replica_rule *r, char *err, size_t errcap)
+{
+	static const char *const devs[] = {"external", "registration", "mssip_conference_id",
+					   "mssip_server", NULL};
+	static const char *const protos[] = {"sip", "h323", "mssip", "rtmp", NULL};
+	static const char *const cmodes[] = {"", "besteffort", "on", "off", NULL};
+	json_t *prio = json_object_get(o, "priority");
+	int rc;
+
+	if (!json_is_object(o))
+		return FAIL("gateway_routing_rule: not an object");
+	if (get_str(o, "name", r->name, sizeof(r->name), "") < 0 || r->name[0] == '\0')
+		return FAIL("gateway_routing_rule: name is required (1-250 characters)");
+	if (!json_is_integer(prio) || json_integer_value(prio) < 1 ||
+	    json_integer_value(prio) > 200)
+		return FAIL("gateway_routing_rule %s: priority must be 1-200", r->name);
+	r->priority = (int)json_integer_value(prio);
+	if (get_str(o, "match_string", r->match_string, sizeof(r->match_string), "") < 0 ||
+	    r->match_string[0] == '\0')
+		return FAIL("gateway_routing_rule %s: match_string is required", r->name);
+	if (get_str(o, "replace_string", r->replace_string, sizeof(r->replace_string), "") < 0 ||
+	    get_str(o, "called_device_type", r->called_device_type,
+		    sizeof(r->called_device_type), "external") < 0 ||
+	    !one_of(r->called_device_type, devs))
+		return FAIL("gateway_routing_rule %s: bad replace_string or called_device_type",
+			    r->name);
+	if (get_str(o, "outgoing_protocol", r->outgoing_protocol, sizeof(r->outgoing_protocol),
+		    "sip") < 0 ||
+	    !one_of(r->outgoing_protocol, protos))
+		return FAIL("gateway_routing_rule %s: bad outgoing_protocol", r->name);
+	if (get_str(o, "crypto_mode", r->crypto_mode, sizeof(r->crypto_mode), "") < 0 ||
+	    !one_of(r->crypto_mode, cmodes))
+		return FAIL("gateway_routing_rule %s: bad crypto_mode", r->name);
+	if (get_bool(o, "enable", &r->enable, true) < 0 ||
+	    get_bool(o, "match_string_full", &r->match_string_full, false) < 0 ||
+	    get_bool(o, "match_incoming_calls", &r->match_incoming_calls, true) < 0 ||
+	    get_bool(o, "match_incoming_sip", &r->match_incoming_sip, true) < 0)
+		return FAIL("gateway_routing_rule %s: a boolean field is not a boolean", r->name);
+	rc = regcomp(&r->re, r->match_string, REG_EXTENDED | REG_ICASE);
+	if (rc != 0)
+		return FAIL("gateway_routing_rule %s: match_string is not a valid regex", r->name);
+	return 0;
+}
+
+static int
+add_alias(struct cp_replica *r, const char *alias, const char *conf, const char *type,
+	  char *err, size_t errcap)
+{
+	struct cp_replica_alias *a;
+
+	if (alias[0] == '\0' || strlen(alias) >= CP_REPLICA_STR)
+		return FAIL("conference %s: alias must be 1-250 characters", conf);
+	if (cp_replica_alias_lookup(r, alias) != NULL)
+		return FAIL("alias %s is used twice", alias);
+	a = realloc(r->aliases, (r->n_aliases + 1) * sizeof(*a));
+	if (a == NULL)
+		return -ENOMEM;
+	r->aliases = a;
+	a = &r->aliases[r->n_aliases++];
+	memset(a, 0, sizeof(*a));
+	strcpy(a->alias, alias);
+	snprintf(a->conference, sizeof(a->conference), "%s", conf);
+	snprintf(a->service_type, sizeof(a->service_type), "%s", type);
+	return 0;
+}
+
+/* "/api/admin/configuration/v1/conference/7/", 7, or a name -> the conference object. */
+static json_t *
+find_conference(json_t *confs, json_t *ref)
+{
+	size_t i;
+	json_t *c;
+	long long id = -1;
+
+	if (json_is_integer(ref))
+		id = json_integer_value(ref);
+	else if (json_is_string(ref)) {
+		const char *s = json_string_value(ref), *p = s + strlen(s);
+
+		while (p > s && p[-1] == '/')
+			p--;
+		while (p > s && p[-1] >= '0' && p[-1] <= '9')
+			p--;
+		if (strstr(s, "/conference/") != NULL)
+			id = atoll(p);
+	}
+	json_array_foreach(confs, i, c) {
+		json_t *cid = json_object_get(c, "id");
+
+		if (id >= 0 ? json_integer_value(cid) == id && json_is_integer(cid) :
+			      json_is_string(ref) &&
+				      strcmp(json_string_value(json_object_get(c, "name")) ?: "",
+					     json_string_value(ref)) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+static int
+load_services(struct cp_replica *r, json_t *root, char *err, size_t errcap)
+{
+	json_t *confs = objects_of(root, "conference"), *aliases = objects_of(root,
+									       "conference_alias");
+	json_t *c, *a;
+	size_t i, j;
+	int rc;
+
+	if ((confs != NULL && !json_is_array(confs)) || (aliases != NULL && !json_is_array(aliases)))
+		return FAIL("conference and conference_alias must be lists");
+	json_array_foreach(confs, i, c) {
+		const char *name = json_string_value(json_object_get(c, "name"));
+		const char *type = json_string_value(json_object_get(c, "service_type")) ?:
+				   "conference";
+		json_t *nested = json_object_get(c, "aliases");
+
+		if (name == NULL || name[0] == '\0')
+			return FAIL("conference #%zu: name is required", i);
+		json_array_foreach(nested, j, a) {
+			const char *al = json_string_value(json_object_get(a, "alias"));
+
+			rc = add_alias(r, al ?: "", name, type, err, errcap);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	json_array_foreach(aliases, i, a) {
+		const char *al = json_string_value(json_object_get(a, "alias"));
+		json_t *conf = find_conference(confs, json_object_get(a, "conference"));
+
+		if (conf == NULL)
+			return FAIL("conference_alias %s: unknown conference", al ?: "?");
+		rc = add_alias(r, al ?: "", json_string_value(json_object_get(conf, "name")),
+			       json_string_value(json_object_get(conf, "service_type")) ?:
+				       "conference",
+			       err, errcap);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+rule_cmp(const void *a, const void *b)
+{
+	const struct cp_replica_rule *x = a, *y = b;
+
+	return x->priority - y->priority;
+}
+
+static int
+load_rules(struct cp_replica *r, json_t *root, char *err, size_t errcap)
+{
+	json_t *rules = objects_of(root, "gateway_routing_rule"), *o;
+	struct cp_replica_rule *tmp;
+	size_t i;
+	int rc;
+
+	if (rules == NULL)
+		return 0;
+	if (!json_is_array(rules))
+		return FAIL("gateway_routing_rule must be a list");
+	r->rules = calloc(json_array_size(rules) + 1, sizeof(*r->rules));
+	if (r->rules == NULL)
+		return -ENOMEM;
+	json_array_foreach(rules, i, o) {
+		rc = load_rule(o, &r->rules[i], err, errcap);
+		if (rc < 0)
+			return rc;
+		r->n_rules++;
+	}
+	/* A stable sort by priority: equal priorities keep the file order (FR-CRR-2). */
+	tmp = calloc(r->n_rules + 1, sizeof(*tmp));
+	if (tmp == NULL)
+		return -ENOMEM;
+	for (unsigned int k = 1; k < r->n_rules; k++)
+		for (unsigned int m = k; m > 0 && rule_cmp(&r->rules[m - 1], &r->rules[m]) > 0;
+		     m--) {
+			tmp[0] = r->rules[m];
+			r->rules[m] = r->rules[m - 1];
+			r->rules[m - 1] = tmp[0];
+		}
+	free(tmp);
+	return 0;
+}
+
+int
+cp_replica_load(const char *path, struct cp_replica **out, char *err, size_t errcap)
+{
+	struct cp_replica *r;
+	json_error_t jerr;
+	json_t *root;
+	int rc;
+
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL) {
+		snprintf(err, errcap, "%s:%d: %s", path, jerr.line, jerr.text);
+		return json_error_code(&jerr) == json_error_cannot_open_file ? -ENOENT : -EINVAL;
+	}
+	r = calloc(1, sizeof(*r));
+	if (r == NULL) {
+		json_decref(root);
+		return -ENOMEM;
+	}
+	rc = json_is_object(root) ? 0 : FAIL("%s: top level must be an object", path);
+	if (rc == 0)
+		rc = load_services(r, root, err, errcap);
+	if (rc == 0)
+		rc = load_rules(r, root, err, errcap);
+	json_decref(root);
+	if (rc < 0) {
+		cp_replica_destroy(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+void
+cp_replica_destroy(struct cp_replica *r)
+{
+	if (r == NULL)
+		return;
+	for (unsigned int i = 0; i < r->n_rules; i++)
+		regfree(&r->rules[i].re);
+	free(r->rules);
+	free(r->aliases);
+	free(r);
+}
+
+const struct cp_replica_alias *
+cp_replica_alias_lookup(const struct cp_replica *r, const char *alias)
+{
+	for (unsigned int i = 0; i < r->n_aliases; i++)
+		if (strcasecmp(r->aliases[i].alias, alias) == 0)
+			return &r->aliases[i];
+	return NULL;
+}

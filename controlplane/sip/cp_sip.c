@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The Tessera Authors
+ */
+
+/*
+ * cp_sip.c - sofia-sip NUA setup and routing of incoming requests.
+ *
+ * Routing order for an INVITE (guide part 3 §2.4 FR-GW-2): a service alias
+ * first (services are not built yet: 480 with a Warning), then the gateway
+ * call routing rules, else 404. RFC 3261 §8.2 request checks (malformed
+ * messages, unsupported methods, Require) are done by sofia's nta before
+ * anything reaches this file.
+ *
+ * Context: control path (cp main loop); the NUA callback runs on it.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sofia-sip/su_log.h>
+
+#include "config.h"
+#include "cp_gw.h"
+#include "cp_replica.h"
+#include "cp_route.h"
+#include "cp_sip.h"
+#include "tsr_log.h"
+
+#define LOG_COMP "cp.sip"
+
+static void
+on_invite(struct cp_sip *s, nua_handle_t *nh, const sip_t *sip)
+{
+	const url_t *ru = sip->sip_request ? sip->sip_request->rq_url : NULL;
+	const char *cid = sip->sip_call_id ? sip->sip_call_id->i_id : "-";
+	char alias[CP_ROUTE_ALIAS_MAX], dest[CP_ROUTE_ALIAS_MAX], full[CP_ROUTE_ALIAS_MAX + 16];
+	const struct cp_replica_alias *svc;
+	const struct cp_replica_rule *rule;
+	char w[200];
+
+	if (s->shutting_down) {
+		nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, TAG_END());
+		return;
+	}
+	if (ru == NULL || cp_route_alias(ru->url_user, ru->url_host, alias, sizeof(alias)) < 0 ||
+	    url_e(full, sizeof(full), ru) < 0) {
+		nua_respond(nh, SIP_404_NOT_FOUND, TAG_END());
+		return;
+	}
+	svc = cp_replica_alias_lookup(s->replica, alias);
+	if (svc != NULL) {
+		snprintf(w, sizeof(w), "399 %s \"%s service not available on this node yet\"",
+			 s->cfg.sip_addr, svc->service_type);
+		TSR_INFO(LOG_COMP, "service alias refused\tcall_id=%s alias=%s conference=\"%s\"",
+			 cid, alias, svc->conference);
+		nua_respond(nh, SIP_480_TEMPORARILY_UNAVAILABLE, SIPTAG_WARNING_STR(w), TAG_END());
+		return;
+	}
+	rule = cp_route_rule_lookup(s->replica, alias, full, dest, sizeof(dest));
+	if (rule == NULL) {
+		TSR_INFO(LOG_COMP, "no route\tcall_id=%s alias=%s", cid, alias);
+		nua_respond(nh, SIP_404_NOT_FOUND, TAG_END());
+		return;
+	}
+	if (strcmp(rule->outgoing_protocol, "sip") != 0 ||
+	    strcmp(rule->called_device_type, "external") != 0) {
+		snprintf(w, sizeof(w), "399 %s \"rule %.60s: %s/%s targets are not built yet\"",
+			 s->cfg.sip_addr, rule->name, rule->outgoing_protocol,
+			 rule->called_device_type);
+		TSR_INFO(LOG_COMP, "rule target not supported\tcall_id=%s rule=\"%s\"", cid,
+			 rule->name);
+		nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, SIPTAG_WARNING_STR(w), TAG_END());
+		return;
+	}
+	cp_gw_start(s, nh, sip, rule, dest);
+}
+
+static void
+on_event(nua_event_t ev, int status, char const *phrase, nua_t *nua, struct cp_sip *s,
+	 nua_handle_t *nh, struct cp_leg *leg, sip_t const *sip, tagi_t tags[])
+{
+	int cs = -1;
+
+	if (leg != NULL) {
+		cp_gw_event(leg, ev, status, phrase, sip, tags);
+		return;
+	}
+	switch (ev) {
+	case nua_i_invite:
+		on_invite(s, nh, sip);
+		break;
+	case nua_i_state:
+		/* A request we refused: its handle was never bound to a call. */
+		tl_gets(tags, NUTAG_CALLSTATE_REF(cs), TAG_END());
+		if (cs == nua_callstate_terminated && nh != NULL)
+			nua_handle_destroy(nh);
+		break;
+	case nua_r_shutdown:
+		if (status >= 200) {
+			TSR_INFO(LOG_COMP, "sip stack stopped\tstatus=%d", status);
+			s->down = true;
+			su_root_break(s->root);
+		}
+		break;
+	case nua_i_error:
+		TSR_WARN(LOG_COMP, "stack error\tstatus=%d phrase=\"%s\"", status, phrase);
+		break;
+	case nua_i_options:
+		TSR_DEBUG(LOG_COMP, "options answered\tstatus=%d", status);
+		break;
+	default:
+		TSR_DEBUG(LOG_COMP, "unhandled event\tevent=%s status=%d", nua_event_name(ev),
+			  status);
+		/* Incoming out-of-dialog requests we do not serve. */
+		if (nh != NULL && nua_event_is_incoming_request(ev)) {
+			nua_respond(nh, SIP_501_NOT_IMPLEMENTED, NUTAG_WITH_THIS(nua), TAG_END());
+			nua_handle_destroy(nh);
+		}
+		break;
+	}
+}
+
+/* sofia-sip's own log lines (nta, tport, nua) become cp.sofia log lines. */
+static void
+sofia_logger(void *stream, char const *fmt, va_list ap)
+{
+	char line[512];
+	size_t n;
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	for (char *p = line; *p != '\0'; p++)
+		if (*p == '\t' || *p == '"')
+			*p = *p == '\t' ? ' ' : '\'';
+	if (n > 0)
+		tsr_log(tsr_log_enabled(TSR_LOG_DEBUG) ? TSR_LOG_DEBUG : TSR_LOG_WARN, "cp.sofia",
+			"%s", line);
+}
+
+int
+cp_sip_create(su_root_t *root, const struct cp_sip_cfg *cfg, struct cp_media *media,
+	      const struct cp_replica *replica, struct cp_sip **out)
+{
+	struct cp_sip *s = calloc(1, sizeof(*s));
+	char url[128], surl[128];
+	const char *host = cfg->sip_addr;
+	bool v6 = strchr(host, ':') != NULL;
+
+	if (s == NULL)
+		return -ENOMEM;
+	/* Before the stack exists: module logs take the default's level when they start. */
+	su_log_redirect(su_log_default, sofia_logger, NULL);
+	su_log_redirect(su_log_global, sofia_logger, NULL);
+	su_log_set_level(su_log_default, tsr_log_enabled(TSR_LOG_DEBUG) ? 3 : 1);
+	su_log_set_level(su_log_global, tsr_log_enabled(TSR_LOG_DEBUG) ? 3 : 1);
+	s->root = root;
+	s->cfg = *cfg;
+	s->media = media;
+	s->replica = replica;
+	snprintf(url, sizeof(url), "sip:%s%s%s:%u%s", v6 ? "[" : "", host, v6 ? "]" : "",
+		 cfg->port, cfg->udp ? "" : ";transport=tcp");
+	snprintf(surl, sizeof(surl), "sips:%s%s%s:%u;transport=tls", v6 ? "[" : "", host,
+		 v6 ? "]" : "", cfg->tls_port);
+	s->nua = nua_create(root, on_event, s, NUTAG_URL(url), TAG_IF(cfg->tls, NUTAG_SIPS_URL(surl)),
+			    TAG_IF(cfg->tls, TPTAG_CERTIFICATE(cfg->tls_dir)),
+			    TAG_IF(cfg->tls, TPTAG_TLS_VERIFY_POLICY(TPTLS_VERIFY_NONE)),
+			    TPTAG_STUN_SERVER(0), NUTAG_MEDIA_ENABLE(0), TAG_END());
+	if (s->nua == NULL) {
+		TSR_ERR(LOG_COMP, "cannot bind sip transports\turl=%s sips_url=%s", url,
+			cfg->tls ? surl : "-");
+		free(s);
+		return -EADDRNOTAVAIL;
+	}
+	nua_set_params(s->nua, NUTAG_AUTOANSWER(0), NUTAG_AUTOALERT(0), NUTAG_AUTOACK(1),
+		       NUTAG_ENABLEMESSAGE(0), NUTAG_SESSION_TIMER(0),
+		       SIPTAG_ALLOW_STR("INVITE, ACK, BYE, CANCEL, OPTIONS"),
+		       SIPTAG_SUPPORTED_STR(""), NUTAG_OUTBOUND("no-options-keepalive no-validate"),
+		       SIPTAG_USER_AGENT_STR("tessera-node/" TSR_VERSION),
+		       SIPTAG_SERVER_STR("tessera-node/" TSR_VERSION), TAG_END());
+	TSR_INFO(LOG_COMP, "sip listening\turl=%s sips_url=%s", url, cfg->tls ? surl : "-");
+	*out = s;
+	return 0;
+}
+
+void
+cp_sip_shutdown(struct cp_sip *s)
+{
+	if (s->shutting_down)
+		return;
+	s->shutting_down = true;
+	TSR_INFO(LOG_COMP, "shutting down\tcalls=%u", s->n_calls);
+	cp_gw_hangup_all(s);
+	nua_shutdown(s->nua);
+}
+
+void
+cp_sip_destroy(struct cp_sip *s)
+{
+	if (s == NULL)
+		return;
+	cp_gw_destroy_all(s);
+	if (s->nua != NULL)
+		nua_destroy(s->nua);
+	free(s);
+}
