@@ -265,6 +265,7 @@ parse_stream(struct dp_main *dm, json_t *args, struct dp_stream_params *p, bool 
 		p->remote.port = rte_cpu_to_be_16((uint16_t)i);
 	}
 	if (get_bool(args, "latch", &p->latch, e) < 0 ||
+	    get_bool(args, "strict_source", &p->strict_source, e) < 0 ||
 	    get_bool(args, "rtcp_mux", &p->rtcp_mux, e) < 0)
 		return -1;
 	if (!p->rtcp_mux && rte_be_to_cpu_16(p->local.port) == 65535)
@@ -319,7 +320,8 @@ prefetch_neigh(struct dp_main *dm, const struct dp_ep *remote)
 }
 
 static const char *const stream_fields[] = {
-	"stream_id", "local_ip", "local_port", "remote_ip", "remote_port", "latch", "rtcp_mux",
+	"stream_id", "local_ip", "local_port", "remote_ip", "remote_port", "latch",
+	"strict_source", "rtcp_mux",
 	"dscp", "srtp_in", "srtp_out", "relay_to", "out_ssrc", NULL,
 };
 
@@ -456,6 +458,7 @@ stream_json(struct dp_main *dm, uint32_t id, bool stats)
 		json_object_set_new(o, "conference_id", json_integer(c->conf_id));
 		json_object_set_new(o, "participant", json_integer(c->conf_part));
 	}
+	json_object_set_new(o, "strict_source", json_boolean(c->strict_source));
 	if (!stats)
 		return o;
 	json_object_set_new(o, "rx_packets", json_integer((json_int_t)s->stats.rx_pkts));

@@ -92,6 +92,7 @@ struct dp_stream_cfg {
 	uint16_t conf_part;   /* participant index in it */
 	uint8_t dscp;
 	bool latch;
+	bool strict_source;   /* without latching, accept only the configured remote */
 	bool rtcp_mux;
 	struct dp_srtp_session srtp_in;  /* keys to unprotect what arrives */
 	struct dp_srtp_session srtp_out; /* keys to protect what leaves */
@@ -131,6 +132,7 @@ struct dp_stream_params {
 	struct dp_ep local;
 	struct dp_ep remote;
 	bool latch;
+	bool strict_source;
 	bool rtcp_mux;
 	uint8_t dscp;
 	uint32_t relay_to;

@@ -151,6 +151,7 @@ cfg_build(struct dp_flow_table *ft, uint32_t id, const struct dp_stream_params *
 	c->conf_part = p->conf_part;
 	c->dscp = p->dscp;
 	c->latch = p->latch;
+	c->strict_source = p->strict_source;
 	c->rtcp_mux = p->rtcp_mux;
 	if (old != NULL && old->latch == p->latch && dp_ep_eq(&old->remote, &p->remote))
 		c->latch_gen = old->latch_gen;
@@ -400,6 +401,7 @@ dp_flow_stream_params(const struct dp_flow_table *ft, uint32_t id, struct dp_str
 	p->local = c->local;
 	p->remote = c->remote;
 	p->latch = c->latch;
+	p->strict_source = c->strict_source;
 	p->rtcp_mux = c->rtcp_mux;
 	p->dscp = c->dscp;
 	p->relay_to = c->relay_to;

@@ -616,8 +616,8 @@ ingress_check(struct burst *b, struct media *md)
 		media_drop(b, md, e == DP_RTP_E_VERSION ? DP_DROP_RTP_VERSION : DP_DROP_MALFORMED, s);
 		return;
 	}
-	/* Without latching, a configured remote is the only accepted source. */
-	if (!c->latch && c->remote.family != 0) {
+	/* Without latching, a strict stream accepts only its configured remote. */
+	if (!c->latch && c->strict_source && c->remote.family != 0) {
 		struct dp_ep want = c->remote;
 
 		if (md->rtcp && !c->rtcp_mux)

@@ -459,6 +459,13 @@ test_relay_no_neigh_and_strict_source(void **state)
 
 	while (rte_ring_sc_dequeue_elem(e->dm->neigh_events, &ev, sizeof(ev)) == 0)
 		;
+	{
+		struct dp_stream_params p;
+
+		dp_flow_stream_params(&e->dm->flows, a, &p);
+		p.strict_source = true;
+		assert_int_equal(dp_flow_stream_update(&e->dm->flows, a, &p), 0);
+	}
 	len = dp_fixture_udp4(f, sizeof(f), "198.18.0.11", 5002, "198.18.0.1", 40010, rtp, rl);
 	rx1(e, f, len);
 	assert_int_equal(e->out.n_wire, 0);
