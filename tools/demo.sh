@@ -5,6 +5,7 @@
 # demo.sh - start or stop the demo node behind `make run` / `make stop`.
 #
 #   demo.sh start [BUILD_DIR]   lab namespaces, data plane, a demo SRTP relay,
+#                               the SIP control plane with a gateway rule,
 #                               the management node with a demo room and the
 #                               test call, run/demo.env with addresses and
 #                               credentials
@@ -34,6 +35,7 @@ stop_pid() {	# PIDFILE
 }
 
 stop() {
+	stop_pid "$run/node.pid"
 	stop_pid "$run/mgmt.pid"
 	if [ -f "$run/dataplane.pid" ]; then
 		pid=$(cat "$run/dataplane.pid")
@@ -81,6 +83,31 @@ start_mgmt() {
 		"aliases": [{"alias": "test_call"}]}'
 }
 
+# The control plane in the node namespace: SIP on the node address (TCP 5060,
+# TLS 5061), a gateway rule sending calls for gw-<user> to client 2.
+start_node() {
+	local build=$1 sock=$2
+	[ -x "$build/controlplane/tessera-node" ] || die "no tessera-node in $build"
+	cat > "$run/objects.json" <<OBJ
+{
+  "gateway_routing_rule": [
+    {"name": "demo: gw-<user> to client 2", "priority": 100, "match_string": "gw-(.+)",
+     "replace_string": "\\\\1@$CLIENT2_ADDR:5060"}
+  ]
+}
+OBJ
+	ip netns exec "$NODE_NS" setsid "$build/controlplane/tessera-node" --media-addr "$NODE_ADDR" \
+		--objects "$run/objects.json" --dp-sock "$sock" --tls-dir "$run/tls" \
+		</dev/null >"$run/node.log" 2>&1 &
+	echo $! > "$run/node.pid"
+	for _ in $(seq 100); do
+		ip netns exec "$NODE_NS" ss -Hltn "sport = :5061" | grep -q . && return 0
+		kill -0 "$(cat "$run/node.pid")" 2>/dev/null || die "tessera-node exited: see $run/node.log"
+		sleep 0.1
+	done
+	die "tessera-node does not listen on 5061: see $run/node.log"
+}
+
 mgmt_post() {	# URL JSON
 	curl -fsS --cacert "$run/mgmt/tls-cert.pem" -u "$MGMT_USER:$MGMT_PASS" -X POST "$1" \
 		-H 'Content-Type: application/json' -d "$2" >/dev/null ||
@@ -111,22 +138,24 @@ start() {
 	done
 	"$build/tools/tessctl" dp --sock "$sock" ping >/dev/null || die "data plane does not answer"
 
-	# Demo relay: client 1 sends SRTP (key IN) to NODE_ADDR:40000; the data
+	# Demo relay: client 1 sends SRTP (key IN) to NODE_ADDR:30000; the data
 	# plane unprotects it, protects it again under key OUT and sends it from
-	# NODE_ADDR:40002 to client 2 port 5004. Both legs use
-	# AES_CM_128_HMAC_SHA1_80, the suite ffmpeg speaks.
+	# NODE_ADDR:30002 to client 2 port 5004 (the control plane allocates
+	# 40000-49999). Both legs use AES_CM_128_HMAC_SHA1_80, the suite ffmpeg
+	# speaks.
 	local key_in key_out b a
 	key_in=$(b64key 30)
 	key_out=$(b64key 30)
 	b=$("$build/tools/tessctl" dp --sock "$sock" stream.create \
-		"{\"local_ip\":\"$NODE_ADDR\",\"local_port\":40002,\"remote_ip\":\"$CLIENT2_ADDR\",\"remote_port\":5004,\"srtp_out\":{\"suite\":\"AES_CM_128_HMAC_SHA1_80\",\"key\":\"$key_out\"}}" \
+		"{\"local_ip\":\"$NODE_ADDR\",\"local_port\":30002,\"remote_ip\":\"$CLIENT2_ADDR\",\"remote_port\":5004,\"srtp_out\":{\"suite\":\"AES_CM_128_HMAC_SHA1_80\",\"key\":\"$key_out\"}}" \
 		| sed -n 's/.*"stream_id": \([0-9]*\).*/\1/p')
 	a=$("$build/tools/tessctl" dp --sock "$sock" stream.create \
-		"{\"local_ip\":\"$NODE_ADDR\",\"local_port\":40000,\"srtp_in\":{\"suite\":\"AES_CM_128_HMAC_SHA1_80\",\"key\":\"$key_in\"},\"relay_to\":$b}" \
+		"{\"local_ip\":\"$NODE_ADDR\",\"local_port\":30000,\"srtp_in\":{\"suite\":\"AES_CM_128_HMAC_SHA1_80\",\"key\":\"$key_in\"},\"relay_to\":$b}" \
 		| sed -n 's/.*"stream_id": \([0-9]*\).*/\1/p')
 	[ -n "$a" ] && [ -n "$b" ] || die "cannot create the demo relay"
 
 	start_mgmt "$build"
+	start_node "$build" "$sock"
 
 	cat > "$run/demo.env" <<ENV
 # Written by 'make run'; source it: . run/demo.env
@@ -135,17 +164,20 @@ NODE_NS=$NODE_NS
 NODE_ADDR=$NODE_ADDR
 NODE_ADDR6=$NODE_ADDR6
 DP_CTL_SOCK=$sock
+SIP_TCP_PORT=5060
+SIP_TLS_PORT=5061
+NODE_LOG=$run/node.log
 DP_LOG=$run/dataplane.log
 CLIENT1_NS=$CLIENT1_NS
 CLIENT1_ADDR=$CLIENT1_ADDR
 CLIENT2_NS=$CLIENT2_NS
 CLIENT2_ADDR=$CLIENT2_ADDR
 DEMO_IN_STREAM=$a
-DEMO_IN_PORT=40000
+DEMO_IN_PORT=30000
 DEMO_IN_SUITE=AES_CM_128_HMAC_SHA1_80
 DEMO_IN_KEY=$key_in
 DEMO_OUT_STREAM=$b
-DEMO_OUT_PORT=40002
+DEMO_OUT_PORT=30002
 DEMO_OUT_REMOTE_PORT=5004
 DEMO_OUT_SUITE=AES_CM_128_HMAC_SHA1_80
 DEMO_OUT_KEY=$key_out
@@ -158,6 +190,11 @@ ENV
 	cat <<MSG
 Tessera demo is running (data plane in namespace $NODE_NS, node address $NODE_ADDR).
 Addresses, keys and credentials: run/demo.env   Logs: run/*.log   Stop: make stop
+
+SIP: tessera-node on $NODE_ADDR (TCP 5060, TLS 5061); calls to gw-<user> are routed to
+client 2 ($CLIENT2_ADDR:5060) with the media relayed by the data plane. For example:
+  ip netns exec \$CLIENT1_NS sipp -nostdin -t t1 -sn uac -m 1 -s gw-alice \$NODE_ADDR:5060
+(answered by whatever SIP UA listens in \$CLIENT2_NS, e.g. baresip or sipp -sn uas).
 
 Management API (demo room "demo" and "test_call" are configured):
   . run/demo.env
