@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -225,6 +226,33 @@ parse_srtp(json_t *v, const char *field, enum dp_srtp_suite *suite, uint8_t *key
 	return 0;
 }
 
+/* "pt_map": {"<pt>": <pt>, ...} or null: payload types rewritten on egress. */
+static int
+parse_pt_map(json_t *v, struct dp_stream_params *p, struct ctl_err *e)
+{
+	const char *key;
+	json_t *val;
+
+	memset(p->pt_map, DP_PT_KEEP, sizeof(p->pt_map));
+	p->has_pt_map = false;
+	if (json_is_null(v))
+		return 0;
+	if (!json_is_object(v))
+		return fail(e, "EINVAL", "pt_map", "pt_map must be an object or null");
+	json_object_foreach(v, key, val) {
+		char *end;
+		long in = strtol(key, &end, 10);
+
+		if (*key == '\0' || *end != '\0' || in < 0 || in > 127 || !json_is_integer(val) ||
+		    json_integer_value(val) < 0 || json_integer_value(val) > 127)
+			return fail(e, "EINVAL", "pt_map",
+				    "pt_map maps payload types 0-127 to payload types 0-127");
+		p->pt_map[in] = (uint8_t)json_integer_value(val);
+		p->has_pt_map = true;
+	}
+	return 0;
+}
+
 /* Apply the fields present in @p args to @p p (create and update share this). */
 static int
 parse_stream(struct dp_main *dm, json_t *args, struct dp_stream_params *p, bool create,
@@ -292,6 +320,10 @@ parse_stream(struct dp_main *dm, json_t *args, struct dp_stream_params *p, bool 
 			return fail(e, "ENOENT", "relay_to", "relay_to names no stream");
 		p->relay_to = (uint32_t)i;
 	}
+	if ((v = json_object_get(args, "pt_map")) != NULL) {
+		if (parse_pt_map(v, p, e) < 0)
+			return -1;
+	}
 	if ((v = json_object_get(args, "srtp_in")) != NULL) {
 		if (parse_srtp(v, "srtp_in", &p->in_suite, p->in_key, e) < 0)
 			return -1;
@@ -321,8 +353,8 @@ prefetch_neigh(struct dp_main *dm, const struct dp_ep *remote)
 
 static const char *const stream_fields[] = {
 	"stream_id", "local_ip", "local_port", "remote_ip", "remote_port", "latch",
-	"strict_source", "rtcp_mux",
-	"dscp", "srtp_in", "srtp_out", "relay_to", "out_ssrc", NULL,
+	"strict_source", "rtcp_mux", "dscp", "srtp_in", "srtp_out", "relay_to", "out_ssrc",
+	"pt_map", NULL,
 };
 
 static int
@@ -336,6 +368,7 @@ op_stream_create(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err 
 	p.rtcp_mux = true;
 	p.dscp = 46; /* EF, RFC 4594 for telephony */
 	p.relay_to = DP_STREAM_NONE;
+	memset(p.pt_map, DP_PT_KEEP, sizeof(p.pt_map));
 	if (check_fields(args, stream_fields + 1, e) < 0 || parse_stream(dm, args, &p, true, e) < 0)
 		goto out_wipe;
 	id = dp_flow_stream_add(&dm->flows, &p);
@@ -454,6 +487,19 @@ stream_json(struct dp_main *dm, uint32_t id, bool stats)
 		json_object_set_new(o, "relay_to", json_integer(c->relay_to));
 	if (c->out_ssrc != 0)
 		json_object_set_new(o, "out_ssrc", json_integer(c->out_ssrc));
+	if (c->has_pt_map) {
+		json_t *m = json_object();
+
+		for (unsigned int i = 0; i < 128; i++) {
+			char k[4];
+
+			if (c->pt_map[i] == DP_PT_KEEP)
+				continue;
+			snprintf(k, sizeof(k), "%u", i);
+			json_object_set_new(m, k, json_integer(c->pt_map[i]));
+		}
+		json_object_set_new(o, "pt_map", m);
+	}
 	if (c->conf_ring != NULL) {
 		json_object_set_new(o, "conference_id", json_integer(c->conf_id));
 		json_object_set_new(o, "participant", json_integer(c->conf_part));

@@ -38,6 +38,7 @@
 #include "dp_srtp.h"
 
 #define DP_FLOW_RTCP 0x80000000u
+#define DP_PT_KEEP 0xff
 #define DP_STREAM_NONE UINT32_MAX
 
 /** A transport endpoint; also the flow table key (all 20 bytes compared). */
@@ -94,8 +95,10 @@ struct dp_stream_cfg {
 	bool latch;
 	bool strict_source;   /* without latching, accept only the configured remote */
 	bool rtcp_mux;
+	bool has_pt_map;      /* pt_map below applies to what this stream sends */
 	struct dp_srtp_session srtp_in;  /* keys to unprotect what arrives */
 	struct dp_srtp_session srtp_out; /* keys to protect what leaves */
+	uint8_t pt_map[128];  /* RTP payload type written on egress; DP_PT_KEEP = unchanged */
 };
 
 /* A stream slot. Mutable fields belong to the io lcore handling the stream. */
@@ -139,6 +142,8 @@ struct dp_stream_params {
 	uint32_t out_ssrc;
 	struct rte_ring *conf_ring;
 	uint16_t conf_id, conf_part;
+	bool has_pt_map;
+	uint8_t pt_map[128];
 	enum dp_srtp_suite in_suite, out_suite;
 	uint8_t in_key[DP_SRTP_MAX_MASTER_KEY + DP_SRTP_MAX_MASTER_SALT];
 	uint8_t out_key[DP_SRTP_MAX_MASTER_KEY + DP_SRTP_MAX_MASTER_SALT];

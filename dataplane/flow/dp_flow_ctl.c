@@ -152,6 +152,8 @@ cfg_build(struct dp_flow_table *ft, uint32_t id, const struct dp_stream_params *
 	c->dscp = p->dscp;
 	c->latch = p->latch;
 	c->strict_source = p->strict_source;
+	c->has_pt_map = p->has_pt_map;
+	memcpy(c->pt_map, p->pt_map, sizeof(c->pt_map));
 	c->rtcp_mux = p->rtcp_mux;
 	if (old != NULL && old->latch == p->latch && dp_ep_eq(&old->remote, &p->remote))
 		c->latch_gen = old->latch_gen;
@@ -402,6 +404,8 @@ dp_flow_stream_params(const struct dp_flow_table *ft, uint32_t id, struct dp_str
 	p->remote = c->remote;
 	p->latch = c->latch;
 	p->strict_source = c->strict_source;
+	p->has_pt_map = c->has_pt_map;
+	memcpy(p->pt_map, c->pt_map, sizeof(p->pt_map));
 	p->rtcp_mux = c->rtcp_mux;
 	p->dscp = c->dscp;
 	p->relay_to = c->relay_to;

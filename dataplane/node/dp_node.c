@@ -772,6 +772,13 @@ route(struct burst *b, struct media *md)
 		dp_srtp_state_reset(&ds->srtp_out_st);
 		ds->out_key_gen = dc->key_gen_out;
 	}
+	/* Payload type numbering of the egress side (SDP answers may renumber). */
+	if (dc->has_pt_map && !md->rtcp && md->plen >= 12) {
+		uint8_t np = dc->pt_map[md->payload[1] & 0x7f];
+
+		if (np != DP_PT_KEEP)
+			md->payload[1] = (uint8_t)((md->payload[1] & 0x80) | np);
+	}
 	if (dc->out_ssrc != 0 && md->plen >= 12) {
 		if (md->rtcp) {
 			rte_be32_t v = rte_cpu_to_be_32(dc->out_ssrc);

@@ -194,6 +194,17 @@ test_create_rejects_bad_fields(void **state)
 		     "EINVAL", "mki");
 	expect_error(e, CREATE("\"local_ip\":\"198.18.0.1\",\"local_port\":40000,\"srtp_out\":5"),
 		     "EINVAL", "srtp_out");
+	expect_error(e, CREATE("\"local_ip\":\"198.18.0.1\",\"local_port\":40000,"
+			       "\"pt_map\":{\"200\":8}"),
+		     "EINVAL", "pt_map");
+	expect_error(e, CREATE("\"local_ip\":\"198.18.0.1\",\"local_port\":40000,"
+			       "\"pt_map\":{\"0\":\"8\"}"),
+		     "EINVAL", "pt_map");
+	expect_error(e, CREATE("\"local_ip\":\"198.18.0.1\",\"local_port\":40000,"
+			       "\"pt_map\":{\"x\":8}"),
+		     "EINVAL", "pt_map");
+	expect_error(e, CREATE("\"local_ip\":\"198.18.0.1\",\"local_port\":40000,\"pt_map\":[]"),
+		     "EINVAL", "pt_map");
 }
 
 static void
@@ -261,7 +272,20 @@ test_stream_lifecycle(void **state)
 	assert_string_equal(json_string_value(json_object_get(res, "remote_ip")), "198.18.0.11");
 	assert_string_equal(json_string_value(json_object_get(res, "srtp_in")),
 			    "AES_CM_128_HMAC_SHA1_80");
+	assert_null(json_object_get(res, "pt_map"));
 	assert_non_null(json_object_get(json_object_get(res, "drops"), "srtp_auth"));
+	json_decref(r);
+	snprintf(req, sizeof(req),
+		 "{\"v\":1,\"id\":3,\"op\":\"stream.update\",\"args\":{\"stream_id\":%d,"
+		 "\"pt_map\":{\"111\":96}}}",
+		 (int)a);
+	expect_ok(e, req, NULL);
+	snprintf(req, sizeof(req),
+		 "{\"v\":1,\"id\":3,\"op\":\"stream.stats\",\"args\":{\"stream_id\":%d}}", (int)a);
+	r = call(e, req);
+	assert_int_equal(json_integer_value(json_object_get(
+				 json_object_get(json_object_get(r, "result"), "pt_map"), "111")),
+			 96);
 	json_decref(r);
 	r = call(e, "{\"v\":1,\"id\":4,\"op\":\"stream.list\",\"args\":{\"limit\":1,\"offset\":1}}");
 	res = json_object_get(r, "result");

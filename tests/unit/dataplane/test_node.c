@@ -420,6 +420,24 @@ test_relay_plain(void **state)
 			 0xcafe);
 	out_free(e);
 
+	/* Payload type renumbering on the egress stream (0 -> 8), RTCP untouched. */
+	{
+		struct dp_stream_params p;
+
+		dp_flow_stream_params(&e->dm->flows, b, &p);
+		p.has_pt_map = true;
+		memset(p.pt_map, DP_PT_KEEP, sizeof(p.pt_map));
+		p.pt_map[0] = 8;
+		assert_int_equal(dp_flow_stream_update(&e->dm->flows, b, &p), 0);
+	}
+	rtp[1] = 0x80; /* marker set, PT 0 */
+	len = dp_fixture_udp4(f, sizeof(f), "198.18.0.11", 5002, "198.18.0.1", 40000, rtp, rl);
+	rx1(e, f, len);
+	assert_int_equal(e->out.n_wire, 1);
+	assert_int_equal(rte_pktmbuf_mtod_offset(e->out.wire[0], uint8_t *, 42)[1], 0x88);
+	out_free(e);
+	rtp[1] = 0;
+
 	/* Bad RTP version, truncated RTP: dropped and counted on the stream. */
 	rtp[0] = 0x40;
 	len = dp_fixture_udp4(f, sizeof(f), "198.18.0.11", 5002, "198.18.0.1", 40000, rtp, rl);
