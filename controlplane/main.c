@@ -28,6 +28,7 @@
 #include "cp_sip.h"
 #include "cp_tls.h"
 #include "tsr_log.h"
+#include "tsr_opts.h"
 
 #define LOG_COMP "cp.main"
 #define CP_SHUTDOWN_MS 3000
@@ -105,41 +106,6 @@ static const struct option long_opts[] = {
 };
 
 static int
-copy_str(char *dst, size_t cap, const char *src)
-{
-	if (strlen(src) >= cap)
-		return -EINVAL;
-	strcpy(dst, src);
-	return 0;
-}
-
-static int
-parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
-		return -EINVAL;
-	*out = (uint32_t)v;
-	return 0;
-}
-
-static int
-parse_bool(const char *v, bool *out)
-{
-	if (v == NULL || strcmp(v, "on") == 0 || strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
-		*out = true;
-	else if (strcmp(v, "off") == 0 || strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
-		*out = false;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-static int
 apply(struct cp_opts *o, int c, const char *v)
 {
 	char lo[16];
@@ -147,85 +113,48 @@ apply(struct cp_opts *o, int c, const char *v)
 
 	switch (c) {
 	case O_OBJECTS:
-		return copy_str(o->objects, sizeof(o->objects), v);
+		return tsr_opts_str(o->objects, sizeof(o->objects), v);
 	case O_MEDIA_ADDR:
-		return copy_str(o->media_addr, sizeof(o->media_addr), v);
+		return tsr_opts_str(o->media_addr, sizeof(o->media_addr), v);
 	case O_MEDIA_ADDR6:
-		return copy_str(o->media_addr6, sizeof(o->media_addr6), v);
+		return tsr_opts_str(o->media_addr6, sizeof(o->media_addr6), v);
 	case O_MEDIA_PORTS:
 		dash = strchr(v, '-');
 		if (dash == NULL || (size_t)(dash - v) >= sizeof(lo))
 			return -EINVAL;
 		memcpy(lo, v, (size_t)(dash - v));
 		lo[dash - v] = '\0';
-		if (parse_u32(lo, 1024, 65534, &o->port_lo) < 0 ||
-		    parse_u32(dash + 1, o->port_lo + 1, 65535, &o->port_hi) < 0)
+		if (tsr_opts_u32(lo, 1024, 65534, &o->port_lo) < 0 ||
+		    tsr_opts_u32(dash + 1, o->port_lo + 1, 65535, &o->port_hi) < 0)
 			return -EINVAL;
 		return 0;
 	case O_DP_SOCK:
-		return copy_str(o->dp_sock, sizeof(o->dp_sock), v);
+		return tsr_opts_str(o->dp_sock, sizeof(o->dp_sock), v);
 	case O_SIP_ADDR:
-		return copy_str(o->sip_addr, sizeof(o->sip_addr), v);
+		return tsr_opts_str(o->sip_addr, sizeof(o->sip_addr), v);
 	case O_SIP_PORT:
-		return parse_u32(v, 1, 65535, &o->sip_port);
+		return tsr_opts_u32(v, 1, 65535, &o->sip_port);
 	case O_TLS_PORT:
-		return parse_u32(v, 1, 65535, &o->tls_port);
+		return tsr_opts_u32(v, 1, 65535, &o->tls_port);
 	case O_UDP:
-		return parse_bool(v, &o->udp);
+		return tsr_opts_bool(v, &o->udp);
 	case O_TLS:
-		return parse_bool(v, &o->tls);
+		return tsr_opts_bool(v, &o->tls);
 	case O_TLS_DIR:
-		return copy_str(o->tls_dir, sizeof(o->tls_dir), v);
+		return tsr_opts_str(o->tls_dir, sizeof(o->tls_dir), v);
 	case O_LOG_LEVEL:
 		if (tsr_log_level_parse(v) < 0)
 			return -EINVAL;
-		return copy_str(o->log_level, sizeof(o->log_level), v);
+		return tsr_opts_str(o->log_level, sizeof(o->log_level), v);
 	default:
 		return -EINVAL;
 	}
 }
 
 static int
-load_config(struct cp_opts *o, const char *path)
+apply_cb(void *ctx, int opt, const char *val)
 {
-	char line[512];
-	FILE *f = fopen(path, "r");
-	int lineno = 0, rc = 0;
-
-	if (f == NULL) {
-		fprintf(stderr, "tessera-node: cannot open %s: %s\n", path, strerror(errno));
-		return -errno;
-	}
-	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
-		char *k = line, *v, *end;
-		const struct option *opt;
-
-		lineno++;
-		k += strspn(k, " \t");
-		if (*k == '#' || *k == '\n' || *k == '\0')
-			continue;
-		v = strchr(k, '=');
-		if (v == NULL) {
-			rc = -EINVAL;
-			break;
-		}
-		*v++ = '\0';
-		for (end = v + strlen(v); end > v && strchr(" \t\r\n", end[-1]); end--)
-			;
-		*end = '\0';
-		v += strspn(v, " \t");
-		for (end = k + strlen(k); end > k && strchr(" \t", end[-1]); end--)
-			;
-		*end = '\0';
-		rc = -EINVAL;
-		for (opt = long_opts; opt->name != NULL; opt++)
-			if (strcmp(opt->name, k) == 0 && opt->val >= O_OBJECTS)
-				rc = apply(o, opt->val, v);
-	}
-	fclose(f);
-	if (rc < 0)
-		fprintf(stderr, "tessera-node: %s:%d: invalid line\n", path, lineno);
-	return rc;
+	return apply(ctx, opt, val);
 }
 
 /* @return 0, 1 to exit successfully (help, version), or -EINVAL. */
@@ -243,16 +172,9 @@ parse_opts(struct cp_opts *o, int argc, char **argv)
 	o->port_lo = 40000;
 	o->port_hi = 49999;
 	o->tls = true;
-	for (int i = 1; i < argc; i++) {
-		const char *path = NULL;
-
-		if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc)
-			path = argv[i + 1];
-		else if (strncmp(argv[i], "--config=", 9) == 0)
-			path = argv[i] + 9;
-		if (path != NULL && (rc = load_config(o, path)) < 0)
-			return rc;
-	}
+	rc = tsr_opts_config("tessera-node", argc, argv, long_opts, O_OBJECTS, apply_cb, o);
+	if (rc < 0)
+		return rc;
 	while ((c = getopt_long(argc, argv, "c:hV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':

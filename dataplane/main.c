@@ -35,6 +35,7 @@
 #include "dp_main.h"
 #include "dp_port.h"
 #include "tsr_log.h"
+#include "tsr_opts.h"
 
 #define MAX_EAL_ARGS 64
 
@@ -123,20 +124,6 @@ parse_addr(const char *s, struct dp_addr *a, bool with_len)
 	return 0;
 }
 
-static int
-parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || end == s || v < lo || v > hi)
-		return -EINVAL;
-	*out = (uint32_t)v;
-	return 0;
-}
-
 enum {
 	O_MODE = 256, O_WIRE, O_WIRE_DRIVER, O_PCI, O_TAP, O_ADDR, O_GATEWAY, O_CTL_SOCK,
 	O_LCORES, O_IO_LCORES, O_TELEMETRY, O_MAX_STREAMS, O_IDLE, O_MEM, O_MBUFS, O_LOG_LEVEL,
@@ -166,15 +153,6 @@ static const struct option long_opts[] = {
 	{NULL, 0, NULL, 0},
 };
 
-static int
-copy_str(char *dst, size_t cap, const char *src)
-{
-	if (strlen(src) >= cap)
-		return -EINVAL;
-	strcpy(dst, src);
-	return 0;
-}
-
 /* Apply one option; @return 0, 1 to exit successfully (help/version), -EINVAL. */
 static int
 apply(struct opts *o, int c, const char *v)
@@ -191,7 +169,7 @@ apply(struct opts *o, int c, const char *v)
 			return -EINVAL;
 		return 0;
 	case O_WIRE:
-		return copy_str(o->wire, sizeof(o->wire), v);
+		return tsr_opts_str(o->wire, sizeof(o->wire), v);
 	case O_WIRE_DRIVER:
 		if (strcmp(v, "af_packet") == 0)
 			o->driver = DP_WIRE_AF_PACKET;
@@ -201,9 +179,9 @@ apply(struct opts *o, int c, const char *v)
 			return -EINVAL;
 		return 0;
 	case O_PCI:
-		return copy_str(o->pci, sizeof(o->pci), v);
+		return tsr_opts_str(o->pci, sizeof(o->pci), v);
 	case O_TAP:
-		return copy_str(o->tap, sizeof(o->tap), v);
+		return tsr_opts_str(o->tap, sizeof(o->tap), v);
 	case O_ADDR:
 		if (o->n_addr == DP_MAX_ADDR || parse_addr(v, &a, true) < 0)
 			return -EINVAL;
@@ -218,74 +196,37 @@ apply(struct opts *o, int c, const char *v)
 			o->gw6 = a;
 		return 0;
 	case O_CTL_SOCK:
-		return copy_str(o->ctl_sock, sizeof(o->ctl_sock), v);
+		return tsr_opts_str(o->ctl_sock, sizeof(o->ctl_sock), v);
 	case O_LCORES:
-		return copy_str(o->lcores, sizeof(o->lcores), v);
+		return tsr_opts_str(o->lcores, sizeof(o->lcores), v);
 	case O_IO_LCORES:
-		return copy_str(o->io_lcores, sizeof(o->io_lcores), v);
+		return tsr_opts_str(o->io_lcores, sizeof(o->io_lcores), v);
 	case O_TELEMETRY:
 		if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0)
 			return -EINVAL;
 		o->telemetry = strcmp(v, "on") == 0;
 		return 0;
 	case O_MAX_STREAMS:
-		return parse_u32(v, 2, 1u << 20, &o->max_streams);
+		return tsr_opts_u32(v, 2, 1u << 20, &o->max_streams);
 	case O_IDLE:
-		return parse_u32(v, 0, 100000, &o->idle_sleep_max_us);
+		return tsr_opts_u32(v, 0, 100000, &o->idle_sleep_max_us);
 	case O_MEM:
-		return parse_u32(v, 64, 1u << 20, &o->mem_mb);
+		return tsr_opts_u32(v, 64, 1u << 20, &o->mem_mb);
 	case O_MBUFS:
-		return parse_u32(v, 1023, 1u << 24, &o->mbufs);
+		return tsr_opts_u32(v, 1023, 1u << 24, &o->mbufs);
 	case O_LOG_LEVEL:
 		if (tsr_log_level_parse(v) < 0)
 			return -EINVAL;
-		return copy_str(o->log_level, sizeof(o->log_level), v);
+		return tsr_opts_str(o->log_level, sizeof(o->log_level), v);
 	default:
 		return -EINVAL;
 	}
 }
 
 static int
-load_config(struct opts *o, const char *path)
+apply_cb(void *ctx, int opt, const char *val)
 {
-	char line[512];
-	FILE *f = fopen(path, "r");
-	int lineno = 0, rc = 0;
-
-	if (f == NULL) {
-		fprintf(stderr, "tessera-dataplane: cannot open %s: %s\n", path, strerror(errno));
-		return -errno;
-	}
-	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
-		char *k = line, *v, *end;
-		const struct option *opt;
-
-		lineno++;
-		k += strspn(k, " \t");
-		if (*k == '#' || *k == '\n' || *k == '\0')
-			continue;
-		v = strchr(k, '=');
-		if (v == NULL) {
-			rc = -EINVAL;
-			break;
-		}
-		*v++ = '\0';
-		for (end = v + strlen(v); end > v && strchr(" \t\r\n", end[-1]); end--)
-			;
-		*end = '\0';
-		v += strspn(v, " \t");
-		for (end = k + strlen(k); end > k && strchr(" \t", end[-1]); end--)
-			;
-		*end = '\0';
-		rc = -EINVAL;
-		for (opt = long_opts; opt->name != NULL; opt++)
-			if (strcmp(opt->name, k) == 0 && opt->val >= O_MODE)
-				rc = apply(o, opt->val, v);
-	}
-	fclose(f);
-	if (rc < 0)
-		fprintf(stderr, "tessera-dataplane: %s:%d: invalid line\n", path, lineno);
-	return rc;
+	return apply(ctx, opt, val);
 }
 
 static int
@@ -306,17 +247,9 @@ parse_opts(struct opts *o, int argc, char **argv)
 	o->mem_mb = 256;
 	o->mbufs = 16383;
 	o->telemetry = true;
-	/* The config file first, so the command line overrides it. */
-	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
-		const char *path = NULL;
-
-		if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc)
-			path = argv[i + 1];
-		else if (strncmp(argv[i], "--config=", 9) == 0)
-			path = argv[i] + 9;
-		if (path != NULL && (rc = load_config(o, path)) < 0)
-			return rc;
-	}
+	rc = tsr_opts_config("tessera-dataplane", argc, argv, long_opts, O_MODE, apply_cb, o);
+	if (rc < 0)
+		return rc;
 	while ((c = getopt_long(argc, argv, "c:hV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':

@@ -32,6 +32,7 @@
 #include "mgmt_tls.h"
 #include "mgmt_valid.h"
 #include "tsr_log.h"
+#include "tsr_opts.h"
 
 struct opts {
 	char listen[64];
@@ -128,129 +129,56 @@ static const struct option long_opts[] = {
 	{NULL, 0, NULL, 0},
 };
 
-static int
-parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || end == s || v < lo || v > hi)
-		return -EINVAL;
-	*out = (uint32_t)v;
-	return 0;
-}
-
-static int
-copy_str(char *dst, size_t cap, const char *src)
-{
-	if (strlen(src) >= cap)
-		return -EINVAL;
-	strcpy(dst, src);
-	return 0;
-}
-
-static int
-parse_bool(const char *v, bool *out)
-{
-	if (v == NULL || strcmp(v, "true") == 0 || strcmp(v, "yes") == 0 || strcmp(v, "1") == 0)
-		*out = true;
-	else if (strcmp(v, "false") == 0 || strcmp(v, "no") == 0 || strcmp(v, "0") == 0)
-		*out = false;
-	else
-		return -EINVAL;
-	return 0;
-}
-
 /* Apply one option. @return 0 or -EINVAL. */
 static int
 apply(struct opts *o, int c, const char *v)
 {
 	switch (c) {
 	case O_LISTEN:
-		return copy_str(o->listen, sizeof(o->listen), v);
+		return tsr_opts_str(o->listen, sizeof(o->listen), v);
 	case O_PORT:
-		return parse_u32(v, 1, 65535, &o->port);
+		return tsr_opts_u32(v, 1, 65535, &o->port);
 	case O_STATE_DIR:
-		return copy_str(o->state_dir, sizeof(o->state_dir), v);
+		return tsr_opts_str(o->state_dir, sizeof(o->state_dir), v);
 	case O_DB:
-		return copy_str(o->db, sizeof(o->db), v);
+		return tsr_opts_str(o->db, sizeof(o->db), v);
 	case O_TLS_CERT:
-		return copy_str(o->tls_cert, sizeof(o->tls_cert), v);
+		return tsr_opts_str(o->tls_cert, sizeof(o->tls_cert), v);
 	case O_TLS_KEY:
-		return copy_str(o->tls_key, sizeof(o->tls_key), v);
+		return tsr_opts_str(o->tls_key, sizeof(o->tls_key), v);
 	case O_PLAIN:
-		return parse_bool(v, &o->plain_http);
+		return tsr_opts_bool(v, &o->plain_http);
 	case O_ADMIN_USER:
-		return copy_str(o->admin_user, sizeof(o->admin_user), v);
+		return tsr_opts_str(o->admin_user, sizeof(o->admin_user), v);
 	case O_ADMIN_PASSWORD:
 		if (strlen(v) < 8)
 			return -EINVAL;
-		return copy_str(o->admin_password, sizeof(o->admin_password), v);
+		return tsr_opts_str(o->admin_password, sizeof(o->admin_password), v);
 	case O_THREADS:
-		return parse_u32(v, 1, 64, &o->threads);
+		return tsr_opts_u32(v, 1, 64, &o->threads);
 	case O_MAX_BODY:
-		return parse_u32(v, 1024, 64u << 20, &o->max_body);
+		return tsr_opts_u32(v, 1024, 64u << 20, &o->max_body);
 	case O_MAX_DEPTH:
-		return parse_u32(v, 2, 64, &o->max_depth);
+		return tsr_opts_u32(v, 2, 64, &o->max_depth);
 	case O_PAGE_LIMIT:
-		return parse_u32(v, 1, 100000, &o->page_limit);
+		return tsr_opts_u32(v, 1, 100000, &o->page_limit);
 	case O_PAGE_LIMIT_MAX:
-		return parse_u32(v, 1, 100000, &o->page_limit_max);
+		return tsr_opts_u32(v, 1, 100000, &o->page_limit_max);
 	case O_PBKDF2:
-		return parse_u32(v, MGMT_AUTH_MIN_ITERATIONS, 10000000, &o->pbkdf2_iterations);
+		return tsr_opts_u32(v, MGMT_AUTH_MIN_ITERATIONS, 10000000, &o->pbkdf2_iterations);
 	case O_LOG_LEVEL:
 		if (tsr_log_level_parse(v) < 0)
 			return -EINVAL;
-		return copy_str(o->log_level, sizeof(o->log_level), v);
+		return tsr_opts_str(o->log_level, sizeof(o->log_level), v);
 	default:
 		return -EINVAL;
 	}
 }
 
 static int
-load_config(struct opts *o, const char *path)
+apply_cb(void *ctx, int opt, const char *val)
 {
-	char line[512];
-	FILE *f = fopen(path, "r");
-	int lineno = 0, rc = 0;
-
-	if (f == NULL) {
-		fprintf(stderr, "tessera-mgmt: cannot open %s: %s\n", path, strerror(errno));
-		return -errno;
-	}
-	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
-		char *k = line, *v, *end;
-		const struct option *opt;
-
-		lineno++;
-		k += strspn(k, " \t");
-		if (*k == '#' || *k == '\n' || *k == '\0')
-			continue;
-		v = strchr(k, '=');
-		if (v == NULL) {
-			rc = -EINVAL;
-			break;
-		}
-		*v++ = '\0';
-		for (end = v + strlen(v); end > v && strchr(" \t\r\n", end[-1]); end--)
-			;
-		*end = '\0';
-		v += strspn(v, " \t");
-		for (end = k + strlen(k); end > k && strchr(" \t", end[-1]); end--)
-			;
-		*end = '\0';
-		rc = -EINVAL;
-		for (opt = long_opts; opt->name != NULL; opt++)
-			if (strcmp(opt->name, k) == 0 && opt->val >= O_LISTEN)
-				rc = apply(o, opt->val, v);
-	}
-	fclose(f);
-	if (rc < 0)
-		fprintf(stderr, "tessera-mgmt: %s:%d: invalid line\n", path, lineno);
-	explicit_bzero(line, sizeof(line));
-	return rc;
+	return apply(ctx, opt, val);
 }
 
 static void
@@ -277,18 +205,9 @@ parse_opts(struct opts *o, int argc, char **argv)
 	int c, rc;
 
 	defaults(o);
-	/* The config file first, so the command line overrides it. */
-	for (int i = 1; i < argc; i++) {
-		const char *path = NULL;
-
-		if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) &&
-		    i + 1 < argc)
-			path = argv[i + 1];
-		else if (strncmp(argv[i], "--config=", 9) == 0)
-			path = argv[i] + 9;
-		if (path != NULL && (rc = load_config(o, path)) < 0)
-			return rc;
-	}
+	rc = tsr_opts_config("tessera-mgmt", argc, argv, long_opts, O_LISTEN, apply_cb, o);
+	if (rc < 0)
+		return rc;
 	while ((c = getopt_long(argc, argv, "c:hV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
