@@ -904,22 +904,42 @@ encap(struct burst *b, struct media *md)
 	to_wire(b, m);
 }
 
+static inline void
+burst_init(struct burst *b, struct dp_lcore_ctx *lc, struct dp_node_out *out)
+{
+	b->lc = lc;
+	b->dm = lc->dm;
+	b->out = out;
+	b->mac = &lc->dm->mac;
+	b->n_media = 0;
+	b->n_free = 0;
+	b->tsc = rte_rdtsc();
+	b->hz = rte_get_tsc_hz();
+	out->n_wire = 0;
+	out->n_tap = 0;
+}
+
+/* Last stage: headers for what survived, the rest freed (worker hand-offs excepted). */
+static inline void
+emit_media(struct burst *b)
+{
+	for (uint16_t i = 0; i < b->n_media; i++) {
+		struct media *md = &b->media[i];
+
+		if (!md->drop)
+			encap(b, md);
+		if (md->drop && md->drop != MEDIA_TO_WORKER)
+			to_free(b, md->m);
+	}
+}
+
 void
 dp_node_wire_rx(struct dp_lcore_ctx *lc, struct rte_mbuf **pkts, uint16_t n,
 		struct dp_node_out *out)
 {
 	struct burst b;
 
-	b.lc = lc;
-	b.dm = lc->dm;
-	b.out = out;
-	b.mac = &lc->dm->mac;
-	b.n_media = 0;
-	b.n_free = 0;
-	b.tsc = rte_rdtsc();
-	b.hz = rte_get_tsc_hz();
-	out->n_wire = 0;
-	out->n_tap = 0;
+	burst_init(&b, lc, out);
 	for (uint16_t i = 0; i < n; i++) {
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
@@ -934,14 +954,7 @@ dp_node_wire_rx(struct dp_lcore_ctx *lc, struct rte_mbuf **pkts, uint16_t n,
 			if (!b.media[i].drop)
 				route(&b, &b.media[i]);
 		srtp_pass(&b, true);
-		for (uint16_t i = 0; i < b.n_media; i++) {
-			struct media *md = &b.media[i];
-
-			if (!md->drop)
-				encap(&b, md);
-			if (md->drop && md->drop != MEDIA_TO_WORKER)
-				to_free(&b, md->m);
-		}
+		emit_media(&b);
 	}
 	if (b.n_free != 0)
 		rte_pktmbuf_free_bulk(b.free, b.n_free);
@@ -953,16 +966,7 @@ dp_node_send(struct dp_lcore_ctx *lc, struct rte_mbuf **pkts, const uint32_t *st
 {
 	struct burst b;
 
-	b.lc = lc;
-	b.dm = lc->dm;
-	b.out = out;
-	b.mac = &lc->dm->mac;
-	b.n_media = 0;
-	b.n_free = 0;
-	b.tsc = rte_rdtsc();
-	b.hz = rte_get_tsc_hz();
-	out->n_wire = 0;
-	out->n_tap = 0;
+	burst_init(&b, lc, out);
 	for (uint16_t i = 0; i < n; i++) {
 		struct media *md = &b.media[b.n_media++];
 		struct dp_stream *ds = streams[i] < b.dm->flows.max ?
@@ -987,14 +991,7 @@ dp_node_send(struct dp_lcore_ctx *lc, struct rte_mbuf **pkts, const uint32_t *st
 		}
 	}
 	srtp_pass(&b, true);
-	for (uint16_t i = 0; i < b.n_media; i++) {
-		struct media *md = &b.media[i];
-
-		if (!md->drop)
-			encap(&b, md);
-		if (md->drop)
-			to_free(&b, md->m);
-	}
+	emit_media(&b);
 	if (b.n_free != 0)
 		rte_pktmbuf_free_bulk(b.free, b.n_free);
 }
