@@ -118,3 +118,37 @@ tsr_opts_config(const char *prog, int argc, char **argv, const struct option *op
 	}
 	return 0;
 }
+
+int
+tsr_opts_parse(const char *prog, const char *version, int argc, char **argv,
+	       const struct option *opts, int first_val, tsr_opts_apply_cb apply,
+	       tsr_opts_usage_cb usage, void *ctx)
+{
+	int c, rc;
+
+	rc = tsr_opts_config(prog, argc, argv, opts, first_val, apply, ctx);
+	if (rc < 0)
+		return rc;
+	while ((c = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case 'V':
+			printf("%s %s\n", prog, version);
+			return 1;
+		case '?':
+			usage(stderr);
+			return -EINVAL;
+		default:
+			if (apply(ctx, c, optarg) < 0) {
+				fprintf(stderr, "%s: invalid value: %s\n", prog,
+					optarg != NULL ? optarg : argv[optind - 1]);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /** Apply option @p opt (a struct option val) with value @p val to @p ctx. @return 0 or -EINVAL. */
 typedef int (*tsr_opts_apply_cb)(void *ctx, int opt, const char *val);
@@ -31,6 +32,21 @@ typedef int (*tsr_opts_apply_cb)(void *ctx, int opt, const char *val);
  */
 int tsr_opts_config(const char *prog, int argc, char **argv, const struct option *opts,
 		    int first_val, tsr_opts_apply_cb apply, void *ctx);
+
+/** Prints a daemon's usage text. */
+typedef void (*tsr_opts_usage_cb)(FILE *f);
+
+/**
+ * The whole option parsing of a daemon: the config files (as
+ * tsr_opts_config()), then getopt_long() over @p argv with short options
+ * "c:hV" (-h prints @p usage, -V prints "@p prog @p version"), applying
+ * every other option with @p apply. Stops at "--".
+ * @return 0, 1 when the daemon should exit successfully (help, version),
+ *         -EINVAL (bad option or value, reported on stderr) or -errno.
+ */
+int tsr_opts_parse(const char *prog, const char *version, int argc, char **argv,
+		   const struct option *opts, int first_val, tsr_opts_apply_cb apply,
+		   tsr_opts_usage_cb usage, void *ctx);
 
 /** Decimal in [lo, hi]. @return 0 or -EINVAL. */
 int tsr_opts_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out);

@@ -161,7 +161,7 @@ apply_cb(void *ctx, int opt, const char *val)
 static int
 parse_opts(struct cp_opts *o, int argc, char **argv)
 {
-	int c, rc;
+	int rc;
 
 	memset(o, 0, sizeof(*o));
 	strcpy(o->tls_dir, "/var/lib/tessera/tls");
@@ -172,30 +172,10 @@ parse_opts(struct cp_opts *o, int argc, char **argv)
 	o->port_lo = 40000;
 	o->port_hi = 49999;
 	o->tls = true;
-	rc = tsr_opts_config("tessera-node", argc, argv, long_opts, O_OBJECTS, apply_cb, o);
-	if (rc < 0)
+	rc = tsr_opts_parse("tessera-node", TSR_VERSION, argc, argv, long_opts, O_OBJECTS, apply_cb,
+			    usage, o);
+	if (rc != 0)
 		return rc;
-	while ((c = getopt_long(argc, argv, "c:hV", long_opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			break;
-		case 'h':
-			usage(stdout);
-			return 1;
-		case 'V':
-			printf("tessera-node %s\n", TSR_VERSION);
-			return 1;
-		case '?':
-			usage(stderr);
-			return -EINVAL;
-		default:
-			if (apply(o, c, optarg) < 0) {
-				fprintf(stderr, "tessera-node: invalid value: %s\n",
-					optarg ? optarg : argv[optind - 1]);
-				return -EINVAL;
-			}
-		}
-	}
 	if (optind < argc) {
 		fprintf(stderr, "tessera-node: unexpected argument: %s\n", argv[optind]);
 		return -EINVAL;

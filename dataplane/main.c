@@ -232,7 +232,7 @@ apply_cb(void *ctx, int opt, const char *val)
 static int
 parse_opts(struct opts *o, int argc, char **argv)
 {
-	int c, rc;
+	int rc;
 
 	memset(o, 0, sizeof(*o));
 	o->mode = DP_MODE_EMBEDDED;
@@ -247,29 +247,10 @@ parse_opts(struct opts *o, int argc, char **argv)
 	o->mem_mb = 256;
 	o->mbufs = 16383;
 	o->telemetry = true;
-	rc = tsr_opts_config("tessera-dataplane", argc, argv, long_opts, O_MODE, apply_cb, o);
-	if (rc < 0)
+	rc = tsr_opts_parse("tessera-dataplane", TSR_VERSION, argc, argv, long_opts, O_MODE, apply_cb,
+			    usage, o);
+	if (rc != 0)
 		return rc;
-	while ((c = getopt_long(argc, argv, "c:hV", long_opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			break;
-		case 'h':
-			usage(stdout);
-			return 1;
-		case 'V':
-			printf("tessera-dataplane %s\n", TSR_VERSION);
-			return 1;
-		case '?':
-			usage(stderr);
-			return -EINVAL;
-		default:
-			if (apply(o, c, optarg) < 0) {
-				fprintf(stderr, "tessera-dataplane: invalid value: %s\n", optarg);
-				return -EINVAL;
-			}
-		}
-	}
 	if (o->n_addr == 0) {
 		fprintf(stderr, "tessera-dataplane: at least one --addr is required\n");
 		return -EINVAL;

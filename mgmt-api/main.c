@@ -202,33 +202,13 @@ defaults(struct opts *o)
 static int
 parse_opts(struct opts *o, int argc, char **argv)
 {
-	int c, rc;
+	int rc;
 
 	defaults(o);
-	rc = tsr_opts_config("tessera-mgmt", argc, argv, long_opts, O_LISTEN, apply_cb, o);
-	if (rc < 0)
+	rc = tsr_opts_parse("tessera-mgmt", TSR_VERSION, argc, argv, long_opts, O_LISTEN, apply_cb,
+			    usage, o);
+	if (rc != 0)
 		return rc;
-	while ((c = getopt_long(argc, argv, "c:hV", long_opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			break;
-		case 'h':
-			usage(stdout);
-			return 1;
-		case 'V':
-			printf("tessera-mgmt %s\n", TSR_VERSION);
-			return 1;
-		case '?':
-			usage(stderr);
-			return -EINVAL;
-		default:
-			if (apply(o, c, optarg) < 0) {
-				fprintf(stderr, "tessera-mgmt: invalid value: %s\n",
-					optarg != NULL ? optarg : "(none)");
-				return -EINVAL;
-			}
-		}
-	}
 	if (optind < argc) {
 		fprintf(stderr, "tessera-mgmt: unexpected argument %s\n", argv[optind]);
 		return -EINVAL;

@@ -104,6 +104,38 @@ test_config_file(void **state)
 }
 
 static void
+no_usage(FILE *f)
+{
+	(void)f;
+}
+
+static void
+test_parse_command_line(void **state)
+{
+	struct vals x;
+	char *ok[] = {"prog", "--name", "cli", "--port=80", "--flag", NULL};
+	char *bad[] = {"prog", "--port", "0", NULL};
+	char *unknown[] = {"prog", "--colour", "red", NULL};
+	char *help[] = {"prog", "-h", NULL};
+
+	(void)state;
+	memset(&x, 0, sizeof(x));
+	optind = 1;
+	assert_int_equal(tsr_opts_parse("prog", "1", 5, ok, opts, O_NAME, apply, no_usage, &x), 0);
+	assert_string_equal(x.name, "cli");
+	assert_int_equal(x.port, 80);
+	assert_true(x.flag);
+	optind = 1;
+	assert_int_equal(tsr_opts_parse("prog", "1", 3, bad, opts, O_NAME, apply, no_usage, &x),
+			 -EINVAL);
+	optind = 1;
+	assert_int_equal(tsr_opts_parse("prog", "1", 3, unknown, opts, O_NAME, apply, no_usage, &x),
+			 -EINVAL);
+	optind = 1;
+	assert_int_equal(tsr_opts_parse("prog", "1", 2, help, opts, O_NAME, apply, no_usage, &x), 1);
+}
+
+static void
 test_values(void **state)
 {
 	uint32_t v = 7;
@@ -131,6 +163,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_config_file),
+		cmocka_unit_test(test_parse_command_line),
 		cmocka_unit_test(test_values),
 	};
 
