@@ -513,6 +513,14 @@ cp_sdp_parse(const char *body, size_t len, struct cp_sdp_desc *out)
 		}
 		out->n_mlines++;
 		o = &out->others[i];
+		/* Echoed back verbatim in answers: cutting them would write invalid SDP. */
+		if (strlen(m->m_type_name ? m->m_type_name : "audio") >= sizeof(o->media) ||
+		    strlen(m->m_proto_name ? m->m_proto_name : "RTP/AVP") >= sizeof(o->proto)) {
+			snprintf(out->reason, sizeof(out->reason), "m-line %u: media or transport too long",
+				 i + 1);
+			rc = -E2BIG;
+			goto out_free;
+		}
 		copy_trunc(o->media, sizeof(o->media), m->m_type_name ? m->m_type_name : "audio");
 		copy_trunc(o->proto, sizeof(o->proto),
 			   m->m_proto_name ? m->m_proto_name : "RTP/AVP");
