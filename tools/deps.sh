@@ -14,12 +14,12 @@ PKGS=(
 	libdpdk-dev dpdk libipsec-mb-dev libsrtp2-dev libjansson-dev libcmocka-dev
 	libavcodec-dev libavformat-dev libavutil-dev libswresample-dev libswscale-dev
 	libopus-dev libvpx-dev libopenh264-dev libsofia-sip-ua-dev libssl-dev
-	libsqlite3-dev libmicrohttpd-dev libgnutls28-dev
+	libsqlite3-dev libmicrohttpd-dev libgnutls28-dev libcurl4-gnutls-dev espeak-ng
 	# run and test
 	iproute2 iputils-ping ethtool procps util-linux psmisc curl sqlite3 socat
 	ffmpeg sip-tester baresip-core tshark python3 python3-scapy
 	gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-	gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
+	gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly wrk
 )
 
 missing=()
