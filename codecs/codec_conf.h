@@ -35,11 +35,16 @@
 #include "codec.h"
 #include "codec_jb.h"
 #include "codec_mix.h"
+#include "codec_prompt.h"
 
 /** Distinct (codec, parameters, payload type) send configurations per conference. */
 #define CODEC_CONF_MAX_CLASSES 8
 /** DTMF digits queued for the control plane before the oldest is overwritten. */
 #define CODEC_CONF_DTMF_QUEUE 64
+/** Longest test-call loopback delay, in 20 ms frames (5 s). */
+#define CODEC_CONF_MAX_LOOPBACK 250
+/** Silence between two plays of a looping prompt, in samples (1 s). */
+#define CODEC_CONF_PROMPT_GAP 48000
 
 struct codec_conf_cfg {
 	uint16_t max_participants;
@@ -62,6 +67,9 @@ struct codec_part_cfg {
 	enum codec_role role;
 	bool hosts_only;          /**< hears hosts only (auditorium guest) */
 	bool inband_dtmf;         /**< run the Goertzel detector (G.711 only) */
+	bool lobby;               /**< starts in the lobby (see codec_conf_set_lobby()) */
+	bool own_enc;             /**< create its private encoder now (prompts, tones) */
+	uint16_t loopback_frames; /**< hears itself this many frames later, 0 = off */
 };
 
 /** One RTP packet to send; payload borrowed, valid until the next tick. */
@@ -84,7 +92,15 @@ struct codec_conf_part_stats {
 	uint64_t tx_packets;
 	uint64_t dtmf_rfc4733;
 	uint64_t dtmf_inband;
+	uint64_t private_encodes;  /**< encodes of its own mix (prompt, loopback, lobby) */
 	int level_dbov;
+	const char *prompt;        /**< name of the prompt playing to it, or NULL */
+	bool prompt_loop;
+	bool lobby;
+	bool muted;
+	enum codec_role role;
+	bool hosts_only;
+	uint16_t loopback_frames;
 };
 
 struct codec_conf_tick_stats {
@@ -122,6 +138,60 @@ int codec_conf_part_del(struct codec_conf *c, uint16_t idx);
 int codec_conf_set_mute(struct codec_conf *c, uint16_t idx, bool muted);
 /** @return 0, -ENOENT, -EINVAL */
 int codec_conf_set_role(struct codec_conf *c, uint16_t idx, enum codec_role role, bool hosts_only);
+
+/*
+ * Private audio. A participant normally shares its group's encode. It gets a
+ * mix of its own, encoded by its private encoder, while it is in the lobby
+ * (it then hears only its prompt, or silence), while a prompt plays to it,
+ * with test-call loopback, and while a join tone for it plays to the others.
+ * The private encoder is created on the control path: at part_add (cfg
+ * own_enc, lobby or loopback_frames), or later with
+ * codec_conf_own_enc_create() and handed over with codec_conf_own_enc_give()
+ * on the worker. It stays until the participant is deleted.
+ */
+
+/**
+ * Create an encoder for participant @p idx's send parameters.
+ * @return 0, -ENOENT, -ENOMEM, codec_enc_create() errors
+ * Context: control path; reads only the participant's immutable parameters.
+ * Ownership: returns owned; hand it over with codec_conf_own_enc_give().
+ */
+int codec_conf_own_enc_create(const struct codec_conf *c, uint16_t idx, struct codec_enc **e);
+
+/**
+ * Give @p *e to participant @p idx as its private encoder. It is taken (and
+ * *e set to NULL) when the participant has none; otherwise *e is left for the
+ * caller to destroy on the control path.
+ * @return 0, -ENOENT
+ */
+int codec_conf_own_enc_give(struct codec_conf *c, uint16_t idx, struct codec_enc **e);
+
+/** True when participant @p idx has its private encoder. */
+bool codec_conf_has_own_enc(const struct codec_conf *c, uint16_t idx);
+
+/**
+ * Lobby: the participant neither hears the conference nor is heard; its
+ * DTMF (RFC 4733 and in-band) is still detected and prompts still play to it.
+ * @return 0, -ENOENT
+ */
+int codec_conf_set_lobby(struct codec_conf *c, uint16_t idx, bool lobby);
+
+/**
+ * Play @p pr to participant @p idx only, over what it hears (in the lobby:
+ * alone), from the start; a new prompt replaces one playing. @p loop repeats
+ * it after CODEC_CONF_PROMPT_GAP of silence until stopped. @p pr NULL stops.
+ * @p pr is borrowed and must outlive the playback (a loaded prompt set).
+ * @return 0, -ENOENT, -ENOBUFS (no private encoder: give one first)
+ */
+int codec_conf_play(struct codec_conf *c, uint16_t idx, const struct codec_prompt *pr, bool loop);
+
+/**
+ * Play @p pr once to everyone outside the lobby except @p excl (the joining
+ * participant, or CODEC_MIX_NONE), mixed into the conference; replaces an
+ * announcement playing. @p excl is spared only when it has a private
+ * encoder. @p pr borrowed as for codec_conf_play().
+ */
+void codec_conf_announce(struct codec_conf *c, const struct codec_prompt *pr, uint16_t excl);
 
 /**
  * One received RTP packet of participant @p idx (header already parsed,

@@ -99,7 +99,14 @@ int codec_mix_part_add(struct codec_mix *m, uint16_t idx, enum codec_role role, 
 int codec_mix_part_del(struct codec_mix *m, uint16_t idx);
 /** Mute or unmute; a muted participant is unseated at once and never mixed. @return 0, -ENOENT */
 int codec_mix_set_mute(struct codec_mix *m, uint16_t idx, bool muted);
-/** Change role and listening restriction. @return 0, -ENOENT */
+/**
+ * Put @p idx in the lobby or take it out. A lobby participant neither hears
+ * the conference nor is heard: it is unseated, never seated, left out of
+ * the groups and of the listener counts (so nobody is decoded for it alone).
+ * @return 0, -ENOENT
+ */
+int codec_mix_set_lobby(struct codec_mix *m, uint16_t idx, bool lobby);
+/** Change role and listening restriction. @return 0, -ENOENT, -EINVAL */
 int codec_mix_set_role(struct codec_mix *m, uint16_t idx, enum codec_role role, bool hosts_only);
 
 /**

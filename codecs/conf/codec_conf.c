@@ -37,6 +37,18 @@ struct conf_part {
 	struct codec_part_cfg cfg;
 	struct codec_jb *jb;    /* owned */
 	struct codec_dec *dec;  /* owned */
+	struct codec_enc *own;  /* owned, NULL until given: private encoder */
+	bool lobby;
+	bool muted;
+	bool priv;              /* this tick: its own mix, not a group's */
+	bool prompt_loop;
+	enum codec_role role;
+	bool hosts_only;
+	const struct codec_prompt *prompt; /* borrowed, NULL when none plays */
+	uint32_t prompt_pos;
+	int16_t *lb;            /* owned: loopback ring, (loopback_frames + 1) frames */
+	uint8_t *lb_voiced;     /* owned: per ring slot, frame holds audio */
+	uint16_t lb_pos;        /* slot written this tick */
 	uint16_t cls;
 	int8_t level;           /* this tick, dBov */
 	int8_t last_level;
@@ -49,6 +61,7 @@ struct conf_part {
 	struct codec_dtmf_det det;
 	struct codec_conf_part_stats st;
 	uint8_t dtmf_pl[CODEC_RFC4733_LEN]; /* telephone-event payload of this tick */
+	uint8_t own_pl[CODEC_MAX_PAYLOAD];  /* private payload of this tick */
 	int16_t pcm[CODEC_FRAME] __attribute__((aligned(64)));
 };
 
@@ -76,6 +89,9 @@ struct codec_conf {
 		char digit;
 	} dq[CODEC_CONF_DTMF_QUEUE];
 	uint32_t dq_head, dq_tail;
+	const struct codec_prompt *ann;  /* borrowed: join/leave tone playing, or NULL */
+	uint32_t ann_pos;
+	uint16_t ann_excl;               /* participant spared the announcement */
 	int16_t mixbuf[CODEC_FRAME] __attribute__((aligned(64)));
 };
 
@@ -147,6 +163,7 @@ codec_conf_create(const struct codec_conf_cfg *cfg, struct codec_conf **out)
 		c->enc_class[i] = CODEC_MIX_MAX_CLASSES;
 	for (unsigned int s = 0; s < CODEC_MIX_MAX_SPEAKERS; s++)
 		c->seat_owner[s] = CODEC_MIX_NONE;
+	c->ann_excl = CODEC_MIX_NONE;
 	*out = c;
 	return 0;
 }
@@ -170,6 +187,9 @@ part_free(struct conf_part *p)
 {
 	codec_jb_destroy(p->jb);
 	codec_dec_destroy(p->dec);
+	codec_enc_destroy(p->own);
+	free(p->lb);
+	free(p->lb_voiced);
 	free(p);
 }
 
@@ -280,6 +300,23 @@ codec_conf_part_add(struct codec_conf *c, const struct codec_part_cfg *pc, uint1
 	ret = codec_dec_create(&pc->rx, &p->dec);
 	if (ret < 0)
 		goto out_free;
+	if (pc->loopback_frames > CODEC_CONF_MAX_LOOPBACK) {
+		ret = -EINVAL;
+		goto out_free;
+	}
+	if (pc->loopback_frames > 0) {
+		size_t slots = pc->loopback_frames + 1u;
+
+		p->lb = calloc(slots * CODEC_FRAME, sizeof(*p->lb));
+		p->lb_voiced = calloc(slots, 1);
+		if (p->lb == NULL || p->lb_voiced == NULL) {
+			ret = -ENOMEM;
+			goto out_free;
+		}
+	}
+	if ((pc->own_enc || pc->lobby || pc->loopback_frames > 0) &&
+	    (ret = codec_enc_create(&pc->tx, &p->own)) < 0)
+		goto out_free;
 	codec_rfc4733_rx_init(&p->dtmf_rx);
 	codec_rfc4733_tx_cfg_default(&tc, codec_rtp_clock(pc->tx.id));
 	ret = codec_rfc4733_tx_init(&p->dtmf_tx, &tc);
@@ -294,7 +331,12 @@ codec_conf_part_add(struct codec_conf *c, const struct codec_part_cfg *pc, uint1
 		class_put(c, p->cls);
 		goto out_free;
 	}
+	if (pc->lobby)
+		codec_mix_set_lobby(c->mix, i, true);
 	p->present = true;
+	p->lobby = pc->lobby;
+	p->role = pc->role;
+	p->hosts_only = pc->hosts_only;
 	p->seq = pc->tx_seq;
 	p->ts = pc->tx_ts;
 	p->tx_silent = true;
@@ -324,6 +366,8 @@ codec_conf_part_del(struct codec_conf *c, uint16_t idx)
 		return -ENOENT;
 	codec_mix_part_del(c->mix, idx);
 	class_put(c, p->cls);
+	if (c->ann_excl == idx)
+		c->ann_excl = CODEC_MIX_NONE;
 	part_free(p);
 	c->part[idx] = NULL;
 	c->enc_class[idx] = CODEC_MIX_MAX_CLASSES;
@@ -334,13 +378,102 @@ codec_conf_part_del(struct codec_conf *c, uint16_t idx)
 int
 codec_conf_set_mute(struct codec_conf *c, uint16_t idx, bool muted)
 {
-	return get(c, idx) ? codec_mix_set_mute(c->mix, idx, muted) : -ENOENT;
+	struct conf_part *p = get(c, idx);
+	int ret;
+
+	if (p == NULL)
+		return -ENOENT;
+	ret = codec_mix_set_mute(c->mix, idx, muted);
+	if (ret == 0)
+		p->muted = muted;
+	return ret;
 }
 
 int
 codec_conf_set_role(struct codec_conf *c, uint16_t idx, enum codec_role role, bool hosts_only)
 {
-	return get(c, idx) ? codec_mix_set_role(c->mix, idx, role, hosts_only) : -ENOENT;
+	struct conf_part *p = get(c, idx);
+	int ret;
+
+	if (p == NULL)
+		return -ENOENT;
+	ret = codec_mix_set_role(c->mix, idx, role, hosts_only);
+	if (ret == 0) {
+		p->role = role;
+		p->hosts_only = hosts_only;
+	}
+	return ret;
+}
+
+int
+codec_conf_set_lobby(struct codec_conf *c, uint16_t idx, bool lobby)
+{
+	struct conf_part *p = get(c, idx);
+	int ret;
+
+	if (p == NULL)
+		return -ENOENT;
+	ret = codec_mix_set_lobby(c->mix, idx, lobby);
+	if (ret == 0)
+		p->lobby = lobby;
+	return ret;
+}
+
+int
+codec_conf_own_enc_create(const struct codec_conf *c, uint16_t idx, struct codec_enc **e)
+{
+	const struct conf_part *p = get(c, idx);
+
+	if (p == NULL)
+		return -ENOENT;
+	return codec_enc_create(&p->cfg.tx, e);
+}
+
+int
+codec_conf_own_enc_give(struct codec_conf *c, uint16_t idx, struct codec_enc **e)
+{
+	struct conf_part *p = get(c, idx);
+
+	if (p == NULL)
+		return -ENOENT;
+	if (p->own == NULL) {
+		p->own = *e;
+		*e = NULL;
+	}
+	return 0;
+}
+
+bool
+codec_conf_has_own_enc(const struct codec_conf *c, uint16_t idx)
+{
+	const struct conf_part *p = get(c, idx);
+
+	return p != NULL && p->own != NULL;
+}
+
+int
+codec_conf_play(struct codec_conf *c, uint16_t idx, const struct codec_prompt *pr, bool loop)
+{
+	struct conf_part *p = get(c, idx);
+
+	if (p == NULL)
+		return -ENOENT;
+	if (pr != NULL && (p->own == NULL || pr->pcm == NULL || pr->samples == 0))
+		return p->own == NULL ? -ENOBUFS : -EINVAL;
+	p->prompt = pr;
+	p->prompt_pos = 0;
+	p->prompt_loop = pr != NULL && loop;
+	return 0;
+}
+
+void
+codec_conf_announce(struct codec_conf *c, const struct codec_prompt *pr, uint16_t excl)
+{
+	if (pr != NULL && (pr->pcm == NULL || pr->samples == 0))
+		pr = NULL;
+	c->ann = pr;
+	c->ann_pos = 0;
+	c->ann_excl = excl;
 }
 
 static void
@@ -465,7 +598,7 @@ rx_all(struct codec_conf *c, struct codec_conf_tick_stats *ts)
 		if (!p->rx_active)
 			continue;
 		inband = p->cfg.inband_dtmf && (p->cfg.rx.id == CODEC_PCMU || p->cfg.rx.id == CODEC_PCMA);
-		if (!inband && !codec_mix_is_audible(c->mix, i)) {
+		if (!inband && p->lb == NULL && !codec_mix_is_audible(c->mix, i)) {
 			rx_drain(p);
 			continue;
 		}
@@ -484,6 +617,76 @@ rx_all(struct codec_conf *c, struct codec_conf_tick_stats *ts)
 			}
 		}
 	}
+}
+
+/*
+ * Test-call loopback: the ring has loopback_frames + 1 slots; this tick's
+ * frame (silence when there is none) goes into slot lb_pos, and the slot
+ * after it, written loopback_frames ticks ago, is what the participant hears.
+ */
+static void
+loopback_push(struct codec_conf *c, uint16_t i, struct conf_part *p)
+{
+	uint16_t slots = (uint16_t)(p->cfg.loopback_frames + 1u);
+
+	p->lb_pos = (uint16_t)((p->lb_pos + 1u) % slots);
+	if (c->frames[i] != NULL) {
+		memcpy(p->lb + (size_t)p->lb_pos * CODEC_FRAME, c->frames[i],
+		       CODEC_FRAME * sizeof(int16_t));
+		p->lb_voiced[p->lb_pos] = 1;
+	} else {
+		p->lb_voiced[p->lb_pos] = 0;
+	}
+}
+
+static const int16_t *
+loopback_out(const struct conf_part *p)
+{
+	uint16_t slot = (uint16_t)((p->lb_pos + 1u) % (p->cfg.loopback_frames + 1u));
+
+	return p->lb_voiced[slot] ? p->lb + (size_t)slot * CODEC_FRAME : NULL;
+}
+
+/* Mark who gets a mix of its own this tick; they are left out of the groups. */
+static void
+mark_private(struct codec_conf *c)
+{
+	for (uint16_t i = 0; i < c->cfg.max_participants; i++) {
+		struct conf_part *p = c->part[i];
+
+		if (p == NULL)
+			continue;
+		if (p->lb != NULL)
+			loopback_push(c, i, p);
+		p->priv = p->lobby || (p->own != NULL && (p->prompt != NULL || p->lb != NULL ||
+							  (c->ann != NULL && c->ann_excl == i)));
+		c->enc_class[i] = p->priv ? CODEC_MIX_MAX_CLASSES : p->cls;
+	}
+}
+
+/* Add @p n samples of @p src into @p dst, saturating. */
+static void
+add_prompt(int16_t *dst, const struct codec_prompt *pr, uint32_t pos)
+{
+	uint32_t n = CODEC_FRAME;
+
+	if (pos >= pr->samples)
+		return; /* in the gap between two plays of a loop */
+	if (pr->samples - pos < n)
+		n = pr->samples - pos;
+	codec_mix_add_sat(dst, pr->pcm + pos, n);
+}
+
+/* Advance a prompt by one frame; false when it ended. */
+static bool
+prompt_advance(const struct codec_prompt *pr, uint32_t *pos, bool loop)
+{
+	*pos += CODEC_FRAME;
+	if (!loop)
+		return *pos < pr->samples;
+	if (*pos >= pr->samples + CODEC_CONF_PROMPT_GAP)
+		*pos = 0;
+	return true;
 }
 
 /* Reset seat encoders whose speaker changed, so the new speaker's N-1 starts clean. */
@@ -548,29 +751,81 @@ emit(struct codec_conf *c, uint16_t i, const uint8_t *pl, uint16_t len, struct c
 	p->ts += cl->frame_ts;
 }
 
+/*
+ * A participant with a mix of its own: the conference (unless in the lobby,
+ * and only when @p mixed: the sums of this tick exist), the announcement
+ * (unless spared), its loopback and its prompt, encoded by its private
+ * encoder; silence as for everyone when there is nothing to hear.
+ */
+static void
+emit_private(struct codec_conf *c, uint16_t i, bool mixed, struct codec_conf_out *out,
+	     uint16_t cap, struct codec_conf_tick_stats *ts)
+{
+	struct conf_part *p = c->part[i];
+	const struct conf_class *cl = &c->cls[p->cls];
+	const int16_t *lb = p->lb != NULL ? loopback_out(p) : NULL;
+	bool voiced = false;
+	int len;
+
+	if (!p->lobby && mixed)
+		voiced = codec_mix_render(c->mix, codec_mix_listener_key(c->mix, i), c->frames,
+					  c->mixbuf) > 0;
+	if (!voiced)
+		memset(c->mixbuf, 0, sizeof(c->mixbuf));
+	if (!p->lobby && c->ann != NULL && c->ann_excl != i) {
+		add_prompt(c->mixbuf, c->ann, c->ann_pos);
+		voiced = true;
+	}
+	if (lb != NULL) {
+		codec_mix_add_sat(c->mixbuf, lb, CODEC_FRAME);
+		voiced = true;
+	}
+	if (p->prompt != NULL) {
+		add_prompt(c->mixbuf, p->prompt, p->prompt_pos);
+		voiced = true;
+		if (!prompt_advance(p->prompt, &p->prompt_pos, p->prompt_loop))
+			p->prompt = NULL;
+	}
+	if (!voiced || p->own == NULL) {
+		emit(c, i, cl->silence, cl->silence_len, out, cap, ts);
+		return;
+	}
+	len = codec_enc_encode(p->own, c->mixbuf, p->own_pl, sizeof(p->own_pl));
+	ts->encodes++;
+	p->st.private_encodes++;
+	emit(c, i, p->own_pl, (uint16_t)(len > 0 ? len : 0), out, cap, ts);
+}
+
 uint16_t
 codec_conf_tick(struct codec_conf *c, struct codec_conf_out *out, uint16_t cap,
 		struct codec_conf_tick_stats *tsp)
 {
 	struct codec_conf_tick_stats ts = {0};
+	const struct codec_prompt *ann = c->ann;
 	uint16_t ng;
 
 	rx_all(c, &ts);
 	ts.speakers = codec_mix_update(c->mix, c->levels);
 	seats_changed(c);
-	if (ts.speakers == 0) {
+	mark_private(c);
+	if (ts.speakers == 0 && ann == NULL) {
 		/* Nobody talks: no mixing, no encoding; pre-encoded silence or DTX. */
 		for (uint16_t i = 0; i < c->cfg.max_participants; i++) {
 			const struct conf_class *cl;
 
 			if (c->part[i] == NULL)
 				continue;
+			if (c->part[i]->priv) {
+				emit_private(c, i, false, out, cap, &ts);
+				continue;
+			}
 			cl = &c->cls[c->part[i]->cls];
 			emit(c, i, cl->silence, cl->silence_len, out, cap, &ts);
 		}
 		goto out;
 	}
-	codec_mix_accumulate(c->mix, c->frames);
+	if (ts.speakers > 0)
+		codec_mix_accumulate(c->mix, c->frames);
 	ng = codec_mix_groups(c->mix, c->enc_class, c->groups, c->max_groups, c->members);
 	for (uint16_t g = 0; g < ng; g++) {
 		const struct codec_mix_group *gr = &c->groups[g];
@@ -578,12 +833,17 @@ codec_conf_tick(struct codec_conf *c, struct codec_conf_out *out, uint16_t cap,
 		const uint8_t *pl = cl->silence;
 		int len = cl->silence_len;
 
-		if (gr->sources > 0) {
+		if (gr->sources > 0 || ann != NULL) {
 			struct codec_enc *e = gr->key.excl_seat != CODEC_MIX_NONE
 						      ? cl->seat[gr->key.excl_seat]
 						      : cl->shared[gr->key.filter];
 
-			codec_mix_render(c->mix, gr->key, c->frames, c->mixbuf);
+			if (gr->sources > 0)
+				codec_mix_render(c->mix, gr->key, c->frames, c->mixbuf);
+			else
+				memset(c->mixbuf, 0, sizeof(c->mixbuf));
+			if (ann != NULL)
+				add_prompt(c->mixbuf, ann, c->ann_pos);
 			len = codec_enc_encode(e, c->mixbuf, c->payload[g], CODEC_MAX_PAYLOAD);
 			pl = c->payload[g];
 			ts.groups++;
@@ -594,7 +854,12 @@ codec_conf_tick(struct codec_conf *c, struct codec_conf_out *out, uint16_t cap,
 		for (uint16_t m = 0; m < gr->count; m++)
 			emit(c, c->members[gr->first + m], pl, (uint16_t)len, out, cap, &ts);
 	}
+	for (uint16_t i = 0; i < c->cfg.max_participants; i++)
+		if (c->part[i] != NULL && c->part[i]->priv)
+			emit_private(c, i, ts.speakers > 0, out, cap, &ts);
 out:
+	if (ann != NULL && !prompt_advance(ann, &c->ann_pos, false))
+		c->ann = NULL;
 	if (tsp != NULL)
 		*tsp = ts;
 	return ts.packets;
@@ -622,6 +887,13 @@ codec_conf_part_stats(const struct codec_conf *c, uint16_t idx, struct codec_con
 	*st = p->st;
 	codec_jb_stats(p->jb, &st->jb);
 	st->level_dbov = codec_mix_level_dbov(c->mix, idx);
+	st->prompt = p->prompt != NULL ? p->prompt->name : NULL;
+	st->prompt_loop = p->prompt_loop;
+	st->lobby = p->lobby;
+	st->muted = p->muted;
+	st->role = p->role;
+	st->hosts_only = p->hosts_only;
+	st->loopback_frames = p->cfg.loopback_frames;
 	return 0;
 }
 

@@ -20,6 +20,7 @@
 struct mix_part {
 	bool present;
 	bool muted;
+	bool lobby;       /* neither hears nor is heard: not counted, never seated */
 	bool hosts_only;
 	uint8_t role;
 	int16_t lvl_q8;   /* smoothed level, dBov * 256 */
@@ -34,7 +35,8 @@ struct mix_seat {
 
 /*
  * Invariants: seat[s].idx == i <=> part[i].seat == s; only present,
- * unmuted participants are seated; n_filter[f] counts seated speakers in f.
+ * unmuted participants outside the lobby are seated; n_filter[f] counts
+ * seated speakers in f; the listener counts leave lobby participants out.
  */
 struct codec_mix {
 	struct codec_mix_cfg cfg;
@@ -113,7 +115,7 @@ recount(struct codec_mix *m)
 	for (uint16_t i = 0; i < m->cfg.max_participants; i++) {
 		const struct mix_part *p = &m->part[i];
 
-		if (!p->present)
+		if (!p->present || p->lobby)
 			continue;
 		m->n_present++;
 		m->n_hear_all += !p->hosts_only;
@@ -193,6 +195,20 @@ codec_mix_set_mute(struct codec_mix *m, uint16_t idx, bool muted)
 		return -ENOENT;
 	p->muted = muted;
 	if (muted)
+		unseat(m, idx);
+	recount(m);
+	return 0;
+}
+
+int
+codec_mix_set_lobby(struct codec_mix *m, uint16_t idx, bool lobby)
+{
+	struct mix_part *p = get(m, idx);
+
+	if (p == NULL)
+		return -ENOENT;
+	p->lobby = lobby;
+	if (lobby)
 		unseat(m, idx);
 	recount(m);
 	return 0;
@@ -311,7 +327,7 @@ codec_mix_update(struct codec_mix *m, const int8_t *level)
 
 		if (!p->present)
 			continue;
-		l = (p->muted ? -127 : level[i]) * 256;
+		l = (p->muted || p->lobby ? -127 : level[i]) * 256;
 		d = l - p->lvl_q8;
 		p->lvl_q8 = (int16_t)(p->lvl_q8 + (d > 0 ? d / 2 : d / 8));
 	}
@@ -323,7 +339,8 @@ codec_mix_update(struct codec_mix *m, const int8_t *level)
 		for (uint16_t i = 0; i < m->cfg.max_participants; i++) {
 			const struct mix_part *p = &m->part[i];
 
-			if (!p->present || p->muted || p->seat != CODEC_MIX_NONE || !talking(m, p))
+			if (!p->present || p->muted || p->lobby || p->seat != CODEC_MIX_NONE ||
+			    !talking(m, p))
 				continue;
 			if (best == CODEC_MIX_NONE || p->lvl_q8 > m->part[best].lvl_q8)
 				best = i;
@@ -362,7 +379,7 @@ codec_mix_is_audible(const struct codec_mix *m, uint16_t idx)
 	if (idx >= m->cfg.max_participants)
 		return false;
 	p = &m->part[idx];
-	if (!p->present || p->muted)
+	if (!p->present || p->muted || p->lobby)
 		return false;
 	/* Someone else hears everyone, or @p idx is a host and someone else is present. */
 	if (m->n_hear_all - !p->hosts_only > 0)
@@ -460,7 +477,7 @@ codec_mix_groups(const struct codec_mix *m, const uint16_t *enc_class,
 		struct codec_mix_key key;
 		uint32_t slot;
 
-		if (!m->part[i].present || enc_class[i] >= CODEC_MIX_MAX_CLASSES)
+		if (!m->part[i].present || m->part[i].lobby || enc_class[i] >= CODEC_MIX_MAX_CLASSES)
 			continue;
 		key = codec_mix_listener_key(m, i);
 		slot = ((uint32_t)enc_class[i] * CODEC_MIX_FILTERS + key.filter) * k1 +
@@ -488,7 +505,7 @@ codec_mix_groups(const struct codec_mix *m, const uint16_t *enc_class,
 		uint32_t slot;
 		struct codec_mix_group *g;
 
-		if (!m->part[i].present || enc_class[i] >= CODEC_MIX_MAX_CLASSES)
+		if (!m->part[i].present || m->part[i].lobby || enc_class[i] >= CODEC_MIX_MAX_CLASSES)
 			continue;
 		key = codec_mix_listener_key(m, i);
 		slot = ((uint32_t)enc_class[i] * CODEC_MIX_FILTERS + key.filter) * k1 +
