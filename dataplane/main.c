@@ -29,6 +29,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "codec_prompt_dirs.h"
 #include "config.h"
 #include "dp_ctl.h"
 #include "dp_lcore.h"
@@ -49,6 +50,7 @@ struct opts {
 	char lcores[64];
 	char io_lcores[64]; /* empty: every worker lcore (or main alone) */
 	char log_level[16];
+	char prompt_dir[PATH_MAX]; /* empty: next to the executable (see default_prompt_dir()) */
 	uint32_t max_streams;
 	uint32_t idle_sleep_max_us;
 	uint32_t mem_mb;
@@ -90,6 +92,8 @@ usage(FILE *f)
 		"      --mem-mb N             embedded mode memory (default 256)\n"
 		"      --mbufs N              packet buffers (default 16383)\n"
 		"      --log-level LEVEL      err, warn, info (default) or debug\n"
+		"      --prompt-dir DIR       conference prompts, <name>.wav each (default: the\n"
+		"                             build's prompts, or <datadir>/tessera/prompts)\n"
 		"  -h, --help                 this text\n"
 		"  -V, --version              print the version\n");
 }
@@ -127,6 +131,7 @@ parse_addr(const char *s, struct dp_addr *a, bool with_len)
 enum {
 	O_MODE = 256, O_WIRE, O_WIRE_DRIVER, O_PCI, O_TAP, O_ADDR, O_GATEWAY, O_CTL_SOCK,
 	O_LCORES, O_IO_LCORES, O_TELEMETRY, O_MAX_STREAMS, O_IDLE, O_MEM, O_MBUFS, O_LOG_LEVEL,
+	O_PROMPT_DIR,
 };
 
 static const struct option long_opts[] = {
@@ -148,6 +153,7 @@ static const struct option long_opts[] = {
 	{"mem-mb", required_argument, NULL, O_MEM},
 	{"mbufs", required_argument, NULL, O_MBUFS},
 	{"log-level", required_argument, NULL, O_LOG_LEVEL},
+	{"prompt-dir", required_argument, NULL, O_PROMPT_DIR},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -218,9 +224,61 @@ apply(struct opts *o, int c, const char *v)
 		if (tsr_log_level_parse(v) < 0)
 			return -EINVAL;
 		return tsr_opts_str(o->log_level, sizeof(o->log_level), v);
+	case O_PROMPT_DIR:
+		return tsr_opts_str(o->prompt_dir, sizeof(o->prompt_dir), v);
 	default:
 		return -EINVAL;
 	}
+}
+
+/*
+ * The prompt directory when --prompt-dir is not given: relative to the
+ * executable, an installed tree (bindir/../<datadir>/tessera/prompts), then
+ * the build tree (dataplane/../codecs/prompts); else the configured install
+ * path. The first that exists wins.
+ */
+static void
+default_prompt_dir(char *out, size_t cap)
+{
+	static const char *const rel[] = {TSR_PROMPT_DIR_REL_INSTALL, TSR_PROMPT_DIR_REL_BUILD};
+	char exe[PATH_MAX], *slash;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n > 0) {
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash != NULL) {
+			*slash = '\0';
+			for (unsigned int i = 0; i < RTE_DIM(rel); i++) {
+				if ((size_t)snprintf(out, cap, "%s/%s", exe, rel[i]) < cap &&
+				    access(out, R_OK | X_OK) == 0)
+					return;
+			}
+		}
+	}
+	snprintf(out, cap, "%s", TSR_PROMPT_DIR_INSTALL);
+}
+
+/* Load the prompt set at start; each missing prompt is logged once, never fatal. */
+static void
+load_prompts(const struct opts *o)
+{
+	char dir[PATH_MAX];
+	int errs[CODEC_PROMPT_COUNT];
+	unsigned int n;
+
+	if (o->prompt_dir[0] != '\0')
+		snprintf(dir, sizeof(dir), "%s", o->prompt_dir);
+	else
+		default_prompt_dir(dir, sizeof(dir));
+	n = dp_conf_prompts_load(dir, errs);
+	for (unsigned int i = 0; i < CODEC_PROMPT_COUNT; i++)
+		if (errs[i] < 0)
+			TSR_WARN("dp.main", "prompt not loaded: conference.prompt will refuse it"
+				 "\tprompt=%s dir=\"%s\" err=\"%s\"", codec_prompt_name(i), dir,
+				 errs[i] == -EPROTO ? "not a 16-bit PCM WAV" : strerror(-errs[i]));
+	TSR_INFO("dp.main", "prompts loaded\tdir=\"%s\" loaded=%u of=%u", dir, n,
+		 (unsigned int)CODEC_PROMPT_COUNT);
 }
 
 static int
@@ -537,6 +595,7 @@ main(int argc, char **argv)
 			goto out_teardown;
 		}
 	}
+	load_prompts(&o);
 	if (o.telemetry && dp_telemetry_register(&dm) < 0)
 		TSR_WARN("dp.main", "telemetry commands not registered");
 	dm.ctl_path = o.ctl_sock;
@@ -579,6 +638,7 @@ out_teardown:
 			dp_srtp_mgr_destroy(dp_lcores[io[i]].mb);
 	}
 	teardown(&dm);
+	dp_conf_prompts_free();
 	rte_eal_cleanup();
 	return rc < 0 ? 1 : 0;
 }

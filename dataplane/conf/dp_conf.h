@@ -103,7 +103,22 @@ struct dp_conf_part_params {
 	uint32_t ssrc;           /* 0 = random */
 	enum codec_role role;
 	bool hosts_only;
+	bool lobby;              /* neither hears nor is heard (PIN entry, waiting room) */
+	bool tones;              /* play join_tone to the others */
+	uint16_t loopback_ms;    /* 0 = off; else hears itself this much later (test call) */
 };
+
+/** conference.update: each field applies when its has_ flag is set. */
+struct dp_conf_update {
+	bool has_lobby, lobby;
+	bool has_role;
+	enum codec_role role;
+	bool has_hosts_only, hosts_only;
+	bool has_muted, muted;
+};
+
+/** Longest loopback delay accepted by dp_conf_attach(), in ms. */
+#define DP_CONF_MAX_LOOPBACK_MS 5000
 
 /** Create a conference. @return its id, -ENOSPC, -EINVAL, -ENOMEM. */
 int dp_conf_create(struct dp_main *dm, uint16_t max_parts, uint8_t speakers);
@@ -118,6 +133,31 @@ int dp_conf_delete(struct dp_main *dm, uint16_t id);
 int dp_conf_attach(struct dp_main *dm, uint16_t id, const struct dp_conf_part_params *p);
 /** @return 0, -ENOENT */
 int dp_conf_detach(struct dp_main *dm, uint16_t id, uint16_t part);
+/** The same, and with @p tones play leave_tone to those who remain. */
+int dp_conf_detach_tones(struct dp_main *dm, uint16_t id, uint16_t part, bool tones);
+/**
+ * Change a participant's lobby state, role, listening restriction and mute
+ * at once (one worker command, so all apply in the same tick).
+ * @return 0, -ENOENT, -EINVAL
+ */
+int dp_conf_update(struct dp_main *dm, uint16_t id, uint16_t part, const struct dp_conf_update *u);
+/**
+ * Play prompt @p prompt (enum codec_prompt_id) to one participant, or stop
+ * with @p prompt < 0.
+ * @return 0, -ENOENT, -ENODATA (the prompt is not loaded), -ENOMEM
+ */
+int dp_conf_prompt(struct dp_main *dm, uint16_t id, uint16_t part, int prompt, bool loop);
+
+/**
+ * Load the prompt set from @p dir (replacing a loaded one; call before the
+ * workers run or with no conference playing). @p errs as codec_prompt_set_load().
+ * @return the number of prompts loaded. Context: startup, tests.
+ */
+unsigned int dp_conf_prompts_load(const char *dir, int *errs);
+/** Free the prompt set. Context: shutdown, after the workers stopped. */
+void dp_conf_prompts_free(void);
+/** The prompt set (some prompts may be unloaded). */
+const struct codec_prompt_set *dp_conf_prompts(void);
 /** @return 0, -ENOENT */
 int dp_conf_mute(struct dp_main *dm, uint16_t id, uint16_t part, bool muted);
 /** Stats of one participant. @return 0, -ENOENT */

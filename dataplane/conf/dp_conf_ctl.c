@@ -26,6 +26,28 @@
 #include "dp_conf_priv.h"
 #include "dp_main.h"
 
+/* Loaded once at start, read-only while workers run; engines borrow from it. */
+static struct codec_prompt_set prompts;
+
+unsigned int
+dp_conf_prompts_load(const char *dir, int *errs)
+{
+	codec_prompt_set_free(&prompts);
+	return codec_prompt_set_load(&prompts, dir, errs);
+}
+
+void
+dp_conf_prompts_free(void)
+{
+	codec_prompt_set_free(&prompts);
+}
+
+const struct codec_prompt_set *
+dp_conf_prompts(void)
+{
+	return &prompts;
+}
+
 /*
  * Run @p cmd on its conference's worker and wait for the result, which is
  * copied back into @p cmd. The worker gets a heap copy: if it does not answer
@@ -168,6 +190,8 @@ dp_conf_attach(struct dp_main *dm, uint16_t id, const struct dp_conf_part_params
 		return -ENOENT;
 	if (sc->relay_to != DP_STREAM_NONE || sc->conf_ring != NULL)
 		return -EBUSY;
+	if (pp->loopback_ms > DP_CONF_MAX_LOOPBACK_MS)
+		return -EINVAL;
 	codec_part_cfg_default(&cmd.pcfg, pp->codec);
 	cmd.pcfg.rx_pt = cmd.pcfg.tx_pt = pp->pt;
 	cmd.pcfg.dtmf_pt = pp->dtmf_pt;
@@ -181,6 +205,15 @@ dp_conf_attach(struct dp_main *dm, uint16_t id, const struct dp_conf_part_params
 	cmd.pcfg.role = pp->role;
 	cmd.pcfg.hosts_only = pp->hosts_only;
 	cmd.pcfg.inband_dtmf = pp->codec == CODEC_PCMU || pp->codec == CODEC_PCMA;
+	cmd.pcfg.lobby = pp->lobby;
+	/* Rounded to the nearest 20 ms frame, at least one. */
+	if (pp->loopback_ms > 0)
+		cmd.pcfg.loopback_frames =
+			(uint16_t)RTE_MAX((pp->loopback_ms + CODEC_FRAME_MS / 2) / CODEC_FRAME_MS, 1);
+	/* A joiner with a tone gets its private encoder, so it is spared its own tone. */
+	cmd.pcfg.own_enc = pp->tones;
+	if (pp->tones)
+		cmd.prompt = codec_prompt_get(&prompts, CODEC_PROMPT_JOIN_TONE);
 	cmd.stream_id = pp->stream_id;
 	cmd.conf = c;
 	rc = run_cmd(dm, &cmd);
@@ -200,6 +233,12 @@ dp_conf_attach(struct dp_main *dm, uint16_t id, const struct dp_conf_part_params
 int
 dp_conf_detach(struct dp_main *dm, uint16_t id, uint16_t part)
 {
+	return dp_conf_detach_tones(dm, id, part, false);
+}
+
+int
+dp_conf_detach_tones(struct dp_main *dm, uint16_t id, uint16_t part, bool tones)
+{
 	struct dp_conf *c = dp_conf_lookup(dm, id);
 	struct dp_wcmd cmd = {.type = DP_WCMD_PART_DEL, .part = part};
 	uint32_t sid;
@@ -208,6 +247,8 @@ dp_conf_detach(struct dp_main *dm, uint16_t id, uint16_t part)
 	if (c == NULL || part >= DP_CONF_MAX_PARTS || c->part_stream[part] == DP_STREAM_NONE)
 		return -ENOENT;
 	sid = c->part_stream[part];
+	if (tones)
+		cmd.prompt = codec_prompt_get(&prompts, CODEC_PROMPT_LEAVE_TONE);
 	/* Stop the io lcores first (grace period inside); packets already queued drain first. */
 	stream_set_conf(dm, sid, c, DP_CONF_NONE);
 	cmd.conf = c;
@@ -280,5 +321,50 @@ dp_conf_dtmf_poll(struct dp_main *dm, uint16_t id, uint16_t *part, char *digit)
 		*part = cmd.part;
 		*digit = cmd.digit;
 	}
+	return rc;
+}
+
+int
+dp_conf_update(struct dp_main *dm, uint16_t id, uint16_t part, const struct dp_conf_update *u)
+{
+	struct dp_wcmd cmd = {.type = DP_WCMD_UPDATE, .part = part, .upd = *u};
+
+	cmd.conf = dp_conf_lookup(dm, id);
+	if (cmd.conf == NULL || part >= DP_CONF_MAX_PARTS ||
+	    cmd.conf->part_stream[part] == DP_STREAM_NONE)
+		return -ENOENT;
+	if (u->has_role && u->role != CODEC_ROLE_HOST && u->role != CODEC_ROLE_GUEST)
+		return -EINVAL;
+	return run_cmd(dm, &cmd);
+}
+
+int
+dp_conf_prompt(struct dp_main *dm, uint16_t id, uint16_t part, int prompt, bool loop)
+{
+	struct dp_wcmd cmd = {.type = DP_WCMD_PROMPT, .part = part, .loop = loop};
+	int rc;
+
+	cmd.conf = dp_conf_lookup(dm, id);
+	if (cmd.conf == NULL || part >= DP_CONF_MAX_PARTS ||
+	    cmd.conf->part_stream[part] == DP_STREAM_NONE)
+		return -ENOENT;
+	if (prompt >= 0) {
+		cmd.prompt = codec_prompt_get(&prompts, (unsigned int)prompt);
+		if (cmd.prompt == NULL)
+			return -ENODATA;
+		/*
+		 * The encoder of its private mix is made here, never on the worker.
+		 * The engine changes only through commands this thread waits for,
+		 * so asking it whether one exists is safe.
+		 */
+		if (!codec_conf_has_own_enc(cmd.conf->engine, part)) {
+			rc = codec_conf_own_enc_create(cmd.conf->engine, part, &cmd.enc);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	rc = run_cmd(dm, &cmd);
+	if (rc != -ETIMEDOUT)
+		codec_enc_destroy(cmd.enc); /* NULL when the worker took it */
 	return rc;
 }

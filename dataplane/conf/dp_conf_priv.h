@@ -19,6 +19,8 @@ enum dp_wcmd_type {
 	DP_WCMD_MUTE,
 	DP_WCMD_STATS,        /* -> *stats */
 	DP_WCMD_DTMF,         /* -> part, digit; result 1 when one was queued */
+	DP_WCMD_UPDATE,       /* upd -> part */
+	DP_WCMD_PROMPT,       /* give enc, play prompt (NULL stops) to part */
 };
 
 struct dp_wcmd {
@@ -29,6 +31,10 @@ struct dp_wcmd {
 	uint16_t part;
 	bool mute;
 	char digit;
+	bool loop;
+	const struct codec_prompt *prompt;  /* PROMPT: to play; PART_ADD/DEL: join/leave tone */
+	struct codec_enc *enc;              /* PROMPT: private encoder offered; NULL once taken */
+	struct dp_conf_update upd;
 	struct codec_conf_part_stats stats; /* DP_WCMD_STATS result */
 	int result;
 	int done;

@@ -103,13 +103,42 @@ dp_wcmd_exec(struct dp_worker *w, struct dp_wcmd *cmd, uint64_t now)
 		break;
 	case DP_WCMD_PART_ADD:
 		rc = codec_conf_part_add(c->engine, &cmd->pcfg, &cmd->part);
-		if (rc == 0)
+		if (rc == 0) {
 			c->part_stream[cmd->part] = cmd->stream_id;
+			if (cmd->prompt != NULL)
+				codec_conf_announce(c->engine, cmd->prompt, cmd->part);
+		}
 		break;
 	case DP_WCMD_PART_DEL:
 		rc = codec_conf_part_del(c->engine, cmd->part);
-		if (rc == 0)
+		if (rc == 0) {
 			c->part_stream[cmd->part] = DP_STREAM_NONE;
+			if (cmd->prompt != NULL)
+				codec_conf_announce(c->engine, cmd->prompt, CODEC_MIX_NONE);
+		}
+		break;
+	case DP_WCMD_UPDATE: {
+		const struct dp_conf_update *u = &cmd->upd;
+		struct codec_conf_part_stats st;
+
+		rc = codec_conf_part_stats(c->engine, cmd->part, &st);
+		if (rc == 0 && (u->has_role || u->has_hosts_only))
+			rc = codec_conf_set_role(c->engine, cmd->part, u->has_role ? u->role : st.role,
+						 u->has_hosts_only ? u->hosts_only : st.hosts_only);
+		if (rc == 0 && u->has_muted)
+			rc = codec_conf_set_mute(c->engine, cmd->part, u->muted);
+		if (rc == 0 && u->has_lobby)
+			rc = codec_conf_set_lobby(c->engine, cmd->part, u->lobby);
+		if (rc == 0)
+			rc = codec_conf_part_stats(c->engine, cmd->part, &cmd->stats);
+		break;
+	}
+	case DP_WCMD_PROMPT:
+		rc = 0;
+		if (cmd->enc != NULL)
+			rc = codec_conf_own_enc_give(c->engine, cmd->part, &cmd->enc);
+		if (rc == 0)
+			rc = codec_conf_play(c->engine, cmd->part, cmd->prompt, cmd->loop);
 		break;
 	case DP_WCMD_MUTE:
 		rc = codec_conf_set_mute(c->engine, cmd->part, cmd->mute);

@@ -734,12 +734,29 @@ parse_codec(const char *name, enum codec_id *id)
 	return -1;
 }
 
+/* "role": "host" | "guest". @return 0 (set), 1 (absent), -1 (bad). */
+static int
+get_role(json_t *args, enum codec_role *role, struct ctl_err *e)
+{
+	json_t *j = json_object_get(args, "role");
+
+	if (j == NULL)
+		return 1;
+	if (json_is_string(j) && strcmp(json_string_value(j), "guest") == 0)
+		*role = CODEC_ROLE_GUEST;
+	else if (json_is_string(j) && strcmp(json_string_value(j), "host") == 0)
+		*role = CODEC_ROLE_HOST;
+	else
+		return fail(e, "EINVAL", "role", "role must be host or guest");
+	return 0;
+}
+
 static int
 op_conf_attach(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
 {
 	static const char *const allowed[] = {"conference_id", "stream_id", "codec", "pt",
 					      "dtmf_pt", "rate", "channels", "ssrc", "role",
-					      "hosts_only", NULL};
+					      "hosts_only", "lobby", "tones", "loopback_ms", NULL};
 	static const uint8_t default_pt[CODEC_ID_COUNT] = {0, 8, 9, 111};
 	struct dp_conf_part_params p = {.role = CODEC_ROLE_HOST};
 	json_int_t v = 0;
@@ -776,15 +793,14 @@ op_conf_attach(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e
 		return -1;
 	if (rc == 0)
 		p.ssrc = (uint32_t)v;
-	if (get_bool(args, "hosts_only", &p.hosts_only, e) < 0)
+	if (get_bool(args, "hosts_only", &p.hosts_only, e) < 0 ||
+	    get_bool(args, "lobby", &p.lobby, e) < 0 || get_bool(args, "tones", &p.tones, e) < 0 ||
+	    get_role(args, &p.role, e) < 0)
 		return -1;
-	j = json_object_get(args, "role");
-	if (j != NULL) {
-		if (json_is_string(j) && strcmp(json_string_value(j), "guest") == 0)
-			p.role = CODEC_ROLE_GUEST;
-		else if (!json_is_string(j) || strcmp(json_string_value(j), "host") != 0)
-			return fail(e, "EINVAL", "role", "role must be host or guest");
-	}
+	if ((rc = get_int(args, "loopback_ms", 0, DP_CONF_MAX_LOOPBACK_MS, &v, e)) < 0)
+		return -1;
+	if (rc == 0)
+		p.loopback_ms = (uint16_t)v;
 	rc = dp_conf_attach(dm, id, &p);
 	if (rc < 0)
 		return fail(e, rc == -EBUSY ? "EBUSY" : errno_code(-rc),
@@ -798,14 +814,15 @@ op_conf_attach(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e
 static int
 op_conf_detach(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
 {
-	static const char *const allowed[] = {"conference_id", "participant", NULL};
+	static const char *const allowed[] = {"conference_id", "participant", "tones", NULL};
 	uint16_t id = 0, part = 0;
+	bool tones = false;
 	int rc;
 
 	if (check_fields(args, allowed, e) < 0 || get_conf(dm, args, &id, e) < 0 ||
-	    get_part(dm, args, id, &part, e) < 0)
+	    get_part(dm, args, id, &part, e) < 0 || get_bool(args, "tones", &tones, e) < 0)
 		return -1;
-	rc = dp_conf_detach(dm, id, part);
+	rc = dp_conf_detach_tones(dm, id, part, tones);
 	if (rc < 0)
 		return fail(e, errno_code(-rc), NULL, "cannot detach: %s", strerror(-rc));
 	*res = json_pack("{s:i, s:i}", "conference_id", id, "participant", part);
@@ -831,6 +848,29 @@ op_conf_mute(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
 	return 0;
 }
 
+static json_t *
+part_json(const struct dp_conf *c, uint16_t i, const struct codec_conf_part_stats *st)
+{
+	json_t *o = json_pack(
+		"{s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:i}",
+		"participant", i, "stream_id", c->part_stream[i], "received",
+		(json_int_t)st->jb.received, "lost", (json_int_t)st->jb.lost, "late",
+		(json_int_t)st->jb.late, "duplicates", (json_int_t)st->jb.duplicates, "reordered",
+		(json_int_t)st->jb.reordered, "concealed", (json_int_t)st->jb.concealed,
+		"fec_recovered", (json_int_t)st->fec_recovered, "decode_errors",
+		(json_int_t)st->decode_errors, "tx_packets", (json_int_t)st->tx_packets,
+		"dtmf_digits", (json_int_t)(st->dtmf_rfc4733 + st->dtmf_inband), "jitter",
+		(int)st->jb.jitter, "level_dbov", st->level_dbov);
+
+	json_object_set_new(o, "lobby", json_boolean(st->lobby));
+	json_object_set_new(o, "muted", json_boolean(st->muted));
+	json_object_set_new(o, "role", json_string(st->role == CODEC_ROLE_GUEST ? "guest" : "host"));
+	json_object_set_new(o, "hosts_only", json_boolean(st->hosts_only));
+	json_object_set_new(o, "loopback_ms", json_integer(st->loopback_frames * CODEC_FRAME_MS));
+	json_object_set_new(o, "prompt", st->prompt ? json_string(st->prompt) : json_null());
+	return o;
+}
+
 static int
 op_conf_stats(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
 {
@@ -848,14 +888,7 @@ op_conf_stats(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
 
 		if (c->part_stream[i] == DP_STREAM_NONE || dp_conf_part_stats(dm, id, i, &st) < 0)
 			continue;
-		json_array_append_new(parts, json_pack(
-			"{s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:i}", "participant", i,
-			"stream_id", c->part_stream[i], "received", (json_int_t)st.jb.received,
-			"lost", (json_int_t)st.jb.lost, "late", (json_int_t)st.jb.late,
-			"concealed", (json_int_t)st.jb.concealed, "decode_errors",
-			(json_int_t)st.decode_errors, "tx_packets", (json_int_t)st.tx_packets,
-			"dtmf_digits", (json_int_t)(st.dtmf_rfc4733 + st.dtmf_inband), "jitter",
-			(int)st.jb.jitter, "level_dbov", st.level_dbov));
+		json_array_append_new(parts, part_json(c, i, &st));
 	}
 	*res = json_pack("{s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:o}", "conference_id", id,
 			 "worker_lcore", (int)c->worker, "ticks", (json_int_t)c->ticks, "rx_packets",
@@ -883,6 +916,102 @@ op_conf_dtmf(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
 	return 0;
 }
 
+static int
+op_conf_update(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
+{
+	static const char *const allowed[] = {"conference_id", "participant", "lobby", "role",
+					      "hosts_only", "muted", NULL};
+	struct dp_conf_update u = {0};
+	struct codec_conf_part_stats st;
+	uint16_t id = 0, part = 0;
+	int rc;
+
+	if (check_fields(args, allowed, e) < 0 || get_conf(dm, args, &id, e) < 0 ||
+	    get_part(dm, args, id, &part, e) < 0)
+		return -1;
+	if ((rc = get_bool(args, "lobby", &u.lobby, e)) < 0)
+		return -1;
+	u.has_lobby = rc == 0;
+	if ((rc = get_role(args, &u.role, e)) < 0)
+		return -1;
+	u.has_role = rc == 0;
+	if ((rc = get_bool(args, "hosts_only", &u.hosts_only, e)) < 0)
+		return -1;
+	u.has_hosts_only = rc == 0;
+	if ((rc = get_bool(args, "muted", &u.muted, e)) < 0)
+		return -1;
+	u.has_muted = rc == 0;
+	rc = dp_conf_update(dm, id, part, &u);
+	if (rc == 0)
+		rc = dp_conf_part_stats(dm, id, part, &st);
+	if (rc < 0)
+		return fail(e, errno_code(-rc), NULL, "cannot update: %s", strerror(-rc));
+	*res = json_pack("{s:i, s:i, s:b, s:s, s:b, s:b}", "conference_id", id, "participant", part,
+			 "lobby", st.lobby, "role", st.role == CODEC_ROLE_GUEST ? "guest" : "host",
+			 "hosts_only", st.hosts_only, "muted", st.muted);
+	return 0;
+}
+
+/* Play (prompt given) or stop (prompt null, or @p stop) a prompt to one participant. */
+static int
+conf_prompt(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e, bool stop)
+{
+	static const char *const allowed[] = {"conference_id", "participant", "prompt", "loop",
+					      NULL};
+	static const char *const allowed_stop[] = {"conference_id", "participant", NULL};
+	uint16_t id = 0, part = 0;
+	const char *name = NULL;
+	bool loop = false;
+	int pid = -1, rc;
+	json_t *j;
+
+	if (check_fields(args, stop ? allowed_stop : allowed, e) < 0 ||
+	    get_conf(dm, args, &id, e) < 0 || get_part(dm, args, id, &part, e) < 0 ||
+	    get_bool(args, "loop", &loop, e) < 0)
+		return -1;
+	if (!stop) {
+		j = json_object_get(args, "prompt");
+		if (j == NULL)
+			return fail(e, "EINVAL", "prompt", "prompt is required (a name, or null to stop)");
+		if (!json_is_null(j)) {
+			if (!json_is_string(j) || (pid = codec_prompt_lookup(json_string_value(j))) < 0)
+				return fail(e, "EINVAL", "prompt",
+					    "unknown prompt; known: pin_entry, pin_guest_or_host, "
+					    "pin_wrong, locked, waiting_host, ivr_welcome, ivr_wrong, "
+					    "conference_full, goodbye, join_tone, leave_tone");
+			name = codec_prompt_name((unsigned int)pid);
+		}
+	}
+	rc = dp_conf_prompt(dm, id, part, pid, loop);
+	if (rc == -ENODATA)
+		return fail(e, "ENODATA", "prompt",
+			    "prompt %s is not loaded (no readable %s.wav in the prompt directory)",
+			    name, name);
+	if (rc < 0)
+		return fail(e, errno_code(-rc), NULL, "cannot play: %s", strerror(-rc));
+	*res = json_pack("{s:i, s:i, s:s?, s:b}", "conference_id", id, "participant", part,
+			 "prompt", name, "loop", pid >= 0 && loop);
+	if (pid >= 0) {
+		const struct codec_prompt *pr = codec_prompt_get(dp_conf_prompts(), (unsigned int)pid);
+
+		json_object_set_new(*res, "duration_ms",
+				    json_integer(pr != NULL ? pr->samples / 48 : 0));
+	}
+	return 0;
+}
+
+static int
+op_conf_prompt(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
+{
+	return conf_prompt(dm, args, res, e, false);
+}
+
+static int
+op_conf_prompt_stop(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
+{
+	return conf_prompt(dm, args, res, e, true);
+}
+
 typedef int (*op_fn)(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e);
 
 static const struct {
@@ -904,6 +1033,9 @@ static const struct {
 	{"conference.mute", op_conf_mute},
 	{"conference.stats", op_conf_stats},
 	{"conference.dtmf", op_conf_dtmf},
+	{"conference.update", op_conf_update},
+	{"conference.prompt", op_conf_prompt},
+	{"conference.prompt_stop", op_conf_prompt_stop},
 };
 
 static size_t

@@ -10,7 +10,10 @@
  * as RTP through dp_node_wire_rx(); the worker is polled with a simulated
  * clock; what leaves for each participant is decoded and checked with a
  * Goertzel filter: everyone hears the two others and not themself, and a
- * muted participant disappears. Also the control operations and their errors.
+ * muted participant disappears. Lobby, prompts and loopback through the
+ * control protocol: a lobby participant is neither heard nor hears, a prompt
+ * plays to it alone, an unloaded prompt is refused with ENODATA. Also the
+ * control operations and their errors (malformed arguments of each op).
  */
 #include <arpa/inet.h>
 #include <math.h>
@@ -18,8 +21,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -345,11 +350,171 @@ test_ctl_ops(void **state)
 	assert_null(dp_flow_stream_cfg(&e->dm->flows, e->p[0].stream)->conf_ring);
 }
 
+/* Expect @p req (a conference op, printf format with the conference id first) to fail with @p want. */
+static void
+expect_code(struct env *e, const char *want, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+expect_code(struct env *e, const char *want, const char *fmt, ...)
+{
+	char req[512];
+	va_list ap;
+	json_t *r;
+
+	va_start(ap, fmt);
+	vsnprintf(req, sizeof(req), fmt, ap);
+	va_end(ap);
+	r = call(e, req);
+	if (strcmp(code(r), want) != 0)
+		print_message("request %s: got %s, want %s\n", req, code(r), want);
+	assert_string_equal(code(r), want);
+	json_decref(r);
+}
+
+/* A 22050 Hz mono WAV (as espeak-ng writes) of @p hz for @p ms. */
+static void
+write_wav(const char *path, double hz, unsigned int ms)
+{
+	FILE *f = fopen(path, "wb");
+	uint32_t n = 22050 * ms / 1000, v;
+	uint8_t h[44] = "RIFF\0\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0\x22\x56\0\0\x44\xac\0\0\x02\0\x10\0data";
+
+	assert_non_null(f);
+	v = 36 + 2 * n;
+	memcpy(h + 4, &v, 4);
+	v = 2 * n;
+	memcpy(h + 40, &v, 4);
+	fwrite(h, 1, sizeof(h), f);
+	for (uint32_t i = 0; i < n; i++) {
+		int16_t x = (int16_t)(8000 * sin(2 * M_PI * hz * i / 22050.0));
+
+		fwrite(&x, 2, 1, f);
+	}
+	fclose(f);
+}
+
+static json_t *
+part_stats(struct env *e, uint16_t part)
+{
+	char req[128];
+	json_t *r, *parts, *o = NULL;
+
+	snprintf(req, sizeof(req),
+		 "{\"v\":1,\"id\":1,\"op\":\"conference.stats\",\"args\":{\"conference_id\":%u}}",
+		 e->conf);
+	r = call(e, req);
+	parts = json_object_get(json_object_get(r, "result"), "participants");
+	for (size_t k = 0; k < json_array_size(parts); k++)
+		if (json_integer_value(json_object_get(json_array_get(parts, k), "participant")) == part)
+			o = json_incref(json_array_get(parts, k));
+	json_decref(r);
+	assert_non_null(o);
+	return o;
+}
+
+static void
+test_lobby_prompt(void **state)
+{
+	struct env *e = *state;
+	char dir[64] = "/tmp/tsr-dpprompt-XXXXXX", path[128], cmd[128];
+	uint16_t c = e->conf, p0 = e->p[0].part;
+	json_t *st;
+
+	/* Malformed arguments of the new operations. */
+	expect_code(e, "EINVAL", "{\"v\":1,\"op\":\"conference.update\",\"args\":{\"conference_id\":%u,"
+		    "\"participant\":%u,\"lobby\":1}}", c, p0);
+	expect_code(e, "EINVAL", "{\"v\":1,\"op\":\"conference.update\",\"args\":{\"conference_id\":%u,"
+		    "\"participant\":%u,\"role\":\"admin\"}}", c, p0);
+	expect_code(e, "EINVAL", "{\"v\":1,\"op\":\"conference.update\",\"args\":{\"conference_id\":%u,"
+		    "\"participant\":%u,\"volume\":3}}", c, p0);
+	expect_code(e, "EINVAL", "{\"v\":1,\"op\":\"conference.update\",\"args\":{\"conference_id\":%u}}",
+		    c);
+	expect_code(e, "ENOENT", "{\"v\":1,\"op\":\"conference.update\",\"args\":{\"conference_id\":%u,"
+		    "\"participant\":7,\"muted\":true}}", c);
+	expect_code(e, "ENOENT", "{\"v\":1,\"op\":\"conference.update\",\"args\":{\"conference_id\":99,"
+		    "\"participant\":0,\"muted\":true}}");
+	expect_code(e, "EINVAL", "{\"v\":1,\"op\":\"conference.prompt\",\"args\":{\"conference_id\":%u,"
+		    "\"participant\":%u}}", c, p0);
+	expect_code(e, "EINVAL", "{\"v\":1,\"op\":\"conference.prompt\",\"args\":{\"conference_id\":%u,"
+		    "\"participant\":%u,\"prompt\":\"welcome\"}}", c, p0);
+	expect_code(e, "EINVAL", "{\"v\":1,\"op\":\"conference.prompt\",\"args\":{\"conference_id\":%u,"
+		    "\"participant\":%u,\"prompt\":7}}", c, p0);
+	expect_code(e, "EINVAL", "{\"v\":1,\"op\":\"conference.prompt\",\"args\":{\"conference_id\":%u,"
+		    "\"participant\":%u,\"prompt\":\"goodbye\",\"loop\":\"yes\"}}", c, p0);
+	expect_code(e, "ENOENT", "{\"v\":1,\"op\":\"conference.prompt\",\"args\":{\"conference_id\":%u,"
+		    "\"participant\":9,\"prompt\":\"goodbye\"}}", c);
+	expect_code(e, "EINVAL", "{\"v\":1,\"op\":\"conference.prompt_stop\",\"args\":{\"conference_id\":%u,"
+		    "\"participant\":%u,\"prompt\":\"goodbye\"}}", c, p0);
+	expect_code(e, "EINVAL", "{\"v\":1,\"op\":\"conference.attach\",\"args\":{\"conference_id\":%u,"
+		    "\"stream_id\":0,\"codec\":\"PCMU\",\"loopback_ms\":5001}}", c);
+	expect_code(e, "EINVAL", "{\"v\":1,\"op\":\"conference.attach\",\"args\":{\"conference_id\":%u,"
+		    "\"stream_id\":0,\"codec\":\"PCMU\",\"loopback_ms\":-1}}", c);
+	expect_code(e, "EINVAL", "{\"v\":1,\"op\":\"conference.attach\",\"args\":{\"conference_id\":%u,"
+		    "\"stream_id\":0,\"codec\":\"PCMU\",\"lobby\":\"true\"}}", c);
+	expect_code(e, "EINVAL", "{\"v\":1,\"op\":\"conference.attach\",\"args\":{\"conference_id\":%u,"
+		    "\"stream_id\":0,\"codec\":\"PCMU\",\"tones\":0}}", c);
+	expect_code(e, "EINVAL", "{\"v\":1,\"op\":\"conference.detach\",\"args\":{\"conference_id\":%u,"
+		    "\"participant\":%u,\"tones\":null}}", c, p0);
+
+	/* No prompt loaded: a clear refusal, nothing changes. */
+	dp_conf_prompts_free();
+	expect_code(e, "ENODATA", "{\"v\":1,\"op\":\"conference.prompt\",\"args\":{\"conference_id\":%u,"
+		    "\"participant\":%u,\"prompt\":\"pin_entry\"}}", c, p0);
+	/* A theme directory with pin_entry only. */
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/pin_entry.wav", dir);
+	write_wav(path, 1200, 3000);
+	assert_int_equal(dp_conf_prompts_load(dir, NULL), 1);
+	expect_code(e, "ENODATA", "{\"v\":1,\"op\":\"conference.prompt\",\"args\":{\"conference_id\":%u,"
+		    "\"participant\":%u,\"prompt\":\"pin_wrong\"}}", c, p0);
+
+	/* Party 0 to the lobby: the others stop hearing 440 Hz, it hears nothing. */
+	expect_code(e, "ok", "{\"v\":1,\"op\":\"conference.update\",\"args\":{\"conference_id\":%u,"
+		    "\"participant\":%u,\"lobby\":true,\"role\":\"guest\"}}", c, p0);
+	st = part_stats(e, p0);
+	assert_true(json_is_true(json_object_get(st, "lobby")));
+	assert_string_equal(json_string_value(json_object_get(st, "role")), "guest");
+	assert_true(json_is_null(json_object_get(st, "prompt")));
+	json_decref(st);
+	run(e, 60, -1);
+	for (int i = 1; i < NP; i++)
+		assert_true(heard(e, i, 0) < 0.02);
+	assert_true(heard(e, 1, 2) > 0.2);
+	assert_true(heard(e, 0, 1) < 0.02 && heard(e, 0, 2) < 0.02);
+	/* A prompt to party 0 alone. */
+	expect_code(e, "ok", "{\"v\":1,\"op\":\"conference.prompt\",\"args\":{\"conference_id\":%u,"
+		    "\"participant\":%u,\"prompt\":\"pin_entry\",\"loop\":true}}", c, p0);
+	st = part_stats(e, p0);
+	assert_string_equal(json_string_value(json_object_get(st, "prompt")), "pin_entry");
+	json_decref(st);
+	run(e, 60, -1);
+	assert_true(e->p[0].n_heard >= 55 * FRAME_48K);
+	assert_true(goertzel(e->p[0].heard + 25 * FRAME_48K, 30 * FRAME_48K, 1200) > 0.5);
+	assert_true(goertzel(e->p[1].heard + 25 * FRAME_48K, 30 * FRAME_48K, 1200) < 0.02);
+	assert_true(goertzel(e->p[2].heard + 25 * FRAME_48K, 30 * FRAME_48K, 1200) < 0.02);
+	expect_code(e, "ok", "{\"v\":1,\"op\":\"conference.prompt_stop\",\"args\":{\"conference_id\":%u,"
+		    "\"participant\":%u}}", c, p0);
+	st = part_stats(e, p0);
+	assert_true(json_is_null(json_object_get(st, "prompt")));
+	json_decref(st);
+	/* Out of the lobby, a host again: heard by everyone. */
+	expect_code(e, "ok", "{\"v\":1,\"op\":\"conference.update\",\"args\":{\"conference_id\":%u,"
+		    "\"participant\":%u,\"lobby\":false,\"role\":\"host\"}}", c, p0);
+	run(e, 60, -1);
+	for (int i = 1; i < NP; i++)
+		assert_true(heard(e, i, 0) > 0.2);
+	dp_conf_prompts_free();
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_three_party_mix),
+		cmocka_unit_test(test_lobby_prompt),
 		cmocka_unit_test(test_ctl_ops),
 	};
 
