@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "codec.h"
+#include "codec_agc.h"
 #include "codec_jb.h"
 #include "codec_mix.h"
 #include "codec_prompt.h"
@@ -53,6 +54,8 @@ struct codec_conf_cfg {
 	uint16_t jb_min_frames;   /**< default 2 */
 	uint16_t jb_max_frames;   /**< default 10 */
 	int8_t low_energy_dbov;   /**< frames below may be dropped or stretched, default -40 */
+	bool agc;                 /**< automatic gain control on every decoded frame */
+	bool noise_gate;          /**< noise gate on every decoded frame */
 };
 
 struct codec_part_cfg {

@@ -49,6 +49,7 @@ struct conf_part {
 	int16_t *lb;            /* owned: loopback ring, (loopback_frames + 1) frames */
 	uint8_t *lb_voiced;     /* owned: per ring slot, frame holds audio */
 	uint16_t lb_pos;        /* slot written this tick */
+	struct codec_agc agc;
 	uint16_t cls;
 	int8_t level;           /* this tick, dBov */
 	int8_t last_level;
@@ -323,6 +324,7 @@ codec_conf_part_add(struct codec_conf *c, const struct codec_part_cfg *pc, uint1
 	if (ret < 0)
 		goto out_free;
 	codec_dtmf_det_init(&p->det);
+	codec_agc_init(&p->agc, NULL);
 	ret = class_get(c, pc, &p->cls);
 	if (ret < 0)
 		goto out_free;
@@ -605,6 +607,8 @@ rx_all(struct codec_conf *c, struct codec_conf_tick_stats *ts)
 		if (!rx_frame(c, p))
 			continue;
 		ts->decoded++;
+		if (c->cfg.agc || c->cfg.noise_gate)
+			codec_agc_process(&p->agc, p->pcm, CODEC_FRAME, c->cfg.agc, c->cfg.noise_gate);
 		p->level = (int8_t)codec_level_dbov(p->pcm, CODEC_FRAME);
 		c->levels[i] = p->level;
 		c->frames[i] = p->pcm;

@@ -51,6 +51,8 @@ struct dp_conf {
 	struct codec_conf *engine;  /* owned; the worker's once published */
 	uint16_t max_parts;
 	uint16_t n_parts;           /* control thread's count */
+	bool agc;                   /* automatic gain control on every participant */
+	bool noise_gate;            /* noise gate on every participant */
 	uint32_t part_stream[DP_CONF_MAX_PARTS]; /* participant -> stream id (worker reads) */
 	bool listed;                /* in its worker's list (worker writes) */
 	uint64_t next_tick;         /* TSC (worker) */
@@ -122,6 +124,9 @@ struct dp_conf_update {
 
 /** Create a conference. @return its id, -ENOSPC, -EINVAL, -ENOMEM. */
 int dp_conf_create(struct dp_main *dm, uint16_t max_parts, uint8_t speakers);
+/** The same with AGC and noise gate switched on or off for every participant. */
+int dp_conf_create_ex(struct dp_main *dm, uint16_t max_parts, uint8_t speakers, bool agc,
+		      bool noise_gate);
 /** Detach every participant and destroy. @return 0, -ENOENT. */
 int dp_conf_delete(struct dp_main *dm, uint16_t id);
 /**

@@ -114,6 +114,13 @@ pick_worker(void)
 int
 dp_conf_create(struct dp_main *dm, uint16_t max_parts, uint8_t speakers)
 {
+	return dp_conf_create_ex(dm, max_parts, speakers, false, false);
+}
+
+int
+dp_conf_create_ex(struct dp_main *dm, uint16_t max_parts, uint8_t speakers, bool agc,
+		  bool noise_gate)
+{
 	struct codec_conf_cfg cfg;
 	struct dp_wcmd cmd = {.type = DP_WCMD_CONF_ADD};
 	struct dp_conf *c;
@@ -134,6 +141,8 @@ dp_conf_create(struct dp_main *dm, uint16_t max_parts, uint8_t speakers)
 		return -ENOMEM;
 	codec_conf_cfg_default(&cfg, max_parts);
 	cfg.speakers = speakers;
+	cfg.agc = agc;
+	cfg.noise_gate = noise_gate;
 	rc = codec_conf_create(&cfg, &c->engine);
 	if (rc < 0) {
 		rte_free(c);
@@ -142,6 +151,8 @@ dp_conf_create(struct dp_main *dm, uint16_t max_parts, uint8_t speakers)
 	c->id = (uint16_t)id;
 	c->worker = worker;
 	c->max_parts = max_parts;
+	c->agc = agc;
+	c->noise_gate = noise_gate;
 	for (unsigned int i = 0; i < DP_CONF_MAX_PARTS; i++)
 		c->part_stream[i] = DP_STREAM_NONE;
 	cmd.conf = c;

@@ -689,15 +689,18 @@ get_part(struct dp_main *dm, json_t *args, uint16_t conf, uint16_t *part, struct
 static int
 op_conf_create(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
 {
-	static const char *const allowed[] = {"max_participants", "speakers", NULL};
+	static const char *const allowed[] = {"max_participants", "speakers", "agc", "noise_gate",
+					      NULL};
 	json_int_t maxp = 16, spk = 3;
+	bool agc = false, gate = false;
 	int id;
 
 	if (check_fields(args, allowed, e) < 0 ||
 	    get_int(args, "max_participants", 1, DP_CONF_MAX_PARTS, &maxp, e) < 0 ||
-	    get_int(args, "speakers", 1, 8, &spk, e) < 0)
+	    get_int(args, "speakers", 1, 8, &spk, e) < 0 || get_bool(args, "agc", &agc, e) < 0 ||
+	    get_bool(args, "noise_gate", &gate, e) < 0)
 		return -1;
-	id = dp_conf_create(dm, (uint16_t)maxp, (uint8_t)spk);
+	id = dp_conf_create_ex(dm, (uint16_t)maxp, (uint8_t)spk, agc, gate);
 	if (id < 0)
 		return fail(e, errno_code(-id), NULL, "cannot create the conference: %s",
 			    strerror(-id));
@@ -895,6 +898,8 @@ op_conf_stats(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
 			 (json_int_t)c->rx_packets, "rx_errors", (json_int_t)c->rx_errors,
 			 "tx_packets", (json_int_t)c->tx_packets, "tx_drops",
 			 (json_int_t)c->tx_drops, "participants", parts);
+	json_object_set_new(*res, "agc", json_boolean(c->agc));
+	json_object_set_new(*res, "noise_gate", json_boolean(c->noise_gate));
 	return 0;
 }
 

@@ -422,6 +422,27 @@ test_lobby_prompt(void **state)
 	json_t *st;
 
 	/* Malformed arguments of the new operations. */
+	expect_code(e, "EINVAL", "{\"v\":1,\"op\":\"conference.create\",\"args\":{\"agc\":\"on\"}}");
+	expect_code(e, "EINVAL", "{\"v\":1,\"op\":\"conference.create\",\"args\":{\"noise_gate\":1}}");
+	expect_code(e, "EINVAL", "{\"v\":1,\"op\":\"conference.create\",\"args\":{\"gate\":true}}");
+	{
+		json_t *r = call(e, "{\"v\":1,\"op\":\"conference.create\",\"args\":{\"agc\":true,"
+				    "\"noise_gate\":true,\"max_participants\":2}}");
+		uint16_t id = (uint16_t)json_integer_value(
+			json_object_get(json_object_get(r, "result"), "conference_id"));
+		char req[160];
+
+		assert_string_equal(code(r), "ok");
+		json_decref(r);
+		assert_true(dp_conf_lookup(e->dm, id)->agc && dp_conf_lookup(e->dm, id)->noise_gate);
+		snprintf(req, sizeof(req), "{\"v\":1,\"op\":\"conference.stats\",\"args\":"
+			 "{\"conference_id\":%u}}", id);
+		r = call(e, req);
+		assert_true(json_is_true(json_object_get(json_object_get(r, "result"), "agc")));
+		assert_true(json_is_true(json_object_get(json_object_get(r, "result"), "noise_gate")));
+		json_decref(r);
+		assert_int_equal(dp_conf_delete(e->dm, id), 0);
+	}
 	expect_code(e, "EINVAL", "{\"v\":1,\"op\":\"conference.update\",\"args\":{\"conference_id\":%u,"
 		    "\"participant\":%u,\"lobby\":1}}", c, p0);
 	expect_code(e, "EINVAL", "{\"v\":1,\"op\":\"conference.update\",\"args\":{\"conference_id\":%u,"
