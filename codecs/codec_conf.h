@@ -54,6 +54,15 @@ struct codec_conf_cfg {
 	uint16_t jb_min_frames;   /**< default 2 */
 	uint16_t jb_max_frames;   /**< default 10 */
 	int8_t low_energy_dbov;   /**< frames below may be dropped or stretched, default -40 */
+	/**
+	 * Opus encoder complexity (0..10) of the mix encoders of participants
+	 * that leave theirs at -1: the shared encoders (one encode heard by
+	 * many) and the seat encoders (each N-1 mix is heard by one speaker).
+	 * Encoding dominates the cost of a conference (docs/performance.md).
+	 * -1 = libopus's default (10). Defaults 3 and 1.
+	 */
+	int8_t opus_complexity_shared;
+	int8_t opus_complexity_seat;
 	bool agc;                 /**< automatic gain control on every decoded frame */
 	bool noise_gate;          /**< noise gate on every decoded frame */
 };

@@ -106,6 +106,8 @@ codec_conf_cfg_default(struct codec_conf_cfg *cfg, uint16_t max_participants)
 	cfg->jb_min_frames = 2;
 	cfg->jb_max_frames = 10;
 	cfg->low_energy_dbov = -40;
+	cfg->opus_complexity_shared = 3;
+	cfg->opus_complexity_seat = 1;
 }
 
 void
@@ -129,7 +131,9 @@ codec_conf_create(const struct codec_conf_cfg *cfg, struct codec_conf **out)
 	uint32_t g;
 	int ret;
 
-	if (n == 0 || n >= CODEC_MIX_NONE)
+	if (n == 0 || n >= CODEC_MIX_NONE || cfg->opus_complexity_shared < -1 ||
+	    cfg->opus_complexity_shared > 10 || cfg->opus_complexity_seat < -1 ||
+	    cfg->opus_complexity_seat > 10)
 		return -EINVAL;
 	codec_mix_cfg_default(&mc, n);
 	if (cfg->speakers)
@@ -240,12 +244,20 @@ class_get(struct codec_conf *c, const struct codec_part_cfg *pc, uint16_t *out)
 	cl->pt = pc->tx_pt;
 	cl->refs = 1;
 	cl->frame_ts = codec_rtp_frame_ts(pc->tx.id);
-	for (unsigned int f = 0; f < CODEC_MIX_FILTERS; f++)
-		if ((ret = codec_enc_create(&pc->tx, &cl->shared[f])) < 0)
-			goto out_put;
-	for (unsigned int s = 0; s < speakers; s++)
-		if ((ret = codec_enc_create(&pc->tx, &cl->seat[s])) < 0)
-			goto out_put;
+	{
+		struct codec_params shared = pc->tx, seat = pc->tx;
+
+		if (pc->tx.id == CODEC_OPUS && pc->tx.complexity < 0) {
+			shared.complexity = c->cfg.opus_complexity_shared;
+			seat.complexity = c->cfg.opus_complexity_seat;
+		}
+		for (unsigned int f = 0; f < CODEC_MIX_FILTERS; f++)
+			if ((ret = codec_enc_create(&shared, &cl->shared[f])) < 0)
+				goto out_put;
+		for (unsigned int s = 0; s < speakers; s++)
+			if ((ret = codec_enc_create(&seat, &cl->seat[s])) < 0)
+				goto out_put;
+	}
 	if (pc->tx.id != CODEC_OPUS) {
 		/* Silence encoded once, with a throwaway encoder so the shared ones stay fresh. */
 		struct codec_enc *e;
@@ -266,6 +278,17 @@ class_get(struct codec_conf *c, const struct codec_part_cfg *pc, uint16_t *out)
 out_put:
 	class_put(c, (uint16_t)free_k);
 	return ret;
+}
+
+/* A private encoder: the participant's send parameters, the shared mix's complexity. */
+static int
+own_enc_create(const struct codec_conf *c, const struct codec_part_cfg *pc, struct codec_enc **e)
+{
+	struct codec_params p = pc->tx;
+
+	if (p.id == CODEC_OPUS && p.complexity < 0)
+		p.complexity = c->cfg.opus_complexity_shared;
+	return codec_enc_create(&p, e);
 }
 
 int
@@ -316,7 +339,7 @@ codec_conf_part_add(struct codec_conf *c, const struct codec_part_cfg *pc, uint1
 		}
 	}
 	if ((pc->own_enc || pc->lobby || pc->loopback_frames > 0) &&
-	    (ret = codec_enc_create(&pc->tx, &p->own)) < 0)
+	    (ret = own_enc_create(c, pc, &p->own)) < 0)
 		goto out_free;
 	codec_rfc4733_rx_init(&p->dtmf_rx);
 	codec_rfc4733_tx_cfg_default(&tc, codec_rtp_clock(pc->tx.id));
@@ -428,7 +451,7 @@ codec_conf_own_enc_create(const struct codec_conf *c, uint16_t idx, struct codec
 
 	if (p == NULL)
 		return -ENOENT;
-	return codec_enc_create(&p->cfg.tx, e);
+	return own_enc_create(c, &p->cfg, e);
 }
 
 int

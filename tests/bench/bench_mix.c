@@ -15,7 +15,13 @@
  * someone hears it) or nothing (Opus DTX: "dtx"). Figures:
  *   BENCH mix_opus_conf10_cont participants_per_core=... ns_per_participant_tick=...
  *         mem_per_participant_kb=...
- * participants_per_core = 20 ms / ns_per_participant_tick. Idle: 1,000
+ * participants_per_core = 20 ms / ns_per_participant_tick. Opus scenarios
+ * run with the engine's default mix encoder complexity (shared 3, seat 1),
+ * "_c10" with libopus's default for every encoder (the figures before the
+ * engine lowered it), "_c0" with 0. A profile line times one Opus decode
+ * and one encode per complexity (clock_gettime around the calls):
+ *   BENCH mix_profile_opus decode_us=... encode_c10_us=... ...
+ * Idle: 1,000
  * single-participant conferences, lone talker sending or silent:
  *   BENCH mix_idle_1000 cpu_pct=...
  * Nothing is asserted on speed.
@@ -33,6 +39,7 @@
 #include "codec_conf.h"
 
 #define LOOP 50 /* pre-encoded packets per signal (1 s, looped) */
+#define ENGINE_DEFAULT 99 /* complexity argument: keep codec_conf's defaults */
 
 struct stream_set {
 	uint8_t pkt[2][LOOP][CODEC_MAX_PAYLOAD]; /* [0] talker, [1] background */
@@ -107,6 +114,8 @@ run(enum codec_id id, uint32_t n_conf, uint16_t n_part, uint16_t talkers, bool b
 		struct codec_conf_cfg cc;
 
 		codec_conf_cfg_default(&cc, n_part);
+		if (complexity != ENGINE_DEFAULT)
+			cc.opus_complexity_shared = cc.opus_complexity_seat = complexity;
 		if (codec_conf_create(&cc, &conf[c]) < 0)
 			exit(1);
 		for (uint16_t p = 0; p < n_part; p++) {
@@ -117,7 +126,6 @@ run(enum codec_id id, uint32_t n_conf, uint16_t n_part, uint16_t talkers, bool b
 			pc.tx_ssrc = c * 65536u + p;
 			if (id == CODEC_OPUS)
 				pc.tx.dtx = true;
-			pc.tx.complexity = complexity;
 			if (codec_conf_part_add(conf[c], &pc, &idx) < 0)
 				exit(1);
 		}
@@ -175,6 +183,42 @@ scenario(const char *name, enum codec_id id, uint32_t n_conf, uint16_t n_part, b
 	fflush(stdout);
 }
 
+/* Time one Opus decode of the talker's packets and one encode per complexity. */
+static void
+profile_opus(const struct stream_set *s)
+{
+	static const int8_t cx[] = {10, 5, 3, 1, 0};
+	struct codec_params p;
+	struct codec_dec *d;
+	int16_t pcm[LOOP][CODEC_FRAME];
+	uint8_t buf[CODEC_MAX_PAYLOAD];
+	uint64_t t0;
+	const int reps = 400;
+
+	codec_params_default(&p, CODEC_OPUS);
+	if (codec_dec_create(&p, &d) < 0)
+		exit(1);
+	t0 = now_ns();
+	for (int k = 0; k < reps; k++)
+		codec_dec_decode(d, s->pkt[0][k % LOOP], (size_t)s->len[0][k % LOOP], pcm[k % LOOP]);
+	printf("BENCH mix_profile_opus decode_us=%.1f", (double)(now_ns() - t0) / reps / 1000);
+	codec_dec_destroy(d);
+	for (unsigned int i = 0; i < sizeof(cx); i++) {
+		struct codec_enc *e;
+
+		p.complexity = cx[i];
+		if (codec_enc_create(&p, &e) < 0)
+			exit(1);
+		t0 = now_ns();
+		for (int k = 0; k < reps; k++)
+			codec_enc_encode(e, pcm[k % LOOP], buf, sizeof(buf));
+		printf(" encode_c%d_us=%.1f", cx[i], (double)(now_ns() - t0) / reps / 1000);
+		codec_enc_destroy(e);
+	}
+	printf("\n");
+	fflush(stdout);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -188,26 +232,30 @@ main(int argc, char **argv)
 	pre_encode(CODEC_PCMU, &pcmu);
 	pre_encode(CODEC_G722, &g722);
 	printf("# opus talk packet %d bytes, background %d bytes\n", opus.len[0][10], opus.len[1][10]);
-	scenario("mix_opus_conf10_dtx", CODEC_OPUS, 100, 10, false, ticks, -1, &opus);
-	scenario("mix_opus_conf10_cont", CODEC_OPUS, 100, 10, true, ticks, -1, &opus);
-	scenario("mix_opus_conf100_dtx", CODEC_OPUS, 20, 100, false, ticks, -1, &opus);
-	scenario("mix_opus_conf100_cont", CODEC_OPUS, 20, 100, true, ticks, -1, &opus);
-	/* Opus encoder complexity 5 instead of libopus's default 10 (encode dominates). */
-	scenario("mix_opus_conf10_dtx_c5", CODEC_OPUS, 100, 10, false, ticks, 5, &opus);
-	scenario("mix_opus_conf100_cont_c5", CODEC_OPUS, 20, 100, true, ticks, 5, &opus);
-	scenario("mix_pcmu_conf10_cont", CODEC_PCMU, 100, 10, true, ticks, -1, &pcmu);
-	scenario("mix_pcmu_conf100_cont", CODEC_PCMU, 20, 100, true, ticks, -1, &pcmu);
-	scenario("mix_g722_conf10_cont", CODEC_G722, 100, 10, true, ticks, -1, &g722);
-	scenario("mix_g722_conf100_cont", CODEC_G722, 20, 100, true, ticks, -1, &g722);
+	profile_opus(&opus);
+	/* Before (libopus default complexity 10 everywhere) and after (engine defaults). */
+	scenario("mix_opus_conf10_dtx_c10", CODEC_OPUS, 100, 10, false, ticks, -1, &opus);
+	scenario("mix_opus_conf10_dtx", CODEC_OPUS, 100, 10, false, ticks, ENGINE_DEFAULT, &opus);
+	scenario("mix_opus_conf10_dtx_c0", CODEC_OPUS, 100, 10, false, ticks, 0, &opus);
+	scenario("mix_opus_conf10_cont_c10", CODEC_OPUS, 100, 10, true, ticks, -1, &opus);
+	scenario("mix_opus_conf10_cont", CODEC_OPUS, 100, 10, true, ticks, ENGINE_DEFAULT, &opus);
+	scenario("mix_opus_conf100_dtx_c10", CODEC_OPUS, 20, 100, false, ticks, -1, &opus);
+	scenario("mix_opus_conf100_dtx", CODEC_OPUS, 20, 100, false, ticks, ENGINE_DEFAULT, &opus);
+	scenario("mix_opus_conf100_cont_c10", CODEC_OPUS, 20, 100, true, ticks, -1, &opus);
+	scenario("mix_opus_conf100_cont", CODEC_OPUS, 20, 100, true, ticks, ENGINE_DEFAULT, &opus);
+	scenario("mix_pcmu_conf10_cont", CODEC_PCMU, 100, 10, true, ticks, ENGINE_DEFAULT, &pcmu);
+	scenario("mix_pcmu_conf100_cont", CODEC_PCMU, 20, 100, true, ticks, ENGINE_DEFAULT, &pcmu);
+	scenario("mix_g722_conf10_cont", CODEC_G722, 100, 10, true, ticks, ENGINE_DEFAULT, &g722);
+	scenario("mix_g722_conf100_cont", CODEC_G722, 20, 100, true, ticks, ENGINE_DEFAULT, &g722);
 	/* Idle: 1,000 lone participants; talking into an empty room, or silent (DTX). */
-	r = run(CODEC_OPUS, 1000, 1, 1, false, ticks, -1, &opus);
+	r = run(CODEC_OPUS, 1000, 1, 1, false, ticks, ENGINE_DEFAULT, &opus);
 	printf("BENCH mix_idle_1000_opus_talking cpu_pct=%.2f ns_per_conf_tick=%.0f "
 	       "mem_per_participant_kb=%.1f\n",
 	       r.ns_per_tick / 20e6 * 100, r.ns_per_tick / 1000, r.mem_per_part / 1024.0);
-	r = run(CODEC_OPUS, 1000, 1, 0, false, ticks, -1, &opus);
+	r = run(CODEC_OPUS, 1000, 1, 0, false, ticks, ENGINE_DEFAULT, &opus);
 	printf("BENCH mix_idle_1000_opus_silent cpu_pct=%.2f ns_per_conf_tick=%.0f\n",
 	       r.ns_per_tick / 20e6 * 100, r.ns_per_tick / 1000);
-	r = run(CODEC_PCMU, 1000, 1, 1, false, ticks, -1, &pcmu);
+	r = run(CODEC_PCMU, 1000, 1, 1, false, ticks, ENGINE_DEFAULT, &pcmu);
 	printf("BENCH mix_idle_1000_pcmu_talking cpu_pct=%.2f ns_per_conf_tick=%.0f\n",
 	       r.ns_per_tick / 20e6 * 100, r.ns_per_tick / 1000);
 	return 0;
