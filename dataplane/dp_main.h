@@ -24,6 +24,7 @@
 #include <rte_ring.h>
 
 #include "dp_conf.h"
+#include "dp_esp_sa.h"
 #include "dp_flow.h"
 #include "dp_neigh.h"
 
@@ -86,6 +87,7 @@ struct dp_lcore_stats {
 	uint64_t punt[DP_PUNT_COUNT];
 	uint64_t drop[DP_LDROP_COUNT];
 	uint64_t stream_drop[DP_DROP_COUNT];
+	struct dp_esp_lstats esp; /* ESP backplane: decapsulated, encapsulated, drops */
 };
 
 /** A node address (an address of the kernel TAP, answered for by the data plane). */
@@ -119,6 +121,7 @@ struct dp_main {
 	uint16_t tap_port;         /* UINT16_MAX when there is no exception path */
 	struct rte_mempool *pool;
 	struct dp_flow_table flows;
+	struct dp_esp_table esp;        /* ESP SAs (RCU, like flows) */
 	struct dp_neigh_table *neigh;   /* owned */
 	struct rte_ring *neigh_events;  /* MP/SC: io lcores -> control thread */
 	struct rte_ring *ctl_tx;        /* SP/SC: control thread -> tap-owning lcore (mbufs) */

@@ -505,12 +505,16 @@ setup(struct dp_main *dm, const struct opts *o, uint16_t n_io)
 				     RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (dm->neigh_events == NULL || dm->ctl_tx == NULL)
 		return -ENOMEM;
-	return dp_flow_init(&dm->flows, o->max_streams, dm->qsbr, rte_socket_id());
+	rc = dp_flow_init(&dm->flows, o->max_streams, dm->qsbr, rte_socket_id());
+	if (rc < 0)
+		return rc;
+	return dp_esp_table_init(&dm->esp, DP_ESP_MAX_SA, dm->qsbr, rte_socket_id());
 }
 
 static void
 teardown(struct dp_main *dm)
 {
+	dp_esp_table_fini(&dm->esp);
 	dp_flow_fini(&dm->flows);
 	dp_port_close(dm->tap_port);
 	dp_port_close(dm->wire_port);

@@ -26,15 +26,10 @@
 
 #include "config.h"
 #include "dp_ctl.h"
+#include "dp_ctl_priv.h"
 #include "dp_lcore.h"
 #include "dp_main.h"
 #include "dp_neigh_ctl.h"
-
-struct ctl_err {
-	const char *code;
-	char message[160];
-	const char *field;
-};
 
 static int
 fail(struct ctl_err *e, const char *code, const char *field, const char *fmt, ...)
@@ -334,6 +329,8 @@ parse_stream(struct dp_main *dm, json_t *args, struct dp_stream_params *p, bool 
 			return -1;
 		p->out_keys_changed = true;
 	}
+	if ((v = json_object_get(args, "esp_sa")) != NULL && dp_ctl_esp_stream_sa(dm, v, p, e) < 0)
+		return -1;
 	return 0;
 }
 
@@ -354,7 +351,7 @@ prefetch_neigh(struct dp_main *dm, const struct dp_ep *remote)
 static const char *const stream_fields[] = {
 	"stream_id", "local_ip", "local_port", "remote_ip", "remote_port", "latch",
 	"strict_source", "rtcp_mux", "dscp", "srtp_in", "srtp_out", "relay_to", "out_ssrc",
-	"pt_map", NULL,
+	"pt_map", "esp_sa", NULL,
 };
 
 static int
@@ -505,6 +502,7 @@ stream_json(struct dp_main *dm, uint32_t id, bool stats)
 		json_object_set_new(o, "participant", json_integer(c->conf_part));
 	}
 	json_object_set_new(o, "strict_source", json_boolean(c->strict_source));
+	dp_ctl_esp_stream_json(dm, c, o);
 	if (!stats)
 		return o;
 	json_object_set_new(o, "rx_packets", json_integer((json_int_t)s->stats.rx_pkts));
@@ -603,6 +601,7 @@ lcore_counters_json(const struct dp_lcore_stats *s)
 	json_object_set_new(o, "drops", counters(s->drop, dp_ldrop_names, DP_LDROP_COUNT));
 	json_object_set_new(o, "stream_drops",
 			    counters(s->stream_drop, dp_drop_names, DP_DROP_COUNT));
+	json_object_set_new(o, "esp", dp_ctl_esp_lcore_json(&s->esp));
 	return o;
 }
 
@@ -1041,6 +1040,12 @@ static const struct {
 	{"conference.update", op_conf_update},
 	{"conference.prompt", op_conf_prompt},
 	{"conference.prompt_stop", op_conf_prompt_stop},
+	{"esp.sa_add", dp_ctl_esp_sa_add},
+	{"esp.sa_del", dp_ctl_esp_sa_del},
+	{"esp.sa_stats", dp_ctl_esp_sa_stats},
+	{"esp.sa_list", dp_ctl_esp_sa_list},
+	{"esp.sa_rekey", dp_ctl_esp_sa_rekey},
+	{"esp.sa_switch", dp_ctl_esp_sa_switch},
 };
 
 static size_t

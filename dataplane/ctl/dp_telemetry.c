@@ -64,6 +64,12 @@ add_lcore_stats(struct rte_tel_data *d, const struct dp_lcore_stats *s)
 		snprintf(key, sizeof(key), "stream_drop_%s", dp_drop_names[i]);
 		rte_tel_data_add_dict_u64(d, key, s->stream_drop[i]);
 	}
+	rte_tel_data_add_dict_u64(d, "esp_rx", s->esp.rx);
+	rte_tel_data_add_dict_u64(d, "esp_tx", s->esp.tx);
+	for (unsigned int i = 0; i < DP_ESP_DROP_COUNT; i++) {
+		snprintf(key, sizeof(key), "esp_drop_%s", dp_esp_drop_names[i]);
+		rte_tel_data_add_dict_u64(d, key, s->esp.drop[i]);
+	}
 }
 
 static int

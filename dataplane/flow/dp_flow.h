@@ -96,6 +96,8 @@ struct dp_stream_cfg {
 	bool strict_source;   /* without latching, accept only the configured remote */
 	bool rtcp_mux;
 	bool has_pt_map;      /* pt_map below applies to what this stream sends */
+	bool esp_out;         /* what this stream sends goes through ESP SA slot esp_slot */
+	uint32_t esp_slot;    /* slot in dp_main.esp (see dp_esp_sa.h) */
 	struct dp_srtp_session srtp_in;  /* keys to unprotect what arrives */
 	struct dp_srtp_session srtp_out; /* keys to protect what leaves */
 	uint8_t pt_map[128];  /* RTP payload type written on egress; DP_PT_KEEP = unchanged */
@@ -144,6 +146,8 @@ struct dp_stream_params {
 	uint16_t conf_id, conf_part;
 	bool has_pt_map;
 	uint8_t pt_map[128];
+	bool esp_out;          /* send through the outbound ESP SA in esp_slot */
+	uint32_t esp_slot;
 	enum dp_srtp_suite in_suite, out_suite;
 	uint8_t in_key[DP_SRTP_MAX_MASTER_KEY + DP_SRTP_MAX_MASTER_SALT];
 	uint8_t out_key[DP_SRTP_MAX_MASTER_KEY + DP_SRTP_MAX_MASTER_SALT];
@@ -182,6 +186,16 @@ int dp_flow_stream_update(struct dp_flow_table *ft, uint32_t id, const struct dp
  * @return 0, -ENOENT, or -ENOMEM (nothing changed).
  */
 int dp_flow_stream_del(struct dp_flow_table *ft, uint32_t id);
+
+/**
+ * Make every stream that sends through ESP SA slot @p from send through
+ * @p to instead (each stream republished whole, one grace period for all).
+ * @return the number of streams switched, or -ENOMEM (nothing changed).
+ */
+int dp_flow_esp_switch(struct dp_flow_table *ft, uint32_t from, uint32_t to);
+
+/** Number of streams that send through ESP SA slot @p slot. */
+uint32_t dp_flow_esp_users(const struct dp_flow_table *ft, uint32_t slot);
 
 /** Published configuration of @p id, or NULL. Borrowed: valid until the next write call. */
 const struct dp_stream_cfg *dp_flow_stream_cfg(const struct dp_flow_table *ft, uint32_t id);

@@ -154,6 +154,8 @@ cfg_build(struct dp_flow_table *ft, uint32_t id, const struct dp_stream_params *
 	c->strict_source = p->strict_source;
 	c->has_pt_map = p->has_pt_map;
 	memcpy(c->pt_map, p->pt_map, sizeof(c->pt_map));
+	c->esp_out = p->esp_out;
+	c->esp_slot = p->esp_slot;
 	c->rtcp_mux = p->rtcp_mux;
 	if (old != NULL && old->latch == p->latch && dp_ep_eq(&old->remote, &p->remote))
 		c->latch_gen = old->latch_gen;
@@ -406,6 +408,8 @@ dp_flow_stream_params(const struct dp_flow_table *ft, uint32_t id, struct dp_str
 	p->strict_source = c->strict_source;
 	p->has_pt_map = c->has_pt_map;
 	memcpy(p->pt_map, c->pt_map, sizeof(p->pt_map));
+	p->esp_out = c->esp_out;
+	p->esp_slot = c->esp_slot;
 	p->rtcp_mux = c->rtcp_mux;
 	p->dscp = c->dscp;
 	p->relay_to = c->relay_to;
@@ -416,4 +420,65 @@ dp_flow_stream_params(const struct dp_flow_table *ft, uint32_t id, struct dp_str
 	p->in_suite = c->srtp_in.suite;
 	p->out_suite = c->srtp_out.suite;
 	return 0;
+}
+
+uint32_t
+dp_flow_esp_users(const struct dp_flow_table *ft, uint32_t slot)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < ft->max; i++) {
+		const struct dp_stream_cfg *c = ft->slots[i].cfg;
+
+		if (c != NULL && c->esp_out && c->esp_slot == slot)
+			n++;
+	}
+	return n;
+}
+
+int
+dp_flow_esp_switch(struct dp_flow_table *ft, uint32_t from, uint32_t to)
+{
+	uint32_t n = dp_flow_esp_users(ft, from), k = 0;
+	struct dp_stream_cfg **copies;
+	uint32_t *idx;
+
+	if (n == 0)
+		return 0;
+	copies = calloc(n, sizeof(*copies));
+	idx = malloc(sizeof(*idx) * n);
+	if (copies == NULL || idx == NULL)
+		goto out_nomem;
+	for (uint32_t i = 0; i < ft->max && k < n; i++) {
+		const struct dp_stream_cfg *c = ft->slots[i].cfg;
+
+		if (c == NULL || !c->esp_out || c->esp_slot != from)
+			continue;
+		copies[k] = rte_malloc("dp_stream_cfg", sizeof(*c), RTE_CACHE_LINE_SIZE);
+		if (copies[k] == NULL)
+			goto out_nomem;
+		/* Same keys, latch and generations: only the SA changes. */
+		memcpy(copies[k], c, sizeof(*c));
+		copies[k]->esp_slot = to;
+		idx[k++] = i;
+	}
+	for (uint32_t j = 0; j < k; j++) {
+		struct dp_stream_cfg *prev = ft->slots[idx[j]].cfg;
+
+		__atomic_store_n(&ft->slots[idx[j]].cfg, copies[j], __ATOMIC_RELEASE);
+		copies[j] = prev;
+	}
+	rte_rcu_qsbr_synchronize(ft->qsbr, RTE_QSBR_THRID_INVALID);
+	for (uint32_t j = 0; j < k; j++)
+		cfg_free(copies[j]);
+	free(copies);
+	free(idx);
+	return (int)k;
+
+out_nomem:
+	for (uint32_t j = 0; copies != NULL && j < k; j++)
+		cfg_free(copies[j]);
+	free(copies);
+	free(idx);
+	return -ENOMEM;
 }

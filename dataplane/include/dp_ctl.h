@@ -13,7 +13,8 @@
  * Operations: ping, stream.create, stream.update, stream.delete,
  * stream.stats, stream.list, port.stats, lcore.stats, conference.create,
  * conference.delete, conference.attach, conference.detach, conference.mute,
- * conference.stats, conference.dtmf. docs/dataplane.md has an example of each. A request that fails changes nothing.
+ * conference.stats, conference.dtmf, esp.sa_add, esp.sa_del, esp.sa_stats,
+ * esp.sa_list, esp.sa_rekey, esp.sa_switch. docs/dataplane.md has an example of each. A request that fails changes nothing.
  *
  * Context: the handler runs on the data plane control thread.
  */

@@ -70,12 +70,16 @@ struct burst {
 	struct dp_node_out *out;
 	uint16_t n_media;
 	uint16_t n_free;
+	uint16_t n_esp_in;  /* ESP frames for a node address, decapsulated after classify */
+	uint16_t n_esp_out; /* frames of streams that send through an ESP SA */
 	uint64_t tsc; /* TSC at the start of the burst */
 	uint64_t hz;
 	struct rte_ether_addr *mac;
 	struct dp_ep keys[DP_BURST];
 	struct media media[DP_BURST];
 	struct rte_mbuf *free[DP_BURST];
+	struct dp_esp_pkt esp_in[DP_BURST];
+	struct dp_esp_pkt esp_out[DP_BURST];
 };
 
 static inline void
@@ -266,6 +270,31 @@ add_media(struct burst *b, struct rte_mbuf *m, struct rte_ether_hdr *eth, uint8_
 	b->n_media++;
 }
 
+/*
+ * ESP (RFC 4303) for a node address: kept for the decapsulation pass after
+ * classification. Once decapsulated the frame is classified again as UDP.
+ */
+static inline void
+add_esp(struct burst *b, struct rte_mbuf *m, uint8_t family, uint16_t l3_len, uint32_t l4len)
+{
+	struct dp_esp_pkt *p = &b->esp_in[b->n_esp_in];
+
+	if (m->nb_segs != 1) {
+		b->lc->stats.drop[DP_LDROP_MULTISEG]++;
+		to_free(b, m);
+		return;
+	}
+	if (l4len < DP_ESP_HDR_LEN) {
+		b->lc->stats.esp.drop[DP_ESP_DROP_MALFORMED]++;
+		to_free(b, m);
+		return;
+	}
+	p->m = m;
+	p->family = family;
+	p->l3_len = l3_len;
+	b->n_esp_in++;
+}
+
 static void
 classify_ipv4(struct burst *b, struct rte_mbuf *m, struct rte_ether_hdr *eth, uint32_t len)
 {
@@ -315,6 +344,9 @@ classify_ipv4(struct burst *b, struct rte_mbuf *m, struct rte_ether_hdr *eth, ui
 		return;
 	case IPPROTO_ICMP:
 		handle_icmp4(b, m, eth, ip, tot - ihl);
+		return;
+	case IPPROTO_ESP:
+		add_esp(b, m, AF_INET, sizeof(*ip), tot - ihl);
 		return;
 	case IPPROTO_TCP:
 		to_tap(b, m, DP_PUNT_TCP);
@@ -479,6 +511,9 @@ classify_ipv6(struct burst *b, struct rte_mbuf *m, struct rte_ether_hdr *eth, ui
 		add_media(b, m, eth, (uint8_t *)udp, plen);
 		return;
 	}
+	case IPPROTO_ESP:
+		add_esp(b, m, AF_INET6, sizeof(*ip6), plen);
+		return;
 	case IPPROTO_TCP:
 		to_tap(b, m, DP_PUNT_TCP);
 		return;
@@ -901,6 +936,15 @@ encap(struct burst *b, struct media *md)
 	md->ds->stats.tx_pkts++;
 	md->ds->stats.tx_bytes += md->plen;
 	b->lc->stats.media_tx++;
+	if (dc->esp_out) {
+		struct dp_esp_pkt *p = &b->esp_out[b->n_esp_out++];
+
+		p->m = m;
+		p->slot = dc->esp_slot;
+		p->family = remote->family;
+		p->l3_len = (uint16_t)l3;
+		return;
+	}
 	to_wire(b, m);
 }
 
@@ -913,10 +957,40 @@ burst_init(struct burst *b, struct dp_lcore_ctx *lc, struct dp_node_out *out)
 	b->mac = &lc->dm->mac;
 	b->n_media = 0;
 	b->n_free = 0;
+	b->n_esp_in = 0;
+	b->n_esp_out = 0;
 	b->tsc = rte_rdtsc();
 	b->hz = rte_get_tsc_hz();
 	out->n_wire = 0;
 	out->n_tap = 0;
+}
+
+/* ESP transport mode for the frames of streams with an outbound SA (RFC 4303 §3.3). */
+static void
+esp_out_pass(struct burst *b)
+{
+	dp_esp_node_encap(&b->dm->esp, b->lc->mb, b->tsc, b->esp_out, b->n_esp_out,
+			  &b->lc->stats.esp);
+	for (uint16_t i = 0; i < b->n_esp_out; i++) {
+		if (b->esp_out[i].ok)
+			to_wire(b, b->esp_out[i].m);
+		else
+			to_free(b, b->esp_out[i].m);
+	}
+}
+
+/* Inbound ESP: decapsulate, then classify the inner UDP datagram like any other. */
+static void
+esp_in_pass(struct burst *b)
+{
+	dp_esp_node_decap(&b->dm->esp, b->lc->mb, b->tsc, b->esp_in, b->n_esp_in,
+			  &b->lc->stats.esp);
+	for (uint16_t i = 0; i < b->n_esp_in; i++) {
+		if (b->esp_in[i].ok)
+			classify(b, b->esp_in[i].m);
+		else
+			to_free(b, b->esp_in[i].m);
+	}
 }
 
 /* Last stage: headers for what survived, the rest freed (worker hand-offs excepted). */
@@ -931,6 +1005,8 @@ emit_media(struct burst *b)
 		if (md->drop && md->drop != MEDIA_TO_WORKER)
 			to_free(b, md->m);
 	}
+	if (b->n_esp_out != 0)
+		esp_out_pass(b);
 }
 
 void
@@ -945,6 +1021,8 @@ dp_node_wire_rx(struct dp_lcore_ctx *lc, struct rte_mbuf **pkts, uint16_t n,
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		classify(&b, pkts[i]);
 	}
+	if (b.n_esp_in != 0)
+		esp_in_pass(&b);
 	if (b.n_media != 0) {
 		lookup(&b);
 		for (uint16_t i = 0; i < b.n_media; i++)

@@ -83,6 +83,8 @@ dp_fixture_create(uint32_t max_streams, uint32_t mbufs, struct dp_main **out,
 	for (unsigned int i = 0; i < DP_NEIGH_SIZE; i++)
 		rte_seqcount_init(&dm->neigh->e[i].sc);
 	rc = dp_flow_init(&dm->flows, max_streams, dm->qsbr, 0);
+	if (rc == 0)
+		rc = dp_esp_table_init(&dm->esp, 64, dm->qsbr, 0);
 	if (rc < 0) {
 		dp_fixture_destroy(dm);
 		return rc;
@@ -119,6 +121,7 @@ dp_fixture_destroy(struct dp_main *dm)
 		dp_srtp_mgr_destroy(lc->mb);
 		memset(lc, 0, sizeof(*lc));
 	}
+	dp_esp_table_fini(&dm->esp);
 	if (dm->flows.slots != NULL)
 		dp_flow_fini(&dm->flows);
 	while (dm->ctl_tx != NULL && rte_ring_dequeue(dm->ctl_tx, (void **)&m) == 0)

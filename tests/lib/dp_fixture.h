@@ -22,7 +22,7 @@
 
 /**
  * Build the fixture with node addresses 198.18.0.1/24 and 2001:2::1/64 and
- * MAC 02:00:00:00:00:01, room for @p max_streams streams and @p mbufs mbufs.
+ * MAC 02:00:00:00:00:01, room for @p max_streams streams, 64 ESP SAs and @p mbufs mbufs.
  * @return 0 or a negative errno. Ownership: the returned context and its
  * lcore slot belong to the fixture until dp_fixture_destroy().
  */
