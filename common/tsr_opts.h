@@ -56,3 +56,11 @@ int tsr_opts_str(char *dst, size_t cap, const char *src);
 
 /** "on"/"true"/"1" (or no value) and "off"/"false"/"0". @return 0 or -EINVAL. */
 int tsr_opts_bool(const char *v, bool *out);
+
+/**
+ * Create the directory that will hold @p path (and its parents), mode 0755,
+ * when missing: daemons call it for sockets and databases under /run or
+ * /var/lib.
+ * @return 0, or a negative errno (-ENAMETOOLONG, mkdir(2)'s errors).
+ */
+int tsr_mkdir_parent(const char *path);

@@ -19,13 +19,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "config.h"
+#include <jansson.h>
+
+#include "cp_ctl.h"
 #include "cp_media.h"
 #include "cp_replica.h"
 #include "cp_sip.h"
+#include "cp_sync.h"
 #include "cp_tls.h"
 #include "tsr_log.h"
 #include "tsr_opts.h"
@@ -40,7 +45,17 @@ struct cp_opts {
 	char media_addr6[64];
 	char tls_dir[256];
 	char dp_sock[108];
+	char ctl_sock[108];
+	char bootstrap[256];
+	char mgmt_url[256];
+	char mgmt_token[256];
+	char mgmt_cacert[256];
+	char replica_db[256];
 	char log_level[16];
+	char node_name[64];
+	char codecs[64];
+	uint32_t test_call_delay_ms;
+	uint32_t test_call_duration_s;
 	uint32_t sip_port;
 	uint32_t tls_port;
 	uint32_t port_lo, port_hi;
@@ -69,6 +84,15 @@ usage(FILE *f)
 		"      --media-addr6 A6     node IPv6 media address (optional)\n"
 		"      --media-ports LO-HI  local media ports (default 40000-49999)\n"
 		"      --dp-sock PATH       data plane control socket (default /run/tessera/dp.sock)\n"
+		"      --ctl-sock PATH      this node's control socket (default /run/tessera/node.sock)\n"
+		"      --bootstrap FILE     enrolment document from the management node (JSON with\n"
+		"                           management_url, token, node_name)\n"
+		"      --mgmt-url URL       management node (replication and status); overrides\n"
+		"                           --bootstrap\n"
+		"      --mgmt-token T       enrolment token (prefer --bootstrap: arguments are visible)\n"
+		"      --mgmt-cacert FILE   CA bundle for the management node's certificate\n"
+		"      --replica-db FILE    local configuration replica (default\n"
+		"                           /var/lib/tessera/replica.db)\n"
 		"      --sip-addr A         SIP bind and Contact address (default: --media-addr)\n"
 		"      --sip-port N         SIP TCP (and UDP) port (default 5060)\n"
 		"      --sip-tls-port N     SIP TLS port (default 5061)\n"
@@ -76,6 +100,10 @@ usage(FILE *f)
 		"      --sip-tls[=on|off]   SIP over TLS (default on)\n"
 		"      --tls-dir DIR        agent.pem + cafile.pem; a self-signed pair is made if\n"
 		"                           missing (default /var/lib/tessera/tls)\n"
+		"      --node-name NAME     this node in status and logs (default: the SIP address)\n"
+		"      --codecs LIST        audio codec preference (default opus,G722,PCMU,PCMA)\n"
+		"      --test-call-delay MS test call loopback delay (default 2000)\n"
+		"      --test-call-duration S  test call loopback time before goodbye (default 10)\n"
 		"      --log-level L        err, warn, info, debug (default info)\n"
 		"  -h, --help               this text\n"
 		"  -V, --version            print the version\n");
@@ -83,7 +111,9 @@ usage(FILE *f)
 
 enum {
 	O_OBJECTS = 256, O_MEDIA_ADDR, O_MEDIA_ADDR6, O_MEDIA_PORTS, O_DP_SOCK, O_SIP_ADDR,
-	O_SIP_PORT, O_TLS_PORT, O_UDP, O_TLS, O_TLS_DIR, O_LOG_LEVEL,
+	O_SIP_PORT, O_TLS_PORT, O_UDP, O_TLS, O_TLS_DIR, O_LOG_LEVEL, O_NODE_NAME, O_CODECS,
+	O_TC_DELAY, O_TC_DURATION, O_CTL_SOCK, O_BOOTSTRAP, O_MGMT_URL, O_MGMT_TOKEN,
+	O_MGMT_CACERT, O_REPLICA_DB,
 };
 
 static const struct option long_opts[] = {
@@ -93,6 +123,12 @@ static const struct option long_opts[] = {
 	{"media-addr6", required_argument, NULL, O_MEDIA_ADDR6},
 	{"media-ports", required_argument, NULL, O_MEDIA_PORTS},
 	{"dp-sock", required_argument, NULL, O_DP_SOCK},
+	{"ctl-sock", required_argument, NULL, O_CTL_SOCK},
+	{"bootstrap", required_argument, NULL, O_BOOTSTRAP},
+	{"mgmt-url", required_argument, NULL, O_MGMT_URL},
+	{"mgmt-token", required_argument, NULL, O_MGMT_TOKEN},
+	{"mgmt-cacert", required_argument, NULL, O_MGMT_CACERT},
+	{"replica-db", required_argument, NULL, O_REPLICA_DB},
 	{"sip-addr", required_argument, NULL, O_SIP_ADDR},
 	{"sip-port", required_argument, NULL, O_SIP_PORT},
 	{"sip-tls-port", required_argument, NULL, O_TLS_PORT},
@@ -100,10 +136,35 @@ static const struct option long_opts[] = {
 	{"sip-tls", optional_argument, NULL, O_TLS},
 	{"tls-dir", required_argument, NULL, O_TLS_DIR},
 	{"log-level", required_argument, NULL, O_LOG_LEVEL},
+	{"node-name", required_argument, NULL, O_NODE_NAME},
+	{"codecs", required_argument, NULL, O_CODECS},
+	{"test-call-delay", required_argument, NULL, O_TC_DELAY},
+	{"test-call-duration", required_argument, NULL, O_TC_DURATION},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
 };
+
+/* A comma-separated list of codecs the media engine has. */
+static int
+check_codecs(const char *v)
+{
+	static const char *const known[] = {"opus", "G722", "PCMU", "PCMA"};
+
+	while (*v != '\0') {
+		size_t n = strcspn(v, ",");
+		bool ok = false;
+
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			ok |= strlen(known[i]) == n && strncasecmp(v, known[i], n) == 0;
+		if (!ok)
+			return -EINVAL;
+		v += n;
+		if (*v == ',')
+			v++;
+	}
+	return 0;
+}
 
 static int
 apply(struct cp_opts *o, int c, const char *v)
@@ -130,6 +191,18 @@ apply(struct cp_opts *o, int c, const char *v)
 		return 0;
 	case O_DP_SOCK:
 		return tsr_opts_str(o->dp_sock, sizeof(o->dp_sock), v);
+	case O_CTL_SOCK:
+		return tsr_opts_str(o->ctl_sock, sizeof(o->ctl_sock), v);
+	case O_BOOTSTRAP:
+		return tsr_opts_str(o->bootstrap, sizeof(o->bootstrap), v);
+	case O_MGMT_URL:
+		return tsr_opts_str(o->mgmt_url, sizeof(o->mgmt_url), v);
+	case O_MGMT_TOKEN:
+		return tsr_opts_str(o->mgmt_token, sizeof(o->mgmt_token), v);
+	case O_MGMT_CACERT:
+		return tsr_opts_str(o->mgmt_cacert, sizeof(o->mgmt_cacert), v);
+	case O_REPLICA_DB:
+		return tsr_opts_str(o->replica_db, sizeof(o->replica_db), v);
 	case O_SIP_ADDR:
 		return tsr_opts_str(o->sip_addr, sizeof(o->sip_addr), v);
 	case O_SIP_PORT:
@@ -142,6 +215,14 @@ apply(struct cp_opts *o, int c, const char *v)
 		return tsr_opts_bool(v, &o->tls);
 	case O_TLS_DIR:
 		return tsr_opts_str(o->tls_dir, sizeof(o->tls_dir), v);
+	case O_NODE_NAME:
+		return tsr_opts_str(o->node_name, sizeof(o->node_name), v);
+	case O_CODECS:
+		return check_codecs(v) < 0 ? -EINVAL : tsr_opts_str(o->codecs, sizeof(o->codecs), v);
+	case O_TC_DELAY:
+		return tsr_opts_u32(v, 100, 5000, &o->test_call_delay_ms);
+	case O_TC_DURATION:
+		return tsr_opts_u32(v, 1, 3600, &o->test_call_duration_s);
 	case O_LOG_LEVEL:
 		if (tsr_log_level_parse(v) < 0)
 			return -EINVAL;
@@ -157,6 +238,35 @@ apply_cb(void *ctx, int opt, const char *val)
 	return apply(ctx, opt, val);
 }
 
+/* Fill the management fields the command line left empty from the enrolment document. */
+static int
+read_bootstrap(struct cp_opts *o)
+{
+	json_error_t je;
+	json_t *b = json_load_file(o->bootstrap, 0, &je);
+	const char *url = json_string_value(json_object_get(b, "management_url"));
+	const char *tok = json_string_value(json_object_get(b, "token"));
+	const char *name = json_string_value(json_object_get(b, "node_name"));
+	int rc = 0;
+
+	if (b == NULL || url == NULL || tok == NULL) {
+		fprintf(stderr, "tessera-node: %s: not an enrolment document (%s)\n", o->bootstrap,
+			b == NULL ? je.text : "management_url and token are required");
+		rc = -EINVAL;
+	} else {
+		if (o->mgmt_url[0] == '\0')
+			rc |= tsr_opts_str(o->mgmt_url, sizeof(o->mgmt_url), url);
+		if (o->mgmt_token[0] == '\0')
+			rc |= tsr_opts_str(o->mgmt_token, sizeof(o->mgmt_token), tok);
+		if (o->node_name[0] == '\0' && name != NULL)
+			rc |= tsr_opts_str(o->node_name, sizeof(o->node_name), name);
+		if (rc != 0)
+			fprintf(stderr, "tessera-node: %s: a field is too long\n", o->bootstrap);
+	}
+	json_decref(b);
+	return rc != 0 ? -EINVAL : 0;
+}
+
 /* @return 0, 1 to exit successfully (help, version), or -EINVAL. */
 static int
 parse_opts(struct cp_opts *o, int argc, char **argv)
@@ -166,12 +276,17 @@ parse_opts(struct cp_opts *o, int argc, char **argv)
 	memset(o, 0, sizeof(*o));
 	strcpy(o->tls_dir, "/var/lib/tessera/tls");
 	strcpy(o->dp_sock, "/run/tessera/dp.sock");
+	strcpy(o->ctl_sock, "/run/tessera/node.sock");
+	strcpy(o->replica_db, "/var/lib/tessera/replica.db");
 	strcpy(o->log_level, "info");
 	o->sip_port = 5060;
 	o->tls_port = 5061;
 	o->port_lo = 40000;
 	o->port_hi = 49999;
 	o->tls = true;
+	strcpy(o->codecs, "opus,G722,PCMU,PCMA");
+	o->test_call_delay_ms = 2000;
+	o->test_call_duration_s = 10;
 	rc = tsr_opts_parse("tessera-node", TSR_VERSION, argc, argv, long_opts, O_OBJECTS, apply_cb,
 			    usage, o);
 	if (rc != 0)
@@ -186,6 +301,18 @@ parse_opts(struct cp_opts *o, int argc, char **argv)
 	}
 	if (o->sip_addr[0] == '\0')
 		strcpy(o->sip_addr, o->media_addr);
+	if (o->bootstrap[0] != '\0' && read_bootstrap(o) < 0)
+		return -EINVAL;
+	if ((o->mgmt_url[0] != '\0') != (o->mgmt_token[0] != '\0')) {
+		fprintf(stderr, "tessera-node: --mgmt-url needs a token (--bootstrap or --mgmt-token)\n");
+		return -EINVAL;
+	}
+	if (o->mgmt_url[0] != '\0' && o->objects[0] != '\0') {
+		fprintf(stderr, "tessera-node: --objects and the management node exclude each other\n");
+		return -EINVAL;
+	}
+	if (o->node_name[0] == '\0')
+		snprintf(o->node_name, sizeof(o->node_name), "%s", o->sip_addr);
 	return 0;
 }
 
@@ -197,6 +324,19 @@ on_stop_timer(struct cp_main *m, su_timer_t *t, su_timer_arg_t *arg)
 	su_root_break(m->root);
 }
 
+/* Hang up, shut the SIP stack down and leave the loop (at most CP_SHUTDOWN_MS). */
+static void
+begin_stop(struct cp_main *m)
+{
+	if (m->stopping)
+		return;
+	m->stopping = true;
+	cp_sip_shutdown(m->sip);
+	m->stop_timer = su_timer_create(su_root_task(m->root), CP_SHUTDOWN_MS);
+	if (m->stop_timer == NULL || su_timer_set(m->stop_timer, on_stop_timer, NULL) < 0)
+		su_root_break(m->root);
+}
+
 static int
 on_signal(struct cp_main *m, su_wait_t *w, su_wakeup_arg_t *arg)
 {
@@ -204,12 +344,8 @@ on_signal(struct cp_main *m, su_wait_t *w, su_wakeup_arg_t *arg)
 
 	if (read(m->sig_fd, &si, sizeof(si)) != sizeof(si) || m->stopping)
 		return 0;
-	m->stopping = true;
 	TSR_INFO(LOG_COMP, "stopping\tsignal=%u", si.ssi_signo);
-	cp_sip_shutdown(m->sip);
-	m->stop_timer = su_timer_create(su_root_task(m->root), CP_SHUTDOWN_MS);
-	if (m->stop_timer == NULL || su_timer_set(m->stop_timer, on_stop_timer, NULL) < 0)
-		su_root_break(m->root);
+	begin_stop(m);
 	return 0;
 }
 
@@ -239,24 +375,38 @@ run(struct cp_main *m, const struct cp_opts *o)
 {
 	struct cp_replica *replica = NULL;
 	struct cp_media *media = NULL;
+	struct cp_sync *sync = NULL;
+	struct cp_ctl *ctl = NULL;
 	struct cp_sip_cfg scfg;
+	struct cp_ctl_info info;
+	const char *source = "none";
+	long long file_version = 0;
 	char err[256] = "";
 	int rc;
 
 	if (o->objects[0] != '\0') {
 		rc = cp_replica_load(o->objects, &replica, err, sizeof(err));
+		source = "file";
 		if (rc < 0) {
 			TSR_ERR(LOG_COMP, "cannot load configuration objects\tpath=%s error=\"%s\"",
 				o->objects, err);
 			return rc;
 		}
-	} else {
-		replica = calloc(1, sizeof(*replica));
-		if (replica == NULL)
-			return -ENOMEM;
+	} else if (o->mgmt_url[0] != '\0') {
+		source = "management";
+		rc = tsr_mkdir_parent(o->replica_db);
+		rc = rc < 0 ? rc : cp_sync_load(o->replica_db, &replica, err, sizeof(err));
+		if (rc < 0)
+			TSR_WARN(LOG_COMP, "local replica unusable, waiting for the management node"
+				 "\tpath=%s error=\"%s\"", o->replica_db, err);
 	}
-	TSR_INFO(LOG_COMP, "configuration loaded\tpath=%s aliases=%u rules=%u",
-		 o->objects[0] ? o->objects : "-", replica->n_aliases, replica->n_rules);
+	if (replica == NULL)
+		replica = cp_replica_empty();
+	if (replica == NULL)
+		return -ENOMEM;
+	TSR_INFO(LOG_COMP, "configuration loaded\tsource=%s version=%lld services=%u aliases=%u "
+		 "rules=%u", source, replica->version, replica->n_services, replica->n_aliases,
+		 replica->n_rules);
 	rc = cp_media_create(o->dp_sock, (uint16_t)o->port_lo, (uint16_t)o->port_hi, &media);
 	if (rc < 0)
 		goto out;
@@ -280,17 +430,57 @@ run(struct cp_main *m, const struct cp_opts *o)
 		.tls_dir = o->tls_dir,
 		.media_addr = o->media_addr,
 		.media_addr6 = o->media_addr6[0] ? o->media_addr6 : NULL,
+		.node_name = o->node_name,
+		.codecs = o->codecs,
+		.test_call_delay_ms = o->test_call_delay_ms,
+		.test_call_duration_s = o->test_call_duration_s,
 	};
 	rc = cp_sip_create(m->root, &scfg, media, replica, &m->sip);
 	if (rc < 0)
 		goto out;
-	TSR_INFO(LOG_COMP, "tessera-node ready\tversion=%s media_addr=%s media_ports=%u-%u "
-		 "udp=%s tls=%s", TSR_VERSION, o->media_addr, o->port_lo, o->port_hi,
+	if (o->mgmt_url[0] != '\0') {
+		struct cp_sync_cfg ycfg = {
+			.mgmt_url = o->mgmt_url,
+			.token = o->mgmt_token,
+			.cacert = o->mgmt_cacert[0] ? o->mgmt_cacert : NULL,
+			.replica_db = o->replica_db,
+			.node_name = o->node_name,
+		};
+
+		rc = cp_sync_start(m->root, &ycfg, m->sip, replica, &sync);
+		if (rc < 0) {
+			TSR_ERR(LOG_COMP, "cannot start replication\terr=%s", strerror(-rc));
+			goto out_sip;
+		}
+		replica = NULL; /* the sync owns it (and every later one) */
+	}
+	info = (struct cp_ctl_info){
+		.node_name = o->node_name,
+		.config_version = sync ? cp_sync_version(sync) : &file_version,
+		.config_source = source,
+	};
+	rc = tsr_mkdir_parent(o->ctl_sock);
+	if (rc == 0)
+		rc = cp_ctl_create(m->root, o->ctl_sock, m->sip, &info, &ctl);
+	if (rc < 0) {
+		TSR_ERR(LOG_COMP, "cannot create the control socket\tpath=%s err=%s", o->ctl_sock,
+			strerror(-rc));
+		goto out_sip;
+	}
+	TSR_INFO(LOG_COMP, "tessera-node ready\tversion=%s node=%s media_addr=%s media_ports=%u-%u "
+		 "udp=%s tls=%s", TSR_VERSION, o->node_name, o->media_addr, o->port_lo, o->port_hi,
 		 o->udp ? "on" : "off", o->tls ? "on" : "off");
 	su_root_run(m->root);
-	cp_sip_destroy(m->sip);
-	m->sip = NULL;
 	rc = 0;
+	goto out_sip_down;
+out_sip:
+	begin_stop(m); /* NUA must shut down before it is destroyed */
+	su_root_run(m->root);
+out_sip_down:
+	cp_ctl_destroy(ctl);
+	cp_sip_destroy(m->sip); /* calls end while the replica they read still exists */
+	m->sip = NULL;
+	cp_sync_stop(sync);
 out:
 	cp_media_destroy(media);
 	cp_replica_destroy(replica);

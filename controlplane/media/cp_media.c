@@ -326,3 +326,134 @@ cp_media_stream_delete(struct cp_media *m, int64_t id)
 {
 	return request(m, "stream.delete", json_pack("{s:I}", "stream_id", (json_int_t)id), NULL);
 }
+
+/* The integer @p key of a reply object, or -1. */
+static int
+reply_int(json_t *res, const char *key)
+{
+	json_t *v = json_object_get(res, key);
+
+	return json_is_integer(v) && json_integer_value(v) >= 0 &&
+			       json_integer_value(v) <= INT32_MAX ?
+		       (int)json_integer_value(v) :
+		       -1;
+}
+
+int
+cp_media_conf_create(struct cp_media *m, unsigned int max_participants, int *conf_id)
+{
+	json_t *res = NULL;
+	int rc;
+
+	rc = request(m, "conference.create",
+		     json_pack("{s:i}", "max_participants", (int)max_participants), &res);
+	if (rc < 0)
+		return rc;
+	*conf_id = reply_int(res, "conference_id");
+	json_decref(res);
+	return *conf_id < 0 ? -EPROTO : 0;
+}
+
+int
+cp_media_conf_delete(struct cp_media *m, int conf_id)
+{
+	return request(m, "conference.delete", json_pack("{s:i}", "conference_id", conf_id), NULL);
+}
+
+int
+cp_media_conf_attach(struct cp_media *m, int conf_id, int64_t stream,
+		     const struct cp_media_attach *a, int *part)
+{
+	json_t *res = NULL, *args;
+	int rc;
+
+	args = json_pack("{s:i, s:I, s:s, s:i, s:s}", "conference_id", conf_id, "stream_id",
+			 (json_int_t)stream, "codec", a->codec, "pt", a->pt, "role",
+			 a->guest ? "guest" : "host");
+	if (args == NULL)
+		return -ENOMEM;
+	if (a->dtmf_pt != 0)
+		json_object_set_new(args, "dtmf_pt", json_integer(a->dtmf_pt));
+	if (a->rate != 0)
+		json_object_set_new(args, "rate", json_integer(a->rate));
+	if (a->channels != 0)
+		json_object_set_new(args, "channels", json_integer(a->channels));
+	if (a->hosts_only)
+		json_object_set_new(args, "hosts_only", json_true());
+	if (a->lobby)
+		json_object_set_new(args, "lobby", json_true());
+	if (a->loopback_ms != 0)
+		json_object_set_new(args, "loopback_ms", json_integer(a->loopback_ms));
+	rc = request(m, "conference.attach", args, &res);
+	if (rc < 0)
+		return rc;
+	*part = reply_int(res, "participant");
+	json_decref(res);
+	return *part < 0 ? -EPROTO : 0;
+}
+
+int
+cp_media_conf_detach(struct cp_media *m, int conf_id, int part)
+{
+	return request(m, "conference.detach",
+		       json_pack("{s:i, s:i}", "conference_id", conf_id, "participant", part), NULL);
+}
+
+int
+cp_media_conf_update(struct cp_media *m, int conf_id, int part, int lobby, int guest,
+		     int hosts_only, int muted)
+{
+	json_t *args = json_pack("{s:i, s:i}", "conference_id", conf_id, "participant", part);
+
+	if (args == NULL)
+		return -ENOMEM;
+	if (lobby >= 0)
+		json_object_set_new(args, "lobby", json_boolean(lobby));
+	if (guest >= 0)
+		json_object_set_new(args, "role", json_string(guest ? "guest" : "host"));
+	if (hosts_only >= 0)
+		json_object_set_new(args, "hosts_only", json_boolean(hosts_only));
+	if (muted >= 0)
+		json_object_set_new(args, "muted", json_boolean(muted));
+	return request(m, "conference.update", args, NULL);
+}
+
+int
+cp_media_conf_prompt(struct cp_media *m, int conf_id, int part, const char *name, bool loop)
+{
+	json_t *args = json_pack("{s:i, s:i, s:o}", "conference_id", conf_id, "participant", part,
+				 "prompt", name != NULL ? json_string(name) : json_null());
+
+	if (args == NULL)
+		return -ENOMEM;
+	if (loop)
+		json_object_set_new(args, "loop", json_true());
+	return request(m, "conference.prompt", args, NULL);
+}
+
+int
+cp_media_conf_dtmf(struct cp_media *m, int conf_id, cp_media_digit_fn fn, void *ctx)
+{
+	json_t *res = NULL, *d;
+	size_t i;
+	int rc;
+
+	rc = request(m, "conference.dtmf", json_pack("{s:i}", "conference_id", conf_id), &res);
+	if (rc < 0)
+		return rc;
+	json_array_foreach(json_object_get(res, "digits"), i, d) {
+		const char *digit = json_string_value(json_object_get(d, "digit"));
+		int part = reply_int(d, "participant");
+
+		if (digit != NULL && digit[0] != '\0' && part >= 0)
+			fn(ctx, conf_id, part, digit[0]);
+	}
+	json_decref(res);
+	return 0;
+}
+
+int
+cp_media_conf_stats(struct cp_media *m, int conf_id, json_t **res)
+{
+	return request(m, "conference.stats", json_pack("{s:i}", "conference_id", conf_id), res);
+}

@@ -24,6 +24,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "cp_sdp.h"
 
 #define CP_MEDIA_TIMEOUT_MS 2000
@@ -97,3 +99,52 @@ int cp_media_stream_update(struct cp_media *m, int64_t id, const struct cp_media
  * @return 0, -ENOENT when it was already gone, or a transport error.
  */
 int cp_media_stream_delete(struct cp_media *m, int64_t id);
+
+/*
+ * Conference engine attachments (conference.* ops, docs/dataplane.md). A
+ * participant is a stream (created without relay_to) attached to a data
+ * plane conference; the engine decodes, mixes and encodes on a worker.
+ */
+struct cp_media_attach {
+	const char *codec;    /* "PCMU", "PCMA", "G722", "opus" (borrowed) */
+	uint8_t pt;
+	uint8_t dtmf_pt;      /* 0 = no telephone-event */
+	uint32_t rate;        /* 0 = codec default */
+	uint8_t channels;     /* 0 = codec default */
+	bool guest;           /* role guest (else host) */
+	bool hosts_only;      /* hears Hosts only (auditorium Guests) */
+	bool lobby;           /* neither hears nor is heard (PIN entry, waiting) */
+	uint32_t loopback_ms; /* > 0: hears itself that much later (test call) */
+};
+
+/** conference.create. @return 0 with *conf_id, or as cp_media_stream_create(). */
+int cp_media_conf_create(struct cp_media *m, unsigned int max_participants, int *conf_id);
+
+/** conference.delete (detaches everyone). */
+int cp_media_conf_delete(struct cp_media *m, int conf_id);
+
+/** conference.attach of stream @p stream. @return 0 with *part. */
+int cp_media_conf_attach(struct cp_media *m, int conf_id, int64_t stream,
+			 const struct cp_media_attach *a, int *part);
+
+/** conference.detach. */
+int cp_media_conf_detach(struct cp_media *m, int conf_id, int part);
+
+/**
+ * conference.update: each of @p lobby, @p guest, @p hosts_only, @p muted is
+ * 0 or 1 to set, -1 to leave as it is.
+ */
+int cp_media_conf_update(struct cp_media *m, int conf_id, int part, int lobby, int guest,
+			 int hosts_only, int muted);
+
+/** conference.prompt: play prompt @p name to one participant (NULL stops). */
+int cp_media_conf_prompt(struct cp_media *m, int conf_id, int part, const char *name, bool loop);
+
+/** A digit received from participant @p part of conference @p conf_id. */
+typedef void (*cp_media_digit_fn)(void *ctx, int conf_id, int part, char digit);
+
+/** conference.dtmf: drain the digits of one conference into @p fn. */
+int cp_media_conf_dtmf(struct cp_media *m, int conf_id, cp_media_digit_fn fn, void *ctx);
+
+/** conference.stats. @return 0 with *res owned (jansson reference). */
+int cp_media_conf_stats(struct cp_media *m, int conf_id, json_t **res);

@@ -119,10 +119,105 @@ load_rule(json_t *o, struct cp_replica_rule *r, char *err, size_t errcap)
 	return 0;
 }
 
-static int
-add_alias(struct cp_replica *r, const char *alias, const char *conf, const char *type,
-	  char *err, size_t errcap)
+/* A PIN: "" or 4-20 characters, digits with one optional trailing '#' (FR-PIN-4). */
+static bool
+pin_ok(const char *p)
 {
+	size_t n = strlen(p);
+
+	if (n == 0)
+		return true;
+	if (n < 4 || n > 20)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!(p[i] >= '0' && p[i] <= '9') && !(p[i] == '#' && i == n - 1))
+			return false;
+	return true;
+}
+
+static int
+get_uint(json_t *o, const char *key, unsigned int lo, unsigned int hi, unsigned int def,
+	 unsigned int *dst)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (v == NULL || json_is_null(v)) {
+		*dst = def;
+		return 0;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
+		return -EINVAL;
+	*dst = (unsigned int)json_integer_value(v);
+	return 0;
+}
+
+static int
+load_service(json_t *c, struct cp_replica_service *sv, char *err, size_t errcap)
+{
+	static const char *const types[] = {"conference", "lecture", "two_stage_dialing",
+					    "test_call", NULL};
+	json_t *id = json_object_get(c, "id");
+	regex_t re;
+
+	if (!json_is_object(c))
+		return FAIL("conference: not an object");
+	if (get_str(c, "name", sv->name, sizeof(sv->name), "") < 0 || sv->name[0] == '\0')
+		return FAIL("conference: name is required (1-250 characters)");
+	sv->id = json_is_integer(id) ? json_integer_value(id) : -1;
+	if (get_str(c, "service_type", sv->service_type, sizeof(sv->service_type),
+		    "conference") < 0 ||
+	    !one_of(sv->service_type, types))
+		return FAIL("conference %s: bad service_type", sv->name);
+	if (get_str(c, "pin", sv->pin, sizeof(sv->pin), "") < 0 || !pin_ok(sv->pin) ||
+	    get_str(c, "guest_pin", sv->guest_pin, sizeof(sv->guest_pin), "") < 0 ||
+	    !pin_ok(sv->guest_pin))
+		return FAIL("conference %s: a PIN must be 4-20 digits with an optional trailing #",
+			    sv->name);
+	if (sv->guest_pin[0] != '\0' && sv->pin[0] == '\0')
+		return FAIL("conference %s: a Guest PIN needs a Host PIN", sv->name);
+	if (get_bool(c, "allow_guests", &sv->allow_guests, false) < 0 ||
+	    get_bool(c, "mute_all_guests", &sv->mute_all_guests, false) < 0)
+		return FAIL("conference %s: a boolean field is not a boolean", sv->name);
+	if (get_uint(c, "participant_limit", 1, 1000000, 0, &sv->participant_limit) < 0)
+		return FAIL("conference %s: participant_limit must be null or 1-1000000", sv->name);
+	if (get_str(c, "match_string", sv->match_string, sizeof(sv->match_string), "") < 0 ||
+	    get_str(c, "replace_string", sv->replace_string, sizeof(sv->replace_string), "") < 0)
+		return FAIL("conference %s: bad match_string or replace_string", sv->name);
+	if (sv->match_string[0] != '\0') {
+		if (regcomp(&re, sv->match_string, REG_EXTENDED | REG_ICASE) != 0)
+			return FAIL("conference %s: match_string is not a valid regex", sv->name);
+		regfree(&re);
+	}
+	return 0;
+}
+
+static int
+load_global(struct cp_replica *r, json_t *root, char *err, size_t errcap)
+{
+	json_t *g = json_object_get(root, "global");
+
+	if (json_is_object(g) && json_object_get(g, "objects") != NULL)
+		g = json_object_get(g, "objects"); /* a list response */
+	if (json_is_array(g))
+		g = json_array_get(g, 0);
+	if (g != NULL && !json_is_object(g))
+		return FAIL("global must be an object or a list of one object");
+	if (get_uint(g, "guests_only_timeout", 0, 86400, 60, &r->global.guests_only_timeout) < 0)
+		return FAIL("global: guests_only_timeout must be 0-86400");
+	if (get_uint(g, "last_participant_backstop_timeout", 0, 86400, 0,
+		     &r->global.last_participant_backstop_timeout) < 0 ||
+	    (r->global.last_participant_backstop_timeout != 0 &&
+	     r->global.last_participant_backstop_timeout < 60))
+		return FAIL("global: last_participant_backstop_timeout must be 0 or 60-86400");
+	if (get_uint(g, "pin_entry_timeout", 30, 3600, 120, &r->global.pin_entry_timeout) < 0)
+		return FAIL("global: pin_entry_timeout must be 30-3600");
+	return 0;
+}
+
+static int
+add_alias(struct cp_replica *r, const char *alias, unsigned int svc, char *err, size_t errcap)
+{
+	const char *conf = r->services[svc].name, *type = r->services[svc].service_type;
 	struct cp_replica_alias *a;
 
 	if (alias[0] == '\0' || strlen(alias) >= CP_REPLICA_STR)
@@ -138,6 +233,7 @@ add_alias(struct cp_replica *r, const char *alias, const char *conf, const char 
 	strcpy(a->alias, alias);
 	snprintf(a->conference, sizeof(a->conference), "%s", conf);
 	snprintf(a->service_type, sizeof(a->service_type), "%s", type);
+	a->svc = svc;
 	return 0;
 }
 
@@ -184,18 +280,21 @@ load_services(struct cp_replica *r, json_t *root, char *err, size_t errcap)
 
 	if ((confs != NULL && !json_is_array(confs)) || (aliases != NULL && !json_is_array(aliases)))
 		return FAIL("conference and conference_alias must be lists");
+	r->services = calloc(json_array_size(confs) + 1, sizeof(*r->services));
+	if (r->services == NULL)
+		return -ENOMEM;
 	json_array_foreach(confs, i, c) {
-		const char *name = json_string_value(json_object_get(c, "name"));
-		const char *type = json_string_value(json_object_get(c, "service_type")) ?:
-				   "conference";
-		json_t *nested = json_object_get(c, "aliases");
-
-		if (name == NULL || name[0] == '\0')
-			return FAIL("conference #%zu: name is required", i);
-		json_array_foreach(nested, j, a) {
+		rc = load_service(c, &r->services[i], err, errcap);
+		if (rc < 0)
+			return rc;
+		for (unsigned int k = 0; k < i; k++)
+			if (strcmp(r->services[k].name, r->services[i].name) == 0)
+				return FAIL("conference %s: name used twice", r->services[i].name);
+		r->n_services++;
+		json_array_foreach(json_object_get(c, "aliases"), j, a) {
 			const char *al = json_string_value(json_object_get(a, "alias"));
 
-			rc = add_alias(r, al ?: "", name, type, err, errcap);
+			rc = add_alias(r, al ?: "", (unsigned int)i, err, errcap);
 			if (rc < 0)
 				return rc;
 		}
@@ -203,15 +302,69 @@ load_services(struct cp_replica *r, json_t *root, char *err, size_t errcap)
 	json_array_foreach(aliases, i, a) {
 		const char *al = json_string_value(json_object_get(a, "alias"));
 		json_t *conf = find_conference(confs, json_object_get(a, "conference"));
+		size_t k;
 
 		if (conf == NULL)
 			return FAIL("conference_alias %s: unknown conference", al ?: "?");
-		rc = add_alias(r, al ?: "", json_string_value(json_object_get(conf, "name")),
-			       json_string_value(json_object_get(conf, "service_type")) ?:
-				       "conference",
-			       err, errcap);
+		k = (size_t)json_array_size(confs);
+		for (size_t m = 0; m < json_array_size(confs); m++)
+			if (json_array_get(confs, m) == conf)
+				k = m;
+		/* The same alias nested in its conference and listed on its own is one alias. */
+		const struct cp_replica_alias *dup = cp_replica_alias_lookup(r, al ?: "");
+
+		if (dup != NULL && dup->svc == k)
+			continue;
+		rc = add_alias(r, al ?: "", (unsigned int)k, err, errcap);
 		if (rc < 0)
 			return rc;
+	}
+	return 0;
+}
+
+/* automatic_participant objects: one entry per (participant, conference) pair. */
+static int
+load_adps(struct cp_replica *r, json_t *root, char *err, size_t errcap)
+{
+	json_t *adps = objects_of(root, "automatic_participant"), *confs = objects_of(root,
+										     "conference");
+	json_t *o, *ref;
+	size_t i, j;
+
+	if (adps == NULL)
+		return 0;
+	if (!json_is_array(adps))
+		return FAIL("automatic_participant must be a list");
+	json_array_foreach(adps, i, o) {
+		struct cp_replica_adp a = {0};
+		json_t *refs = json_object_get(o, "conference");
+
+		if (!json_is_object(o) || get_str(o, "alias", a.alias, sizeof(a.alias), "") < 0 ||
+		    a.alias[0] == '\0')
+			return FAIL("automatic_participant #%zu: alias is required", i);
+		if (get_str(o, "role", a.role, sizeof(a.role), "guest") < 0 ||
+		    (strcmp(a.role, "guest") != 0 && strcmp(a.role, "chair") != 0))
+			return FAIL("automatic_participant %s: role must be guest or chair", a.alias);
+		if (get_str(o, "dtmf_sequence", a.dtmf_sequence, sizeof(a.dtmf_sequence), "") < 0 ||
+		    strspn(a.dtmf_sequence, "0123456789*#,") != strlen(a.dtmf_sequence))
+			return FAIL("automatic_participant %s: bad dtmf_sequence", a.alias);
+		if (refs != NULL && !json_is_array(refs))
+			return FAIL("automatic_participant %s: conference must be a list", a.alias);
+		json_array_foreach(refs, j, ref) {
+			json_t *conf = find_conference(confs, ref);
+			struct cp_replica_adp *n;
+
+			if (conf == NULL)
+				return FAIL("automatic_participant %s: unknown conference", a.alias);
+			for (a.svc = 0; a.svc < r->n_services; a.svc++)
+				if (json_array_get(confs, a.svc) == conf)
+					break;
+			n = realloc(r->adps, (r->n_adps + 1) * sizeof(*n));
+			if (n == NULL)
+				return -ENOMEM;
+			r->adps = n;
+			r->adps[r->n_adps++] = a;
+		}
 	}
 	return 0;
 }
@@ -260,10 +413,45 @@ load_rules(struct cp_replica *r, json_t *root, char *err, size_t errcap)
 	return 0;
 }
 
+struct cp_replica *
+cp_replica_empty(void)
+{
+	struct cp_replica *r = calloc(1, sizeof(*r));
+
+	if (r != NULL)
+		r->global = (struct cp_replica_global){.guests_only_timeout = 60,
+						       .pin_entry_timeout = 120};
+	return r;
+}
+
+int
+cp_replica_from_json(json_t *root, struct cp_replica **out, char *err, size_t errcap)
+{
+	struct cp_replica *r = cp_replica_empty();
+	int rc;
+
+	if (r == NULL)
+		return -ENOMEM;
+	rc = json_is_object(root) ? 0 : FAIL("top level must be an object");
+	if (rc == 0)
+		rc = load_services(r, root, err, errcap);
+	if (rc == 0)
+		rc = load_rules(r, root, err, errcap);
+	if (rc == 0)
+		rc = load_global(r, root, err, errcap);
+	if (rc == 0)
+		rc = load_adps(r, root, err, errcap);
+	if (rc < 0) {
+		cp_replica_destroy(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
 int
 cp_replica_load(const char *path, struct cp_replica **out, char *err, size_t errcap)
 {
-	struct cp_replica *r;
 	json_error_t jerr;
 	json_t *root;
 	int rc;
@@ -273,23 +461,9 @@ cp_replica_load(const char *path, struct cp_replica **out, char *err, size_t err
 		snprintf(err, errcap, "%s:%d: %s", path, jerr.line, jerr.text);
 		return json_error_code(&jerr) == json_error_cannot_open_file ? -ENOENT : -EINVAL;
 	}
-	r = calloc(1, sizeof(*r));
-	if (r == NULL) {
-		json_decref(root);
-		return -ENOMEM;
-	}
-	rc = json_is_object(root) ? 0 : FAIL("%s: top level must be an object", path);
-	if (rc == 0)
-		rc = load_services(r, root, err, errcap);
-	if (rc == 0)
-		rc = load_rules(r, root, err, errcap);
+	rc = cp_replica_from_json(root, out, err, errcap);
 	json_decref(root);
-	if (rc < 0) {
-		cp_replica_destroy(r);
-		return rc;
-	}
-	*out = r;
-	return 0;
+	return rc;
 }
 
 void
@@ -301,6 +475,8 @@ cp_replica_destroy(struct cp_replica *r)
 		regfree(&r->rules[i].re);
 	free(r->rules);
 	free(r->aliases);
+	free(r->services);
+	free(r->adps);
 	free(r);
 }
 
@@ -311,4 +487,10 @@ cp_replica_alias_lookup(const struct cp_replica *r, const char *alias)
 		if (strcasecmp(r->aliases[i].alias, alias) == 0)
 			return &r->aliases[i];
 	return NULL;
+}
+
+const struct cp_replica_service *
+cp_replica_alias_service(const struct cp_replica *r, const struct cp_replica_alias *a)
+{
+	return a != NULL && a->svc < r->n_services ? &r->services[a->svc] : NULL;
 }

@@ -7,13 +7,19 @@
  *
  * Objects use the management API's resource and field names (mgmt-api,
  * /api/admin/configuration/v1/): `conference` (with nested `aliases`),
- * `conference_alias` and `gateway_routing_rule`. Until replication from the
- * management node and the local sqlite replica exist, they are loaded from a
- * JSON file whose top-level keys are those resource names, each holding a
- * list of objects or a list response ({"meta": ..., "objects": [...]}).
- * Loading is all or nothing: one bad object rejects the file.
+ * `conference_alias`, `gateway_routing_rule` and `global`. They come as one
+ * JSON document whose top-level keys are those resource names, each holding
+ * a list of objects or a list response ({"meta": ..., "objects": [...]}):
+ * from a file (--objects) or from the management node's replication feed
+ * (replica/cp_sync.h), which keeps the last document in a local sqlite file.
+ * Loading is all or nothing: one bad object rejects the document.
  *
- * Context: control path (cp main loop); read-only once loaded.
+ * A loaded replica is immutable. A new configuration is a new replica that
+ * replaces the old one between two events of the main loop; calls copy what
+ * they need at setup (service settings, rule fields), so they never hold a
+ * pointer into a replica across events.
+ *
+ * Context: control path (cp main loop).
  */
 #pragma once
 
@@ -21,13 +27,52 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #define CP_REPLICA_STR 251 /* 250 characters, the API's limit, plus NUL */
+#define CP_REPLICA_PIN 21  /* 20 characters including a trailing '#', plus NUL */
+
+/*
+ * A service (`conference` resource): VMR (service_type "conference"),
+ * Virtual Auditorium ("lecture"), Virtual Reception ("two_stage_dialing") or
+ * Test Call ("test_call"). Invariants: pin and guest_pin are "" or 4-20
+ * characters of digits with at most one trailing '#'; guest_pin set implies
+ * pin set; match_string, when set, is a valid POSIX ERE.
+ */
+struct cp_replica_service {
+	long long id;
+	char name[CP_REPLICA_STR];
+	char service_type[24];
+	char pin[CP_REPLICA_PIN];	/* Host PIN, "" none */
+	char guest_pin[CP_REPLICA_PIN]; /* "" none */
+	bool allow_guests;
+	bool mute_all_guests;
+	unsigned int participant_limit; /* 0: no limit */
+	char match_string[CP_REPLICA_STR];   /* Virtual Reception, "" = any */
+	char replace_string[CP_REPLICA_STR]; /* Virtual Reception, "" = keep */
+};
+
+/* The `global` settings the node acts on (guide part 4 §2.9, part 2 §3). */
+struct cp_replica_global {
+	unsigned int guests_only_timeout;		/* s, default 60 */
+	unsigned int last_participant_backstop_timeout; /* s, 0 = never */
+	unsigned int pin_entry_timeout;			/* s, default 120 */
+};
+
+/* An automatically dialled participant of one service (guide part 3 §2.13). */
+struct cp_replica_adp {
+	char alias[CP_REPLICA_STR];	 /* the address dialled */
+	unsigned int svc;		 /* index into cp_replica.services */
+	char role[8];			 /* "chair" or "guest" */
+	char dtmf_sequence[CP_REPLICA_STR]; /* digits, '*', '#', ',' = pause */
+};
 
 /* A service alias: conference_alias, or an alias nested in a conference. */
 struct cp_replica_alias {
 	char alias[CP_REPLICA_STR];
 	char conference[CP_REPLICA_STR]; /* the conference's name */
 	char service_type[24];		 /* conference, lecture, two_stage_dialing, test_call */
+	unsigned int svc;		 /* index into cp_replica.services */
 };
 
 /*
@@ -51,8 +96,14 @@ struct cp_replica_rule {
 };
 
 struct cp_replica {
+	long long version; /* replication version, 0 for a file */
+	unsigned int n_services;
+	struct cp_replica_service *services; /* owned */
+	struct cp_replica_global global;
 	unsigned int n_aliases;
 	struct cp_replica_alias *aliases; /* owned */
+	unsigned int n_adps;
+	struct cp_replica_adp *adps; /* owned */
 	unsigned int n_rules;
 	struct cp_replica_rule *rules; /* owned, sorted */
 };
@@ -68,6 +119,16 @@ struct cp_replica {
  */
 int cp_replica_load(const char *path, struct cp_replica **out, char *err, size_t errcap);
 
+/**
+ * Build a replica from a parsed document (same rules as cp_replica_load()).
+ * @param root  the document (borrowed)
+ * @return 0; -EINVAL (bad object, @p err says which), -ENOMEM.
+ */
+int cp_replica_from_json(json_t *root, struct cp_replica **out, char *err, size_t errcap);
+
+/** An empty replica (no services, no rules, default globals). @return NULL on ENOMEM. */
+struct cp_replica *cp_replica_empty(void);
+
 /** Free a replica and its compiled expressions. NULL is a no-op. */
 void cp_replica_destroy(struct cp_replica *r);
 
@@ -77,3 +138,7 @@ void cp_replica_destroy(struct cp_replica *r);
  */
 const struct cp_replica_alias *cp_replica_alias_lookup(const struct cp_replica *r,
 						       const char *alias);
+
+/** The service an alias reaches (borrowed, valid until cp_replica_destroy()). */
+const struct cp_replica_service *cp_replica_alias_service(const struct cp_replica *r,
+							  const struct cp_replica_alias *a);

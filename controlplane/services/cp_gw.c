@@ -45,6 +45,7 @@ enum call_state {
 };
 
 struct cp_leg {
+	struct cp_hmagic hm;  /* first: what the NUA handle is bound to */
 	struct cp_call *call; /* the call embedding this leg */
 	nua_handle_t *nh;     /* owned reference, NULL when the leg has none */
 	char name;	      /* 'A' incoming, 'B' outgoing (logs) */
@@ -89,22 +90,6 @@ other(struct cp_leg *l)
 	return l == &l->call->a ? &l->call->b : &l->call->a;
 }
 
-/* A Warning header value (RFC 3261 §20.43): 399 is "miscellaneous". */
-static const char *
-warning(struct cp_call *c, int code, const char *text, char *buf, size_t cap)
-{
-	char clean[100];
-	size_t i;
-
-	for (i = 0; text[i] != '\0' && i < sizeof(clean) - 1; i++)
-		clean[i] = (text[i] == '"' || text[i] == '\\' || (unsigned char)text[i] < ' ') ?
-				   '\'' :
-				   text[i];
-	clean[i] = '\0';
-	snprintf(buf, cap, "%d %s \"%s\"", code, c->sip->cfg.sip_addr, clean);
-	return buf;
-}
-
 static void
 respond_error(struct cp_call *c, struct cp_leg *l, int status, const char *phrase, int wcode,
 	      const char *why)
@@ -114,8 +99,8 @@ respond_error(struct cp_call *c, struct cp_leg *l, int status, const char *phras
 	if (phrase == NULL)
 		phrase = sip_status_phrase(status) ?: "Error";
 	nua_respond(l->nh, status, phrase, TAG_IF(why != NULL, SIPTAG_WARNING_STR(
-							 warning(c, wcode, why ? why : "", w,
-								 sizeof(w)))),
+							 cp_sip_warning(c->sip, wcode, why ? why : "", w,
+									sizeof(w)))),
 		    TAG_END());
 }
 
@@ -573,9 +558,10 @@ on_state(struct cp_call *c, struct cp_leg *l, tagi_t tags[])
 }
 
 void
-cp_gw_event(struct cp_leg *leg, nua_event_t ev, int status, const char *phrase,
+cp_gw_event(struct cp_hmagic *hm, nua_event_t ev, int status, const char *phrase,
 	    const sip_t *sip, tagi_t tags[])
 {
+	struct cp_leg *leg = (struct cp_leg *)hm;
 	struct cp_call *c = leg->call;
 
 	switch (ev) {
@@ -611,6 +597,7 @@ leg_init(struct cp_call *c, struct cp_leg *l, char name, int family)
 	struct cp_sip *s = c->sip;
 	uint32_t r;
 
+	l->hm.kind = CP_H_GW_LEG;
 	l->call = c;
 	l->name = name;
 	l->stream = -1;
@@ -625,20 +612,6 @@ leg_init(struct cp_call *c, struct cp_leg *l, char name, int family)
 	return cp_media_port_get(s->media, &l->port);
 }
 
-/* The request-URI for B: "sip:" + dest, over TCP when UDP is off. */
-static int
-target_uri(struct cp_call *c, char *out, size_t cap)
-{
-	const char *d = c->dest;
-	bool has_scheme = strncmp(d, "sip:", 4) == 0 || strncmp(d, "sips:", 5) == 0;
-	bool has_tp = strstr(d, "transport=") != NULL || strncmp(d, "sips:", 5) == 0;
-	int n;
-
-	n = snprintf(out, cap, "%s%s%s", has_scheme ? "" : "sip:", d,
-		     (!c->sip->cfg.udp && !has_tp) ? ";transport=tcp" : "");
-	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
-}
-
 static int
 start_b(struct cp_call *c, const sip_t *sip, char *why, size_t cap)
 {
@@ -651,7 +624,7 @@ start_b(struct cp_call *c, const sip_t *sip, char *why, size_t cap)
 	url_t *u;
 	int rc;
 
-	rc = target_uri(c, target, sizeof(target));
+	rc = cp_route_target_uri(c->dest, c->sip->cfg.udp, target, sizeof(target));
 	u = rc == 0 ? url_make(c->home, target) : NULL;
 	if (u == NULL || u->url_host == NULL || u->url_type != url_sip) {
 		snprintf(why, cap, "destination '%.60s' is not a SIP URI", c->dest);
@@ -667,7 +640,7 @@ start_b(struct cp_call *c, const sip_t *sip, char *why, size_t cap)
 		su_free(c->home, sdp);
 		return rc;
 	}
-	c->b.nh = nua_handle(s->nua, &c->b, NUTAG_URL(u), SIPTAG_TO_STR(target),
+	c->b.nh = nua_handle(s->nua, &c->b.hm, NUTAG_URL(u), SIPTAG_TO_STR(target),
 			     SIPTAG_FROM_STR(from), TAG_END());
 	if (c->b.nh == NULL) {
 		su_free(c->home, sdp);
@@ -746,7 +719,7 @@ cp_gw_start(struct cp_sip *s, nua_handle_t *nh, const sip_t *sip,
 		su_home_unref(c->home);
 		return rc < 0 ? rc : -ENOTSUP;
 	}
-	nua_handle_bind(nh, &c->a);
+	nua_handle_bind(nh, &c->a.hm);
 	c->offerer = &c->a;
 	c->state = CALL_OFFERING;
 	c->next = s->calls;

@@ -48,7 +48,7 @@ int cp_gw_start(struct cp_sip *s, nua_handle_t *nh, const sip_t *sip,
  * Handle a NUA event on a handle bound to a gateway call leg.
  * Context: the NUA callback.
  */
-void cp_gw_event(struct cp_leg *leg, nua_event_t ev, int status, const char *phrase,
+void cp_gw_event(struct cp_hmagic *leg, nua_event_t ev, int status, const char *phrase,
 		 const sip_t *sip, tagi_t tags[]);
 
 /** Hang up every leg of every call (shutdown). */

@@ -96,3 +96,15 @@ cp_route_rule_lookup(const struct cp_replica *r, const char *alias, const char *
 	}
 	return NULL;
 }
+
+int
+cp_route_target_uri(const char *d, bool udp, char *out, size_t cap)
+{
+	bool has_scheme = strncmp(d, "sip:", 4) == 0 || strncmp(d, "sips:", 5) == 0;
+	bool has_tp = strstr(d, "transport=") != NULL || strncmp(d, "sips:", 5) == 0;
+	int n;
+
+	n = snprintf(out, cap, "%s%s%s", has_scheme ? "" : "sip:", d,
+		     (!udp && !has_tp) ? ";transport=tcp" : "");
+	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+}

@@ -10,6 +10,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "cp_replica.h"
@@ -47,3 +48,11 @@ int cp_route_replace(const char *subject, const regmatch_t *pm, size_t npm, cons
  */
 const struct cp_replica_rule *cp_route_rule_lookup(const struct cp_replica *r, const char *alias,
 						   const char *full_uri, char *dest, size_t cap);
+
+/**
+ * The request-URI of an outgoing call to alias @p dest: "sip:" + dest (a
+ * scheme already there is kept), with ";transport=tcp" added when UDP is
+ * off and the alias names no transport.
+ * @return 0, -ENAMETOOLONG.
+ */
+int cp_route_target_uri(const char *dest, bool udp, char *out, size_t cap);

@@ -6,8 +6,9 @@
  * cp_sip.c - sofia-sip NUA setup and routing of incoming requests.
  *
  * Routing order for an INVITE (guide part 3 §2.4 FR-GW-2): a service alias
- * first (services are not built yet: 480 with a Warning), then the gateway
- * call routing rules, else 404. RFC 3261 §8.2 request checks (malformed
+ * first (services/cp_svc.h), also in the `<alias>**<PIN or destination>`
+ * dial-string form (FR-PIN-6, FR-VR-4), then the gateway call routing
+ * rules, else 404. RFC 3261 §8.2 request checks (malformed
  * messages, unsupported methods, Require) are done by sofia's nta before
  * anything reaches this file.
  *
@@ -25,7 +26,9 @@
 #include "cp_gw.h"
 #include "cp_replica.h"
 #include "cp_route.h"
+#include "cp_policy.h"
 #include "cp_sip.h"
+#include "cp_svc.h"
 #include "tsr_log.h"
 
 #define LOG_COMP "cp.sip"
@@ -50,12 +53,23 @@ on_invite(struct cp_sip *s, nua_handle_t *nh, const sip_t *sip)
 		return;
 	}
 	svc = cp_replica_alias_lookup(s->replica, alias);
+	if (svc == NULL) {
+		char base[CP_ROUTE_ALIAS_MAX], rest[CP_ROUTE_ALIAS_MAX], rwd[CP_ROUTE_ALIAS_MAX];
+		const struct cp_replica_alias *b;
+
+		if (cp_dial_split(alias, base, sizeof(base), rest, sizeof(rest), rwd,
+				  sizeof(rwd)) == 1 &&
+		    (b = cp_replica_alias_lookup(s->replica, base)) != NULL) {
+			/* The part after "**" is a PIN, or a reception's destination. */
+			cp_svc_start(s->svc, nh, sip, cp_replica_alias_service(s->replica, b), base,
+				     rest);
+			return;
+		}
+	}
 	if (svc != NULL) {
-		snprintf(w, sizeof(w), "399 %s \"%s service not available on this node yet\"",
-			 s->cfg.sip_addr, svc->service_type);
-		TSR_INFO(LOG_COMP, "service alias refused\tcall_id=%s alias=%s conference=\"%s\"",
-			 cid, alias, svc->conference);
-		nua_respond(nh, SIP_480_TEMPORARILY_UNAVAILABLE, SIPTAG_WARNING_STR(w), TAG_END());
+		TSR_INFO(LOG_COMP, "service call\tcall_id=%s alias=%s conference=\"%s\" type=%s",
+			 cid, alias, svc->conference, svc->service_type);
+		cp_svc_start(s->svc, nh, sip, cp_replica_alias_service(s->replica, svc), alias, NULL);
 		return;
 	}
 	rule = cp_route_rule_lookup(s->replica, alias, full, dest, sizeof(dest));
@@ -79,12 +93,15 @@ on_invite(struct cp_sip *s, nua_handle_t *nh, const sip_t *sip)
 
 static void
 on_event(nua_event_t ev, int status, char const *phrase, nua_t *nua, struct cp_sip *s,
-	 nua_handle_t *nh, struct cp_leg *leg, sip_t const *sip, tagi_t tags[])
+	 nua_handle_t *nh, struct cp_hmagic *leg, sip_t const *sip, tagi_t tags[])
 {
 	int cs = -1;
 
 	if (leg != NULL) {
-		cp_gw_event(leg, ev, status, phrase, sip, tags);
+		if (leg->kind == CP_H_SVC_PART)
+			cp_svc_event(leg, ev, status, phrase, sip, tags);
+		else
+			cp_gw_event(leg, ev, status, phrase, sip, tags);
 		return;
 	}
 	switch (ev) {
@@ -161,6 +178,10 @@ cp_sip_create(su_root_t *root, const struct cp_sip_cfg *cfg, struct cp_media *me
 	s->cfg = *cfg;
 	s->media = media;
 	s->replica = replica;
+	if (cp_svc_create(s, &s->svc) < 0) {
+		free(s);
+		return -ENOMEM;
+	}
 	snprintf(url, sizeof(url), "sip:%s%s%s:%u%s", v6 ? "[" : "", host, v6 ? "]" : "",
 		 cfg->port, cfg->udp ? "" : ";transport=tcp");
 	snprintf(surl, sizeof(surl), "sips:%s%s%s:%u;transport=tls", v6 ? "[" : "", host,
@@ -172,6 +193,7 @@ cp_sip_create(su_root_t *root, const struct cp_sip_cfg *cfg, struct cp_media *me
 	if (s->nua == NULL) {
 		TSR_ERR(LOG_COMP, "cannot bind sip transports\turl=%s sips_url=%s", url,
 			cfg->tls ? surl : "-");
+		cp_svc_destroy(s->svc);
 		free(s);
 		return -EADDRNOTAVAIL;
 	}
@@ -194,6 +216,7 @@ cp_sip_shutdown(struct cp_sip *s)
 	s->shutting_down = true;
 	TSR_INFO(LOG_COMP, "shutting down\tcalls=%u", s->n_calls);
 	cp_gw_hangup_all(s);
+	cp_svc_hangup_all(s->svc);
 	nua_shutdown(s->nua);
 }
 
@@ -203,7 +226,23 @@ cp_sip_destroy(struct cp_sip *s)
 	if (s == NULL)
 		return;
 	cp_gw_destroy_all(s);
+	cp_svc_destroy(s->svc);
 	if (s->nua != NULL)
 		nua_destroy(s->nua);
 	free(s);
+}
+
+const char *
+cp_sip_warning(const struct cp_sip *s, int code, const char *text, char *buf, size_t cap)
+{
+	char clean[100];
+	size_t i;
+
+	for (i = 0; text[i] != '\0' && i < sizeof(clean) - 1; i++)
+		clean[i] = (text[i] == '"' || text[i] == '\\' || (unsigned char)text[i] < ' ') ?
+				   '\'' :
+				   text[i];
+	clean[i] = '\0';
+	snprintf(buf, cap, "%d %s \"%s\"", code, s->cfg.sip_addr, clean);
+	return buf;
 }

@@ -26,6 +26,7 @@
 struct cp_media;
 struct cp_replica;
 struct cp_call;
+struct cp_svc;
 
 struct cp_sip_cfg {
 	const char *sip_addr;	 /* bind and Contact address (an IP) */
@@ -36,6 +37,10 @@ struct cp_sip_cfg {
 	const char *tls_dir;	 /* holds agent.pem and cafile.pem */
 	const char *media_addr;	 /* node media address (IPv4), as given to the data plane */
 	const char *media_addr6; /* optional IPv6 media address, or NULL */
+	const char *node_name;	 /* this node in status and logs */
+	const char *codecs;	 /* audio codec preference, e.g. "opus,G722,PCMU,PCMA" */
+	unsigned int test_call_delay_ms;    /* test call loopback delay, default 2000 */
+	unsigned int test_call_duration_s;  /* loopback time before the goodbye, default 10 */
 };
 
 /*
@@ -47,7 +52,8 @@ struct cp_sip {
 	su_root_t *root;		  /* borrowed from main */
 	nua_t *nua;			  /* owned */
 	struct cp_media *media;		  /* borrowed */
-	const struct cp_replica *replica; /* borrowed */
+	const struct cp_replica *replica; /* borrowed; main may replace it between events */
+	struct cp_svc *svc;		  /* owned: conferences and service participants */
 	struct cp_sip_cfg cfg;		  /* strings borrowed from main's options */
 	struct cp_call *calls;		  /* owned list */
 	unsigned int n_calls;
@@ -79,3 +85,11 @@ void cp_sip_shutdown(struct cp_sip *s);
 
 /** Free the user agent (after cp_sip_shutdown() completed or timed out). NULL is a no-op. */
 void cp_sip_destroy(struct cp_sip *s);
+
+/**
+ * Format a Warning header value (RFC 3261 §20.43) from this node:
+ * `<code> <sip_addr> "<text>"`, quotes and control characters in @p text
+ * replaced. @return @p buf.
+ */
+const char *cp_sip_warning(const struct cp_sip *s, int code, const char *text, char *buf,
+			   size_t cap);

@@ -14,11 +14,22 @@
 
 struct cp_main;
 struct cp_sip;
-struct cp_leg;
+
+/*
+ * What a NUA handle is bound to: the first member of a gateway call leg
+ * (services/cp_gw.c) or of a service participant (services/cp_svc.c).
+ */
+enum cp_hkind {
+	CP_H_GW_LEG = 1,
+	CP_H_SVC_PART,
+};
+struct cp_hmagic {
+	enum cp_hkind kind;
+};
 
 #define SU_ROOT_MAGIC_T struct cp_main
 #define NUA_MAGIC_T struct cp_sip
-#define NUA_HMAGIC_T struct cp_leg
+#define NUA_HMAGIC_T struct cp_hmagic
 
 #include <sofia-sip/nua.h>
 #include <sofia-sip/nua_tag.h>

@@ -1,0 +1,1815 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The Tessera Authors
+ */
+
+/*
+ * cp_svc.c - VMR, Virtual Auditorium, Virtual Reception and Test Call
+ * participants (see cp_svc.h).
+ *
+ * Participant life: INVITE -> SDP answer, media port, data plane stream and
+ * conference attachment (in the lobby) -> 200 OK -> the service's state
+ * machine (PIN entry, reception, waiting, in the conference, test call) ->
+ * BYE from either side -> detach, stream deleted, port returned. NUA's
+ * "terminated" call state frees the participant.
+ *
+ * DTMF: one su_timer polls the data plane every CP_SVC_POLL_MS for the
+ * conferences that listen for digits (someone at PIN entry or a reception,
+ * or a Host present for the DTMF controls).
+ *
+ * Keys: each participant's SDES keys live in its struct and are wiped when
+ * it is freed; nothing here logs them.
+ *
+ * Context: control path (cp main loop).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "cp_media.h"
+#include "cp_policy.h"
+#include "cp_replica.h"
+#include "cp_route.h"
+#include "cp_sdp.h"
+#include "cp_sip.h"
+#include "cp_svc.h"
+#include "tsr_log.h"
+
+#define LOG_COMP "cp.svc"
+#define ADMIN_COMP "administrator.conference"
+#define SDP_MAX 8192
+#define CP_SVC_POLL_MS 100
+#define CP_SVC_EVENTS_MAX 4096 /* kept for the management node before the oldest go */
+#define CP_SVC_MAX_PARTS 256   /* data plane participants per conference */
+#define HANGUP_AFTER_PROMPT_MS 4000
+#define ENTRY_MAX 64
+
+enum part_state {
+	PS_NEW = 0,   /* answered, not placed yet (INVITE without SDP: until the ACK) */
+	PS_PIN,       /* collecting a PIN */
+	PS_RECEPTION, /* collecting a conference number */
+	PS_WAIT_HOST, /* Guest before any Host (FR-PIN-7) */
+	PS_LOCKED,    /* behind the lock (FR-LK-*) */
+	PS_IN,	      /* in the conference */
+	PS_TESTCALL,
+	PS_LEAVING, /* a goodbye prompt plays, BYE follows */
+};
+
+static const char *const state_names[] = {"new",    "pin_entry", "reception", "waiting_for_host",
+					  "locked", "connected", "test_call", "leaving"};
+
+enum timer_kind {
+	T_NONE = 0,
+	T_PIN_TIMEOUT,
+	T_TESTCALL_END,
+	T_HANGUP,
+};
+
+struct cp_conference;
+
+/*
+ * Invariants: hm is first; conf != NULL iff dp_part >= 0 (attached);
+ * stream >= 0 only while the dialog is up; counted says whether the
+ * participant is in conf->hosts/guests.
+ */
+struct cp_part {
+	struct cp_hmagic hm;
+	struct cp_svc *svc;
+	struct cp_part *next;  /* svc->parts */
+	struct cp_part *cnext; /* conf->parts */
+	struct cp_conference *conf;
+	nua_handle_t *nh;
+	enum part_state state;
+	enum cp_role role;
+	struct cp_replica_service cfg; /* the service dialled (or moved into) */
+	char id[40];
+	char call_id[80];
+	char alias[CP_ROUTE_ALIAS_MAX];
+	char source[256];
+	char display[128];
+	char remote_addr[64];
+	char extra[ENTRY_MAX]; /* dial-string PIN or reception destination */
+	int dp_part;
+	int64_t stream;
+	uint16_t port;
+	int family;
+	const char *local_ip;
+	uint64_t sess_id, sess_ver;
+	struct cp_sdp_desc remote;
+	struct cp_sdp_codec codec, dtmf;
+	bool has_dtmf;
+	enum cp_sdp_proto proto;
+	bool rtcp_mux;
+	struct cp_sdp_crypto in, out;
+	struct cp_pin_entry pin;
+	char entry[ENTRY_MAX];
+	unsigned int entry_len, entry_attempts;
+	char dtmf_prev;
+	bool muted;
+	bool counted;
+	bool up, ended, hung_up;
+	bool offer_pending; /* we offered (INVITE without SDP, or our dial-out) */
+	bool outgoing;	    /* a dial-out: we sent the INVITE */
+	enum cp_role preset_role; /* dial-out role: no PIN entry */
+	char dtmf_seq[CP_REPLICA_STR];
+	time_t connect_time;
+	su_timer_t *timer;
+	enum timer_kind timer_kind;
+};
+
+/* Invariants: dp >= 0 while the conference exists; parts lists every attached participant. */
+struct cp_conference {
+	struct cp_conference *next;
+	struct cp_svc *svc;
+	struct cp_replica_service cfg;
+	bool ephemeral; /* a reception's or test call's private conference */
+	int dp;
+	bool locked, guests_muted, host_joined;
+	unsigned int hosts, guests, n_parts;
+	uint64_t last_host_left_ms, alone_since_ms;
+	time_t start_time;
+	su_timer_t *end_timer;
+	struct cp_part *parts;
+};
+
+struct cp_svc {
+	struct cp_sip *sip;
+	struct cp_conference *confs;
+	struct cp_part *parts;
+	unsigned int n_parts;
+	su_timer_t *poll;
+	bool poll_armed;
+	json_t *events;
+};
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+iso_time(time_t t, char *buf, size_t cap)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+}
+
+static const char *
+role_name(enum cp_role r)
+{
+	return r == CP_ROLE_HOST ? "chair" : r == CP_ROLE_GUEST ? "guest" : "unknown";
+}
+
+/*
+ * An admin-log event (guide part 5 §5.2): one log line under
+ * administrator.conference and one object for the management node.
+ */
+static void
+admin_event(struct cp_svc *v, const char *type, const char *message, const struct cp_part *p,
+	    const struct cp_conference *c, const char *detail)
+{
+	const struct cp_replica_service *cfg = c != NULL ? &c->cfg : p != NULL ? &p->cfg : NULL;
+	char when[32];
+	json_t *e;
+
+	TSR_INFO(ADMIN_COMP,
+		 "%s\tConference=\"%s\" Service-type=\"%s\" ConferenceAlias=\"%s\" "
+		 "Participant=\"%s\" Participant-id=\"%s\" Call-id=\"%s\" Role=\"%s\" "
+		 "Protocol=\"SIP\" Direction=\"in\" Detail=\"%s\" Signaling-node=\"%s\"",
+		 message, cfg ? cfg->name : "", cfg ? cfg->service_type : "", p ? p->alias : "",
+		 p ? p->source : "", p ? p->id : "", p ? p->call_id : "",
+		 p ? role_name(p->role) : "", detail ? detail : "", v->sip->cfg.sip_addr);
+	if (json_array_size(v->events) >= CP_SVC_EVENTS_MAX)
+		json_array_remove(v->events, 0);
+	iso_time(time(NULL), when, sizeof(when));
+	e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "time", when, "type", type,
+		      "message", message, "conference", cfg ? cfg->name : "", "service_type",
+		      cfg ? cfg->service_type : "", "participant_id", p ? p->id : "", "alias",
+		      p ? p->alias : "", "role", p ? role_name(p->role) : "", "detail",
+		      detail ? detail : "");
+	if (e != NULL)
+		json_array_append_new(v->events, e);
+}
+
+static void
+make_uuid(char *out, size_t cap)
+{
+	uint8_t b[16];
+
+	if (getrandom(b, sizeof(b), 0) != sizeof(b))
+		for (size_t i = 0; i < sizeof(b); i++)
+			b[i] = (uint8_t)(rand() & 0xff);
+	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
+	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
+	snprintf(out, cap,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+		 b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+		 b[14], b[15]);
+}
+
+/* ---------------------------------------------------------------- media */
+
+static void part_timer(struct cp_part *p, enum timer_kind k, unsigned int ms);
+static void part_hangup(struct cp_part *p, const char *why);
+static void conf_reevaluate(struct cp_conference *c);
+static void poll_arm(struct cp_svc *v);
+static void dial_adps(struct cp_svc *v, const struct cp_replica_service *cfg);
+
+static const char *
+dp_codec_name(const struct cp_sdp_codec *c)
+{
+	if (strcasecmp(c->name, "PCMU") == 0)
+		return "PCMU";
+	if (strcasecmp(c->name, "PCMA") == 0)
+		return "PCMA";
+	if (strcasecmp(c->name, "G722") == 0)
+		return "G722";
+	if (strcasecmp(c->name, "opus") == 0)
+		return "opus";
+	return NULL;
+}
+
+/*
+ * Pick the codec of an offer by the node's preference list (names as in
+ * rtpmap, comma-separated) and its telephone-event.
+ * @return 0, -ENOTSUP when nothing fits.
+ */
+static int
+pick_codec(struct cp_part *p, const struct cp_sdp_audio *a)
+{
+	const char *pref = p->svc->sip->cfg.codecs;
+	char name[24];
+
+	p->has_dtmf = false;
+	for (unsigned int i = 0; i < a->n_codecs; i++)
+		if (cp_sdp_codec_is_dtmf(&a->codecs[i]) && !p->has_dtmf) {
+			p->dtmf = a->codecs[i];
+			p->has_dtmf = a->codecs[i].pt >= 96;
+		}
+	while (pref != NULL && *pref != '\0') {
+		size_t n = strcspn(pref, ",");
+
+		snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) ? n : sizeof(name) - 1),
+			 pref);
+		for (unsigned int i = 0; i < a->n_codecs; i++) {
+			const struct cp_sdp_codec *c = &a->codecs[i];
+
+			if (strcasecmp(c->name, name) != 0 || dp_codec_name(c) == NULL)
+				continue;
+			if ((strcasecmp(name, "opus") == 0 && c->rate != 48000) ||
+			    (strcasecmp(name, "opus") != 0 && c->rate != 8000))
+				continue;
+			p->codec = *c;
+			return 0;
+		}
+		pref += n;
+		if (*pref == ',')
+			pref++;
+	}
+	return -ENOTSUP;
+}
+
+/* Our SDP (answer when @p answer, else a fresh offer of every codec). */
+static int
+write_local_sdp(struct cp_part *p, bool answer, char *buf, size_t cap)
+{
+	static const struct cp_sdp_codec offer_codecs[] = {
+		{.pt = 111, .channels = 2, .rate = 48000, .name = "opus",
+		 .fmtp = "useinbandfec=1"},
+		{.pt = 9, .channels = 1, .rate = 8000, .name = "G722"},
+		{.pt = 0, .channels = 1, .rate = 8000, .name = "PCMU"},
+		{.pt = 8, .channels = 1, .rate = 8000, .name = "PCMA"},
+		{.pt = 101, .channels = 1, .rate = 8000, .name = "telephone-event", .fmtp = "0-16"},
+	};
+	struct cp_sdp_codec codecs[2];
+	enum cp_sdp_dir dir = CP_SDP_SENDRECV;
+	struct cp_sdp_out o;
+
+	if (answer) {
+		codecs[0] = p->codec;
+		if (p->has_dtmf)
+			codecs[1] = p->dtmf;
+		/* RFC 3264 §6.1: answer hold with its mirror image. */
+		if (p->remote.audio.dir == CP_SDP_SENDONLY)
+			dir = CP_SDP_RECVONLY;
+		else if (p->remote.audio.dir == CP_SDP_RECVONLY)
+			dir = CP_SDP_SENDONLY;
+		else if (p->remote.audio.dir == CP_SDP_INACTIVE)
+			dir = CP_SDP_INACTIVE;
+	}
+	o = (struct cp_sdp_out){
+		.addr = p->local_ip,
+		.family = p->family,
+		.sess_id = p->sess_id,
+		.sess_version = ++p->sess_ver,
+		.port = p->port,
+		.proto = p->proto,
+		.dir = dir,
+		.rtcp_mux = p->rtcp_mux,
+		.ptime = 20,
+		.n_codecs = answer ? (p->has_dtmf ? 2u : 1u) : 5u,
+		.codecs = answer ? codecs : offer_codecs,
+		.n_crypto = p->proto == CP_SDP_PROTO_SAVP ? 1 : 0,
+		.crypto = &p->out,
+		.mirror = answer ? &p->remote : NULL,
+	};
+	return cp_sdp_write(buf, cap, &o);
+}
+
+/*
+ * Take a remote description as the one in force: codec, keys (keeping our
+ * key when the suite does not change), transport.
+ */
+static int
+take_remote(struct cp_part *p, const struct cp_sdp_desc *d, bool is_answer, char *why,
+	    size_t cap)
+{
+	const struct cp_sdp_audio *a = &d->audio;
+	struct cp_sdp_crypto ours = p->out;
+	int rc;
+
+	if (a->family != p->family) {
+		snprintf(why, cap, "the address family changed");
+		return -ENOTSUP;
+	}
+	if (a->proto == CP_SDP_PROTO_SAVP && a->n_crypto == 0) {
+		snprintf(why, cap, "no supported crypto suite (RFC 4568 SDES)");
+		return -ENOTSUP;
+	}
+	if (pick_codec(p, a) < 0) {
+		snprintf(why, cap, "no common audio codec");
+		return -ENOTSUP;
+	}
+	if (is_answer && a->proto != p->proto) {
+		snprintf(why, cap, "answer changed the transport");
+		return -ENOTSUP;
+	}
+	if (a->proto == CP_SDP_PROTO_SAVP) {
+		if (ours.suite != a->crypto[0].suite) {
+			rc = cp_sdp_crypto_make(&ours, a->crypto[0].tag, a->crypto[0].suite);
+			if (rc < 0) {
+				snprintf(why, cap, "no randomness for keys");
+				return rc;
+			}
+		}
+		ours.tag = a->crypto[0].tag;
+		p->in = a->crypto[0];
+		p->out = ours;
+		explicit_bzero(&ours, sizeof(ours));
+	} else {
+		memset(&p->in, 0, sizeof(p->in));
+		memset(&p->out, 0, sizeof(p->out));
+	}
+	p->proto = a->proto;
+	p->rtcp_mux = a->rtcp_mux;
+	p->remote = *d;
+	snprintf(p->remote_addr, sizeof(p->remote_addr), "%s:%u", a->addr, a->port);
+	return 0;
+}
+
+static void
+stream_cfg(const struct cp_part *p, struct cp_media_stream_cfg *cfg)
+{
+	const struct cp_sdp_audio *ra = &p->remote.audio;
+	bool remote_ok = ra->port != 0 && strcmp(ra->addr, "0.0.0.0") != 0 &&
+			 strcmp(ra->addr, "::") != 0;
+
+	*cfg = (struct cp_media_stream_cfg){
+		.local_ip = p->local_ip,
+		.local_port = p->port,
+		.remote_ip = remote_ok ? ra->addr : NULL,
+		.remote_port = remote_ok ? ra->port : 0,
+		.rtcp_mux = p->rtcp_mux,
+		.in_suite = p->in.suite,
+		.in_key = p->in.key,
+		.out_suite = p->out.suite,
+		.out_key = p->out.key,
+		.relay_to = -1,
+	};
+}
+
+static int
+stream_apply(struct cp_part *p)
+{
+	struct cp_media_stream_cfg cfg;
+
+	stream_cfg(p, &cfg);
+	if (p->stream < 0)
+		return cp_media_stream_create(p->svc->sip->media, &cfg, &p->stream);
+	return cp_media_stream_update(p->svc->sip->media, p->stream, &cfg);
+}
+
+static int
+channels_of(const struct cp_sdp_codec *c)
+{
+	return strcasecmp(c->name, "opus") == 0 && strstr(c->fmtp, "stereo=1") != NULL ? 2 : 1;
+}
+
+/* ---------------------------------------------------------- conferences */
+
+static struct cp_conference *
+conf_find(struct cp_svc *v, const char *name)
+{
+	for (struct cp_conference *c = v->confs; c != NULL; c = c->next)
+		if (!c->ephemeral && strcmp(c->cfg.name, name) == 0)
+			return c;
+	return NULL;
+}
+
+/* Hang everyone up; the last detach frees @p c, so collect the list first. */
+static void
+conf_hangup_all(struct cp_conference *c, const char *why)
+{
+	struct cp_part *list[CP_SVC_MAX_PARTS];
+	unsigned int n = 0;
+
+	for (struct cp_part *p = c->parts; p != NULL && n < CP_SVC_MAX_PARTS; p = p->cnext)
+		list[n++] = p;
+	for (unsigned int i = 0; i < n; i++)
+		part_hangup(list[i], why);
+}
+
+static void
+on_end_timer(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
+{
+	struct cp_conference *c = (struct cp_conference *)arg;
+
+	(void)magic;
+	(void)t;
+	admin_event(c->svc, "conference_timeout", "Conference automatically ended.", NULL, c,
+		    c->hosts == 0 && c->guests > 1 ? "guests-only timeout" :
+						      "last participant timeout");
+	conf_hangup_all(c, "conference ended automatically");
+}
+
+static struct cp_conference *
+conf_get(struct cp_svc *v, const struct cp_replica_service *cfg, bool ephemeral)
+{
+	struct cp_conference *c = ephemeral ? NULL : conf_find(v, cfg->name);
+	unsigned int maxp = CP_SVC_MAX_PARTS;
+	int rc;
+
+	if (c != NULL)
+		return c;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	c->svc = v;
+	c->cfg = *cfg;
+	c->ephemeral = ephemeral;
+	if (ephemeral)
+		maxp = 1;
+	else if (cfg->participant_limit != 0 && cfg->participant_limit + 16 < maxp)
+		maxp = cfg->participant_limit + 16; /* room for callers at PIN entry */
+	rc = cp_media_conf_create(v->sip->media, maxp, &c->dp);
+	if (rc < 0) {
+		TSR_WARN(LOG_COMP, "cannot create data plane conference\tconference=\"%s\" err=%s",
+			 cfg->name, strerror(-rc));
+		admin_event(v, "conference_failed", "Failed creating conference.", NULL, c,
+			    strerror(-rc));
+		free(c);
+		return NULL;
+	}
+	c->end_timer = su_timer_create(su_root_task(v->sip->root), 1000);
+	c->start_time = time(NULL);
+	c->next = v->confs;
+	v->confs = c;
+	if (!ephemeral) {
+		admin_event(v, "conference_started", "Conference has been created.", NULL, c, NULL);
+		dial_adps(v, cfg);
+	}
+	return c;
+}
+
+static void
+conf_free(struct cp_conference *c)
+{
+	struct cp_svc *v = c->svc;
+	char d[32];
+
+	for (struct cp_conference **pp = &v->confs; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	if (cp_media_conf_delete(v->sip->media, c->dp) < 0)
+		TSR_WARN(LOG_COMP, "data plane conference delete failed\tconference=\"%s\" dp=%d",
+			 c->cfg.name, c->dp);
+	if (!c->ephemeral) {
+		snprintf(d, sizeof(d), "%lld", (long long)(time(NULL) - c->start_time));
+		admin_event(v, "conference_ended", "Conference has been stopped.", NULL, c, d);
+	}
+	if (c->end_timer != NULL)
+		su_timer_destroy(c->end_timer);
+	free(c);
+}
+
+/* Membership changed: re-run the termination rules (FR-AE-3). */
+static void
+conf_reevaluate(struct cp_conference *c)
+{
+	struct cp_end_state st = {
+		.hosts = c->hosts,
+		.guests = c->guests,
+		.last_host_left_ms = c->last_host_left_ms,
+		.alone_since_ms = c->alone_since_ms,
+	};
+	uint64_t now = now_ms(), dl;
+
+	if (c->ephemeral || c->end_timer == NULL)
+		return;
+	su_timer_reset(c->end_timer);
+	if (c->hosts + c->guests == 0)
+		return; /* nobody in yet (PIN entry) or everyone gone: the last detach frees it */
+	dl = cp_end_deadline(&st, &c->svc->sip->replica->global, now);
+	if (dl == 0)
+		return;
+	su_timer_set_at(c->end_timer, on_end_timer, (su_timer_arg_t *)c,
+			su_time_add(su_now(), (su_duration_t)(dl > now ? dl - now : 0)));
+}
+
+static void
+count_add(struct cp_part *p)
+{
+	struct cp_conference *c = p->conf;
+
+	if (p->counted || c == NULL || c->ephemeral)
+		return;
+	p->counted = true;
+	if (p->role == CP_ROLE_HOST) {
+		c->hosts++;
+		c->last_host_left_ms = 0;
+	} else {
+		c->guests++;
+	}
+	c->alone_since_ms = c->hosts + c->guests == 1 ? now_ms() : 0;
+	conf_reevaluate(c);
+}
+
+static void
+count_del(struct cp_part *p)
+{
+	struct cp_conference *c = p->conf;
+
+	if (!p->counted || c == NULL)
+		return;
+	p->counted = false;
+	if (p->role == CP_ROLE_HOST) {
+		c->hosts--;
+		if (c->hosts == 0)
+			c->last_host_left_ms = now_ms();
+	} else {
+		c->guests--;
+	}
+	c->alone_since_ms = c->hosts + c->guests == 1 ? now_ms() : 0;
+	conf_reevaluate(c);
+}
+
+static int
+conf_attach(struct cp_part *p, struct cp_conference *c, bool lobby, uint32_t loopback_ms)
+{
+	struct cp_media_attach a = {
+		.codec = dp_codec_name(&p->codec),
+		.pt = p->codec.pt,
+		.dtmf_pt = p->has_dtmf ? p->dtmf.pt : 0,
+		.rate = p->codec.rate,
+		.channels = (uint8_t)channels_of(&p->codec),
+		.guest = p->role == CP_ROLE_GUEST,
+		.lobby = lobby,
+		.loopback_ms = loopback_ms,
+	};
+	int rc;
+
+	rc = cp_media_conf_attach(p->svc->sip->media, c->dp, p->stream, &a, &p->dp_part);
+	if (rc < 0)
+		return rc;
+	p->conf = c;
+	p->cnext = c->parts;
+	c->parts = p;
+	c->n_parts++;
+	poll_arm(p->svc);
+	return 0;
+}
+
+/* Detach from the conference; the last one out frees it. */
+static void
+conf_detach(struct cp_part *p)
+{
+	struct cp_conference *c = p->conf;
+
+	if (c == NULL)
+		return;
+	count_del(p);
+	if (cp_media_conf_detach(p->svc->sip->media, c->dp, p->dp_part) < 0)
+		TSR_WARN(LOG_COMP, "detach failed\tparticipant=%s dp=%d part=%d", p->id, c->dp,
+			 p->dp_part);
+	for (struct cp_part **pp = &c->parts; *pp != NULL; pp = &(*pp)->cnext)
+		if (*pp == p) {
+			*pp = p->cnext;
+			break;
+		}
+	c->n_parts--;
+	p->conf = NULL;
+	p->dp_part = -1;
+	if (c->n_parts == 0)
+		conf_free(c);
+}
+
+static void
+prompt(struct cp_part *p, const char *name, bool loop)
+{
+	int rc;
+
+	if (p->conf == NULL)
+		return;
+	rc = cp_media_conf_prompt(p->svc->sip->media, p->conf->dp, p->dp_part, name, loop);
+	if (rc < 0)
+		TSR_WARN(LOG_COMP, "prompt failed\tparticipant=%s prompt=%s err=%s", p->id,
+			 name ? name : "stop", strerror(-rc));
+}
+
+/* ------------------------------------------------------ service states */
+
+static void enter_conference(struct cp_part *p);
+static void admit_all(struct cp_conference *c, enum part_state from);
+
+/* Apply the media rules of the participant's role and the conference's toggles. */
+static int
+apply_media_rules(struct cp_part *p)
+{
+	struct cp_conference *c = p->conf;
+	bool guest = p->role == CP_ROLE_GUEST;
+	bool hosts_only = guest && strcmp(c->cfg.service_type, "lecture") == 0;
+
+	p->muted = p->muted || (guest && (c->guests_muted || c->cfg.mute_all_guests));
+	return cp_media_conf_update(p->svc->sip->media, c->dp, p->dp_part, 0, guest, hosts_only,
+				    p->muted);
+}
+
+static void
+enter_conference(struct cp_part *p)
+{
+	struct cp_conference *c = p->conf;
+	int rc;
+
+	p->state = PS_IN;
+	prompt(p, NULL, false);
+	rc = apply_media_rules(p);
+	if (rc < 0) {
+		part_hangup(p, "media update failed");
+		return;
+	}
+	count_add(p);
+	admin_event(p->svc, "participant_connected", "Participant has joined.", p, c, NULL);
+	if (p->role == CP_ROLE_HOST && !c->host_joined) {
+		c->host_joined = true;
+		admit_all(c, PS_WAIT_HOST);
+	}
+}
+
+static void
+admit_all(struct cp_conference *c, enum part_state from)
+{
+	struct cp_part *p, *next;
+
+	for (p = c->parts; p != NULL; p = next) {
+		next = p->cnext;
+		if (p->state == from)
+			enter_conference(p);
+	}
+}
+
+/* The role is known: limit, lock and waiting rules, then in. */
+static void
+admit(struct cp_part *p, enum cp_role role)
+{
+	struct cp_conference *c = p->conf;
+	bool hosted = c->cfg.pin[0] != '\0' && c->cfg.allow_guests;
+
+	p->role = role;
+	su_timer_reset(p->timer);
+	p->timer_kind = T_NONE;
+	if (c->cfg.participant_limit != 0 && c->hosts + c->guests >= c->cfg.participant_limit) {
+		admin_event(p->svc, "participant_failed", "Participant failed to join conference.",
+			    p, c, "participant limit reached");
+		p->state = PS_LEAVING;
+		prompt(p, "conference_full", false);
+		part_timer(p, T_HANGUP, HANGUP_AFTER_PROMPT_MS);
+		return;
+	}
+	if (c->locked && role != CP_ROLE_HOST) {
+		p->state = PS_LOCKED;
+		count_add(p);
+		prompt(p, "locked", true);
+		admin_event(p->svc, "participant_waiting", "Participant waiting for conference lock.",
+			    p, c, NULL);
+		return;
+	}
+	if (role == CP_ROLE_GUEST && hosted && !c->host_joined) {
+		p->state = PS_WAIT_HOST;
+		if (cp_media_conf_update(p->svc->sip->media, c->dp, p->dp_part, -1, 1, -1, -1) < 0)
+			TSR_WARN(LOG_COMP, "role update failed\tparticipant=%s", p->id);
+		count_add(p);
+		prompt(p, "waiting_host", true);
+		return;
+	}
+	enter_conference(p);
+}
+
+static void
+start_pin_entry(struct cp_part *p)
+{
+	p->state = PS_PIN;
+	memset(&p->pin, 0, sizeof(p->pin));
+	prompt(p, cp_pin_guest_without_pin(&p->cfg) ? "pin_guest_or_host" : "pin_entry", false);
+	part_timer(p, T_PIN_TIMEOUT, p->svc->sip->replica->global.pin_entry_timeout * 1000);
+}
+
+/* Put the participant into VMR/VA @p cfg (a new call, a reception or a transfer). */
+static int
+join_service(struct cp_part *p, const struct cp_replica_service *cfg, const char *pin)
+{
+	struct cp_conference *c;
+	enum cp_role role;
+	int rc;
+
+	p->cfg = *cfg;
+	admin_event(p->svc, "participant_attempting", "Participant attempting to join conference.",
+		    p, NULL, NULL);
+	c = conf_get(p->svc, cfg, false);
+	if (c == NULL)
+		return -ENOSPC;
+	p->role = CP_ROLE_UNKNOWN;
+	rc = conf_attach(p, c, true, 0);
+	if (rc < 0) {
+		if (c->n_parts == 0)
+			conf_free(c);
+		return rc;
+	}
+	role = p->preset_role != CP_ROLE_UNKNOWN ? p->preset_role : cp_pin_default_role(cfg);
+	if (role == CP_ROLE_UNKNOWN && pin != NULL && pin[0] != '\0') {
+		enum cp_pin_verdict vd = cp_pin_check(cfg, pin);
+
+		admin_event(p->svc, vd == CP_PIN_WRONG ? "pin_failure" : "pin_success",
+			    vd == CP_PIN_WRONG ? "Incorrect PIN entered." : "Correct PIN entered.",
+			    p, c, "dial string");
+		role = vd == CP_PIN_HOST ? CP_ROLE_HOST : vd == CP_PIN_GUEST ? CP_ROLE_GUEST :
+									 CP_ROLE_UNKNOWN;
+		if (vd == CP_PIN_WRONG)
+			p->pin.attempts = 1;
+	}
+	if (role == CP_ROLE_UNKNOWN)
+		start_pin_entry(p);
+	else
+		admit(p, role);
+	return 0;
+}
+
+static void
+start_reception(struct cp_part *p)
+{
+	struct cp_conference *c = conf_get(p->svc, &p->cfg, true);
+
+	if (c == NULL || conf_attach(p, c, true, 0) < 0) {
+		if (c != NULL && c->n_parts == 0)
+			conf_free(c);
+		part_hangup(p, "no media for the reception");
+		return;
+	}
+	p->state = PS_RECEPTION;
+	p->entry_len = 0;
+	p->entry[0] = '\0';
+	prompt(p, "ivr_welcome", false);
+	part_timer(p, T_PIN_TIMEOUT, p->svc->sip->replica->global.pin_entry_timeout * 1000);
+}
+
+static void
+start_test_call(struct cp_part *p)
+{
+	struct cp_conference *c = conf_get(p->svc, &p->cfg, true);
+	const struct cp_sip_cfg *sc = &p->svc->sip->cfg;
+
+	p->role = CP_ROLE_HOST;
+	if (c == NULL || conf_attach(p, c, false, sc->test_call_delay_ms) < 0) {
+		if (c != NULL && c->n_parts == 0)
+			conf_free(c);
+		part_hangup(p, "no media for the test call");
+		return;
+	}
+	p->state = PS_TESTCALL;
+	admin_event(p->svc, "participant_connected", "Participant has joined.", p, NULL, NULL);
+	part_timer(p, T_TESTCALL_END, sc->test_call_duration_s * 1000);
+}
+
+/* A reception's number was entered: route it like a dialled alias (FR-VR-6). */
+static void
+reception_route(struct cp_part *p)
+{
+	const struct cp_replica *r = p->svc->sip->replica;
+	const struct cp_replica_service *target = NULL;
+	const struct cp_replica_alias *a;
+	char dest[CP_ROUTE_ALIAS_MAX];
+	int rc;
+
+	rc = cp_reception_transform(&p->cfg, p->entry, dest, sizeof(dest));
+	a = rc == 0 ? cp_replica_alias_lookup(r, dest) : NULL;
+	target = cp_replica_alias_service(r, a);
+	if (target != NULL && strcmp(target->service_type, "conference") != 0 &&
+	    strcmp(target->service_type, "lecture") != 0)
+		target = NULL;
+	if (target == NULL) {
+		p->entry_attempts++;
+		admin_event(p->svc, "reception_failure", "Conference not found.", p, NULL,
+			    p->entry);
+		p->entry_len = 0;
+		p->entry[0] = '\0';
+		if (p->entry_attempts >= CP_PIN_ATTEMPTS) {
+			p->state = PS_LEAVING;
+			prompt(p, "goodbye", false);
+			part_timer(p, T_HANGUP, HANGUP_AFTER_PROMPT_MS);
+		} else {
+			prompt(p, "ivr_wrong", false);
+		}
+		return;
+	}
+	TSR_INFO(LOG_COMP, "reception transfer\tparticipant=%s from=\"%s\" to=%s", p->id,
+		 p->cfg.name, dest);
+	conf_detach(p);
+	snprintf(p->alias, sizeof(p->alias), "%s", dest);
+	rc = join_service(p, target, NULL);
+	if (rc < 0)
+		part_hangup(p, "cannot join the conference");
+}
+
+static void
+on_pin_digit(struct cp_part *p, char d)
+{
+	enum cp_pin_verdict vd = cp_pin_digit(&p->cfg, &p->pin, d);
+
+	if (vd == CP_PIN_MORE)
+		return;
+	admin_event(p->svc, vd == CP_PIN_WRONG ? "pin_failure" : "pin_success",
+		    vd == CP_PIN_WRONG ? "Incorrect PIN entered." : "Correct PIN entered.", p,
+		    p->conf, NULL);
+	if (vd == CP_PIN_WRONG) {
+		if (p->pin.attempts >= CP_PIN_ATTEMPTS) {
+			p->state = PS_LEAVING;
+			prompt(p, "pin_wrong", false);
+			part_timer(p, T_HANGUP, HANGUP_AFTER_PROMPT_MS);
+		} else {
+			prompt(p, "pin_wrong", false);
+		}
+		return;
+	}
+	admit(p, vd == CP_PIN_HOST ? CP_ROLE_HOST : CP_ROLE_GUEST);
+}
+
+static void
+on_host_control(struct cp_part *p, char d)
+{
+	struct cp_conference *c = p->conf;
+
+	switch (cp_dtmf_control(&p->dtmf_prev, d)) {
+	case CP_DTMF_TOGGLE_LOCK:
+		cp_svc_conf_lock(p->svc, c->cfg.name, !c->locked);
+		break;
+	case CP_DTMF_TOGGLE_GUEST_MUTE:
+		cp_svc_conf_mute_guests(p->svc, c->cfg.name, !c->guests_muted);
+		break;
+	case CP_DTMF_END_CONFERENCE:
+		cp_svc_conf_disconnect(p->svc, c->cfg.name);
+		break;
+	case CP_DTMF_NONE:
+		break;
+	}
+}
+
+static void
+on_digit(void *ctx, int conf_id, int part, char d)
+{
+	struct cp_conference *c = ctx;
+	struct cp_part *p;
+
+	(void)conf_id;
+	for (p = c->parts; p != NULL && p->dp_part != part; p = p->cnext)
+		;
+	if (p == NULL)
+		return;
+	TSR_DEBUG(LOG_COMP, "dtmf\tparticipant=%s state=%s", p->id, state_names[p->state]);
+	switch (p->state) {
+	case PS_PIN:
+		on_pin_digit(p, d);
+		break;
+	case PS_RECEPTION:
+		if (d == '#') {
+			if (p->entry_len > 0)
+				reception_route(p);
+		} else if (d >= '0' && d <= '9' && p->entry_len + 1 < sizeof(p->entry)) {
+			p->entry[p->entry_len++] = d;
+			p->entry[p->entry_len] = '\0';
+		}
+		break;
+	case PS_IN:
+		if (p->role == CP_ROLE_HOST)
+			on_host_control(p, d);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Conferences that listen for digits. */
+static bool
+wants_digits(const struct cp_conference *c)
+{
+	if (c->hosts > 0)
+		return true;
+	for (const struct cp_part *p = c->parts; p != NULL; p = p->cnext)
+		if (p->state == PS_PIN || p->state == PS_RECEPTION)
+			return true;
+	return false;
+}
+
+static void
+on_poll(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
+{
+	struct cp_svc *v = (struct cp_svc *)arg;
+	struct cp_conference *c, *next;
+	bool any = false;
+
+	(void)magic;
+	(void)t;
+	/* A digit may end a conference: walk with a saved next and re-check membership. */
+	for (c = v->confs; c != NULL; c = next) {
+		next = c->next;
+		if (!wants_digits(c))
+			continue;
+		any = true;
+		cp_media_conf_dtmf(v->sip->media, c->dp, on_digit, c);
+		/* the digit handler may have freed c or next: restart from the list head */
+		bool still = false;
+
+		for (struct cp_conference *x = v->confs; x != NULL; x = x->next)
+			still |= x == next;
+		if (!still)
+			next = NULL;
+	}
+	v->poll_armed = false;
+	if (any)
+		poll_arm(v);
+}
+
+/* A one-shot timer, re-armed by each poll while some conference listens for digits. */
+static void
+poll_arm(struct cp_svc *v)
+{
+	if (v->poll != NULL && !v->poll_armed &&
+	    su_timer_set(v->poll, on_poll, (su_timer_arg_t *)v) == 0)
+		v->poll_armed = true;
+}
+
+/* ---------------------------------------------------------- participants */
+
+static void
+on_part_timer(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
+{
+	struct cp_part *p = (struct cp_part *)arg;
+	enum timer_kind k = p->timer_kind;
+
+	(void)magic;
+	(void)t;
+	p->timer_kind = T_NONE;
+	switch (k) {
+	case T_PIN_TIMEOUT:
+		admin_event(p->svc, "pin_timeout", "PIN entry timed out.", p, p->conf, NULL);
+		p->state = PS_LEAVING;
+		prompt(p, "goodbye", false);
+		part_timer(p, T_HANGUP, HANGUP_AFTER_PROMPT_MS);
+		break;
+	case T_TESTCALL_END:
+		p->state = PS_LEAVING;
+		if (p->conf != NULL)
+			cp_media_conf_update(p->svc->sip->media, p->conf->dp, p->dp_part, 1, -1, -1,
+					     -1);
+		prompt(p, "goodbye", false);
+		part_timer(p, T_HANGUP, 5000); /* FR-TCS-3 step 6 */
+		break;
+	case T_HANGUP:
+		part_hangup(p, p->state == PS_LEAVING ? "service ended the call" : "timeout");
+		break;
+	case T_NONE:
+		break;
+	}
+}
+
+static void
+part_timer(struct cp_part *p, enum timer_kind k, unsigned int ms)
+{
+	if (p->timer == NULL)
+		return;
+	su_timer_reset(p->timer);
+	p->timer_kind = k;
+	su_timer_set_at(p->timer, on_part_timer, (su_timer_arg_t *)p,
+			su_time_add(su_now(), (su_duration_t)ms));
+}
+
+/* Media and conference resources of a participant (the dialog may live on). */
+static void
+part_release_media(struct cp_part *p)
+{
+	conf_detach(p);
+	if (p->stream >= 0 && cp_media_stream_delete(p->svc->sip->media, p->stream) < 0)
+		TSR_WARN(LOG_COMP, "stream delete failed\tparticipant=%s stream=%lld", p->id,
+			 (long long)p->stream);
+	p->stream = -1;
+}
+
+static void
+part_hangup(struct cp_part *p, const char *why)
+{
+	if (p->nh == NULL || p->ended || p->hung_up)
+		return;
+	p->hung_up = true;
+	TSR_INFO(LOG_COMP, "hanging up\tparticipant=%s call_id=%s reason=\"%s\"", p->id,
+		 p->call_id, why);
+	su_timer_reset(p->timer);
+	if (p->state == PS_IN || p->state == PS_TESTCALL || p->state == PS_WAIT_HOST ||
+	    p->state == PS_LOCKED)
+		admin_event(p->svc, "participant_disconnected", "Participant has disconnected.", p,
+			    p->conf, why);
+	part_release_media(p);
+	if (p->up)
+		nua_bye(p->nh, TAG_END());
+	else
+		nua_respond(p->nh, SIP_480_TEMPORARILY_UNAVAILABLE, TAG_END());
+}
+
+static void
+part_free(struct cp_part *p)
+{
+	struct cp_svc *v = p->svc;
+
+	part_release_media(p);
+	cp_media_port_put(v->sip->media, p->port);
+	if (p->timer != NULL)
+		su_timer_destroy(p->timer);
+	if (p->nh != NULL) {
+		nua_handle_bind(p->nh, NULL);
+		nua_handle_destroy(p->nh);
+	}
+	for (struct cp_part **pp = &v->parts; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	v->n_parts--;
+	TSR_INFO(LOG_COMP, "participant gone\tparticipant=%s call_id=%s participants=%u", p->id,
+		 p->call_id, v->n_parts);
+	explicit_bzero(p, sizeof(*p));
+	free(p);
+}
+
+/* The dialog is up with media in force: run the service. */
+static void
+part_place(struct cp_part *p)
+{
+	int rc = 0;
+
+	if (strcmp(p->cfg.service_type, "test_call") == 0) {
+		start_test_call(p);
+	} else if (strcmp(p->cfg.service_type, "two_stage_dialing") == 0) {
+		start_reception(p);
+		if (p->state == PS_RECEPTION && p->extra[0] != '\0') {
+			snprintf(p->entry, sizeof(p->entry), "%s", p->extra);
+			p->entry_len = (unsigned int)strlen(p->entry);
+			reception_route(p);
+		}
+	} else {
+		rc = join_service(p, &p->cfg, p->extra[0] != '\0' ? p->extra : NULL);
+	}
+	if (rc < 0)
+		part_hangup(p, "cannot join the conference");
+}
+
+static void
+respond_warning(struct cp_part *p, nua_handle_t *nh, int status, const char *phrase, int code,
+		const char *why)
+{
+	char w[200];
+
+	nua_respond(nh, status, phrase,
+		    SIPTAG_WARNING_STR(cp_sip_warning(p->svc->sip, code, why, w, sizeof(w))),
+		    TAG_END());
+}
+
+static void
+on_reinvite(struct cp_part *p, const sip_t *sip)
+{
+	struct cp_sdp_desc *d = calloc(1, sizeof(*d));
+	char why[128], *sdp = malloc(SDP_MAX);
+	int rc;
+
+	if (d == NULL || sdp == NULL) {
+		nua_respond(p->nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
+		goto out;
+	}
+	if (sip->sip_payload == NULL || sip->sip_payload->pl_len == 0) {
+		/* No offer: offer what is in force (RFC 3261 §14.2); the answer comes in the ACK. */
+		rc = write_local_sdp(p, false, sdp, SDP_MAX);
+		if (rc < 0) {
+			nua_respond(p->nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
+			goto out;
+		}
+		p->offer_pending = true;
+		nua_respond(p->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+			    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+		goto out;
+	}
+	rc = cp_sdp_parse(sip->sip_payload->pl_data, sip->sip_payload->pl_len, d);
+	if (rc < 0) {
+		respond_warning(p, p->nh, rc == -EBADMSG ? 400 : 488,
+				rc == -EBADMSG ? "Bad Request" : "Not Acceptable Here", 399,
+				d->reason);
+		goto out;
+	}
+	if (d->audio.proto != p->proto) {
+		respond_warning(p, p->nh, SIP_488_NOT_ACCEPTABLE, 305,
+				"re-offer changed the transport");
+		goto out;
+	}
+	{
+		struct cp_sdp_codec before = p->codec;
+
+		rc = take_remote(p, d, false, why, sizeof(why));
+		if (rc < 0) {
+			respond_warning(p, p->nh, SIP_488_NOT_ACCEPTABLE, 305, why);
+			goto out;
+		}
+		rc = write_local_sdp(p, true, sdp, SDP_MAX);
+		if (rc >= 0)
+			rc = stream_apply(p);
+		/* A codec change re-attaches the participant with the new codec. */
+		if (rc >= 0 && p->conf != NULL &&
+		    (before.pt != p->codec.pt || strcasecmp(before.name, p->codec.name) != 0)) {
+			struct cp_conference *c = p->conf;
+			bool lobby = p->state != PS_IN && p->state != PS_TESTCALL;
+			bool counted = p->counted;
+
+			p->counted = false; /* the participant stays in; only its engine slot moves */
+			cp_media_conf_detach(p->svc->sip->media, c->dp, p->dp_part);
+			for (struct cp_part **pp = &c->parts; *pp != NULL; pp = &(*pp)->cnext)
+				if (*pp == p) {
+					*pp = p->cnext;
+					break;
+				}
+			c->n_parts--;
+			p->conf = NULL;
+			rc = conf_attach(p, c, lobby,
+					 p->state == PS_TESTCALL ?
+						 p->svc->sip->cfg.test_call_delay_ms :
+						 0);
+			p->counted = counted;
+			if (rc >= 0 && p->state == PS_IN)
+				rc = apply_media_rules(p);
+		}
+	}
+	if (rc < 0) {
+		nua_respond(p->nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
+		part_hangup(p, "media update failed");
+		goto out;
+	}
+	nua_respond(p->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+		    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+	TSR_INFO(LOG_COMP, "re-INVITE answered\tparticipant=%s dir=%d codec=%s", p->id,
+		 p->remote.audio.dir, p->codec.name);
+out:
+	if (d != NULL) {
+		explicit_bzero(d, sizeof(*d));
+		free(d);
+	}
+	free(sdp);
+}
+
+/* The ACK of a 200 in which we offered: it carries the answer. */
+static void
+on_ack(struct cp_part *p, const sip_t *sip)
+{
+	struct cp_sdp_desc *d;
+	char why[128];
+	int rc;
+
+	if (!p->offer_pending)
+		return;
+	p->offer_pending = false;
+	d = calloc(1, sizeof(*d));
+	if (d == NULL) {
+		part_hangup(p, "out of memory");
+		return;
+	}
+	rc = sip != NULL && sip->sip_payload != NULL && sip->sip_payload->pl_len > 0 ?
+		     cp_sdp_parse(sip->sip_payload->pl_data, sip->sip_payload->pl_len, d) :
+		     -EBADMSG;
+	if (rc == 0)
+		rc = take_remote(p, d, true, why, sizeof(why));
+	else
+		snprintf(why, sizeof(why), "no usable SDP answer in the ACK");
+	explicit_bzero(d, sizeof(*d));
+	free(d);
+	if (rc == 0)
+		rc = stream_apply(p);
+	if (rc < 0) {
+		part_hangup(p, why);
+		return;
+	}
+	p->up = true;
+	if (p->connect_time == 0)
+		p->connect_time = time(NULL);
+	if (p->state == PS_NEW)
+		part_place(p);
+}
+
+/* The final response to our dial-out INVITE. */
+static void
+on_r_invite(struct cp_part *p, int status, const char *phrase, const sip_t *sip)
+{
+	char why[128];
+
+	if (status < 200 || !p->offer_pending)
+		return;
+	if (status >= 300) {
+		snprintf(why, sizeof(why), "%d %s", status, phrase ? phrase : "");
+		admin_event(p->svc, "participant_failed", "Participant failed to join conference.",
+			    p, NULL, why);
+		p->hung_up = true; /* NUA ends the handle; on_state frees us */
+		return;
+	}
+	on_ack(p, sip); /* the 200 carries the answer to our offer */
+	if (!p->hung_up && p->dtmf_seq[0] != '\0')
+		TSR_INFO(LOG_COMP, "dial-out connected\tparticipant=%s dtmf_digits=%zu", p->id,
+			 strlen(p->dtmf_seq));
+}
+
+static void
+on_state(struct cp_part *p, tagi_t tags[])
+{
+	int cs = -1;
+
+	tl_gets(tags, NUTAG_CALLSTATE_REF(cs), TAG_END());
+	if (cs != nua_callstate_terminated)
+		return;
+	p->ended = true;
+	if (!p->hung_up && (p->state == PS_IN || p->state == PS_TESTCALL ||
+			    p->state == PS_WAIT_HOST || p->state == PS_LOCKED))
+		admin_event(p->svc, "participant_disconnected", "Participant has disconnected.", p,
+			    p->conf, "Remote disconnect");
+	part_free(p);
+}
+
+void
+cp_svc_event(struct cp_hmagic *hm, nua_event_t ev, int status, const char *phrase,
+	     const sip_t *sip, tagi_t tags[])
+{
+	struct cp_part *p = (struct cp_part *)hm;
+
+	switch (ev) {
+	case nua_i_ack:
+		on_ack(p, sip);
+		break;
+	case nua_r_invite:
+		on_r_invite(p, status, phrase, sip);
+		break;
+	case nua_i_invite:
+		if (p->offer_pending || p->hung_up)
+			nua_respond(p->nh, SIP_491_REQUEST_PENDING, TAG_END());
+		else
+			on_reinvite(p, sip);
+		break;
+	case nua_i_bye:
+	case nua_i_cancel:
+		TSR_INFO(LOG_COMP, "%s\tparticipant=%s call_id=%s",
+			 ev == nua_i_bye ? "bye" : "cancelled", p->id, p->call_id);
+		if (p->state == PS_IN || p->state == PS_TESTCALL || p->state == PS_WAIT_HOST ||
+		    p->state == PS_LOCKED)
+			admin_event(p->svc, "participant_disconnected",
+				    "Participant has disconnected.", p, p->conf,
+				    "Remote disconnect");
+		p->hung_up = true;
+		part_release_media(p);
+		break;
+	case nua_i_state:
+		on_state(p, tags); /* may free p */
+		break;
+	default:
+		TSR_DEBUG(LOG_COMP, "event\tparticipant=%s event=%s status=%d phrase=\"%s\"", p->id,
+			  nua_event_name(ev), status, phrase ? phrase : "");
+		break;
+	}
+}
+
+static struct cp_part *
+part_new(struct cp_svc *v, const struct cp_replica_service *svc, const char *alias)
+{
+	struct cp_part *p = calloc(1, sizeof(*p));
+	uint32_t r;
+
+	if (p == NULL)
+		return NULL;
+	p->hm.kind = CP_H_SVC_PART;
+	p->svc = v;
+	p->cfg = *svc;
+	p->stream = -1;
+	p->dp_part = -1;
+	make_uuid(p->id, sizeof(p->id));
+	snprintf(p->alias, sizeof(p->alias), "%s", alias);
+	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		r = (uint32_t)(uintptr_t)p;
+	p->sess_id = r;
+	p->sess_ver = r & 0xffff;
+	p->timer = su_timer_create(su_root_task(v->sip->root), 1000);
+	return p;
+}
+
+int
+cp_svc_start(struct cp_svc *v, nua_handle_t *nh, const sip_t *sip,
+	     const struct cp_replica_service *svc, const char *alias, const char *extra)
+{
+	struct cp_sip *s = v->sip;
+	struct cp_part *p = part_new(v, svc, alias);
+	struct cp_sdp_desc *d = NULL;
+	char why[128] = "", *sdp = NULL;
+	int status = 488, rc;
+
+	if (p == NULL) {
+		nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, TAG_END());
+		return -ENOMEM;
+	}
+	p->nh = nh;
+	snprintf(p->extra, sizeof(p->extra), "%s", extra ? extra : "");
+	snprintf(p->call_id, sizeof(p->call_id), "%s",
+		 sip->sip_call_id ? sip->sip_call_id->i_id : "-");
+	if (sip->sip_from != NULL) {
+		url_e(p->source, sizeof(p->source), sip->sip_from->a_url);
+		snprintf(p->display, sizeof(p->display), "%s",
+			 sip->sip_from->a_display ? sip->sip_from->a_display : "");
+	}
+	d = calloc(1, sizeof(*d));
+	sdp = malloc(SDP_MAX);
+	if (d == NULL || sdp == NULL || p->timer == NULL) {
+		rc = -ENOMEM;
+		status = 503;
+		snprintf(why, sizeof(why), "out of memory");
+		goto fail;
+	}
+	if (sip->sip_payload == NULL || sip->sip_payload->pl_len == 0) {
+		/* No offer: we offer plain RTP with every codec; the ACK answers. */
+		p->family = AF_INET;
+		p->proto = CP_SDP_PROTO_AVP;
+		p->rtcp_mux = true;
+		p->offer_pending = true;
+	} else {
+		rc = cp_sdp_parse(sip->sip_payload->pl_data, sip->sip_payload->pl_len, d);
+		if (rc < 0) {
+			status = rc == -EBADMSG ? 400 : 488;
+			snprintf(why, sizeof(why), "%s", d->reason);
+			goto fail;
+		}
+		p->family = d->audio.family;
+	}
+	p->local_ip = p->family == AF_INET6 ? s->cfg.media_addr6 : s->cfg.media_addr;
+	if (p->local_ip == NULL) {
+		rc = -EAFNOSUPPORT;
+		snprintf(why, sizeof(why), "no media address of that family");
+		goto fail;
+	}
+	if (!p->offer_pending) {
+		rc = take_remote(p, d, false, why, sizeof(why));
+		if (rc < 0)
+			goto fail;
+	}
+	rc = cp_media_port_get(s->media, &p->port);
+	if (rc < 0) {
+		status = 503;
+		snprintf(why, sizeof(why), "no media port free");
+		goto fail;
+	}
+	rc = write_local_sdp(p, !p->offer_pending, sdp, SDP_MAX);
+	if (rc >= 0 && !p->offer_pending)
+		rc = stream_apply(p);
+	if (rc < 0) {
+		status = 503;
+		snprintf(why, sizeof(why), "media setup failed: %s", strerror(-rc));
+		goto fail;
+	}
+	nua_handle_bind(nh, &p->hm);
+	p->next = v->parts;
+	v->parts = p;
+	v->n_parts++;
+	p->up = true;
+	p->connect_time = time(NULL);
+	nua_respond(nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+		    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+	TSR_INFO(LOG_COMP, "service call answered\tparticipant=%s call_id=%s alias=%s service=\"%s\" "
+		 "type=%s codec=%s srtp=%s port=%u participants=%u",
+		 p->id, p->call_id, p->alias, p->cfg.name, p->cfg.service_type,
+		 p->offer_pending ? "-" : p->codec.name, cp_srtp_suite_name(p->in.suite), p->port,
+		 v->n_parts);
+	free(sdp);
+	explicit_bzero(d, sizeof(*d));
+	free(d);
+	if (!p->offer_pending)
+		part_place(p); /* media flows from now on; the ACK changes nothing */
+	return 0;
+fail:
+	TSR_INFO(LOG_COMP, "service call rejected\tcall_id=%s alias=%s status=%d reason=\"%s\"",
+		 p->call_id, alias, status, why);
+	respond_warning(p, nh, status, NULL, status == 488 ? 305 : 399, why);
+	if (p->stream >= 0)
+		cp_media_stream_delete(s->media, p->stream);
+	cp_media_port_put(s->media, p->port);
+	if (p->timer != NULL)
+		su_timer_destroy(p->timer);
+	if (d != NULL) {
+		explicit_bzero(d, sizeof(*d));
+		free(d);
+	}
+	free(sdp);
+	explicit_bzero(p, sizeof(*p));
+	free(p);
+	return rc < 0 ? rc : -ENOTSUP;
+}
+
+int
+cp_svc_dial(struct cp_svc *v, const char *conference_alias, const char *destination,
+	    const char *role, const char *dtmf_sequence, const char *display, char *msg,
+	    size_t cap)
+{
+	struct cp_sip *s = v->sip;
+	const struct cp_replica_service *svc;
+	char target[CP_ROUTE_ALIAS_MAX + 32], from[CP_ROUTE_ALIAS_MAX + 80];
+	struct cp_part *p;
+	char *sdp = NULL;
+	url_t *u;
+	int rc;
+
+	svc = cp_replica_alias_service(s->replica,
+				       cp_replica_alias_lookup(s->replica, conference_alias));
+	if (svc == NULL) {
+		snprintf(msg, cap, "no service has the alias %s", conference_alias);
+		return -ENOENT;
+	}
+	if ((strcmp(svc->service_type, "conference") != 0 &&
+	     strcmp(svc->service_type, "lecture") != 0) ||
+	    (strcmp(role, "chair") != 0 && strcmp(role, "guest") != 0 &&
+	     strcmp(role, "host") != 0) ||
+	    strspn(dtmf_sequence, "0123456789*#,") != strlen(dtmf_sequence)) {
+		snprintf(msg, cap, "dial-out needs a VMR or Virtual Auditorium, a role chair or "
+				   "guest and DTMF digits 0-9 * # ,");
+		return -EINVAL;
+	}
+	if (s->shutting_down || cp_route_target_uri(destination, s->cfg.udp, target,
+						     sizeof(target)) < 0) {
+		snprintf(msg, cap, "cannot dial now or bad destination");
+		return -EINVAL;
+	}
+	p = part_new(v, svc, conference_alias);
+	if (p == NULL)
+		return -ENOMEM;
+	p->outgoing = true;
+	p->offer_pending = true;
+	p->preset_role = strcmp(role, "guest") == 0 ? CP_ROLE_GUEST : CP_ROLE_HOST;
+	p->family = AF_INET;
+	p->local_ip = s->cfg.media_addr;
+	p->proto = CP_SDP_PROTO_AVP;
+	p->rtcp_mux = true;
+	snprintf(p->dtmf_seq, sizeof(p->dtmf_seq), "%s", dtmf_sequence);
+	snprintf(p->source, sizeof(p->source), "%s", destination);
+	snprintf(p->display, sizeof(p->display), "%s", display);
+	snprintf(p->call_id, sizeof(p->call_id), "dial-%s", p->id);
+	snprintf(from, sizeof(from), "<sip:%s@%s>",
+		 strchr(conference_alias, '@') ? "conference" : conference_alias,
+		 s->cfg.sip_addr);
+	u = url_hdup(NULL, (url_t *)url_make(NULL, target));
+	sdp = malloc(SDP_MAX);
+	rc = (u == NULL || u->url_host == NULL || sdp == NULL) ? -EINVAL :
+								 cp_media_port_get(s->media, &p->port);
+	if (rc == 0)
+		rc = write_local_sdp(p, false, sdp, SDP_MAX);
+	if (rc >= 0) {
+		p->nh = nua_handle(s->nua, &p->hm, NUTAG_URL(u), SIPTAG_TO_STR(target),
+				   SIPTAG_FROM_STR(from), TAG_END());
+		rc = p->nh != NULL ? 0 : -ENOMEM;
+	}
+	su_free(NULL, u);
+	if (rc < 0) {
+		snprintf(msg, cap, "cannot dial %s: %s", destination, strerror(-rc));
+		cp_media_port_put(s->media, p->port);
+		if (p->timer != NULL)
+			su_timer_destroy(p->timer);
+		free(p);
+		free(sdp);
+		return rc == -ENOSPC ? -ENOSPC : -EINVAL;
+	}
+	nua_invite(p->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp),
+		   TAG_END());
+	free(sdp);
+	p->next = v->parts;
+	v->parts = p;
+	v->n_parts++;
+	admin_event(v, "participant_dialling", "Initiated dial command.", p, NULL, destination);
+	snprintf(msg, cap, "dialling %s", destination);
+	return 0;
+}
+
+/* Dial the service's automatically dialled participants (FR-ADP, at conference start). */
+static void
+dial_adps(struct cp_svc *v, const struct cp_replica_service *cfg)
+{
+	const struct cp_replica *r = v->sip->replica;
+	const char *alias = NULL;
+	char msg[160];
+
+	for (unsigned int i = 0; i < r->n_aliases && alias == NULL; i++)
+		if (strcmp(r->services[r->aliases[i].svc].name, cfg->name) == 0)
+			alias = r->aliases[i].alias;
+	for (unsigned int i = 0; alias != NULL && i < r->n_adps; i++) {
+		const struct cp_replica_adp *a = &r->adps[i];
+
+		if (strcmp(r->services[a->svc].name, cfg->name) != 0)
+			continue;
+		if (cp_svc_dial(v, alias, a->alias, a->role, a->dtmf_sequence, "", msg,
+				sizeof(msg)) < 0)
+			TSR_WARN(LOG_COMP, "automatic dial-out failed\tconference=\"%s\" "
+				 "destination=%s reason=\"%s\"", cfg->name, a->alias, msg);
+	}
+}
+
+/* -------------------------------------------------------------- control */
+
+static struct cp_part *
+part_find(struct cp_svc *v, const char *id)
+{
+	for (struct cp_part *p = v->parts; p != NULL; p = p->next)
+		if (strcmp(p->id, id) == 0)
+			return p;
+	return NULL;
+}
+
+int
+cp_svc_conf_lock(struct cp_svc *v, const char *conference, bool locked)
+{
+	struct cp_conference *c = conf_find(v, conference);
+
+	if (c == NULL)
+		return -ENOENT;
+	if (c->locked == locked)
+		return 0;
+	c->locked = locked;
+	admin_event(v, locked ? "conference_locked" : "conference_unlocked",
+		    locked ? "Conference locked." : "Conference unlocked.", NULL, c, NULL);
+	if (!locked)
+		admit_all(c, PS_LOCKED); /* FR-LK: on unlock everyone waiting joins */
+	return 0;
+}
+
+int
+cp_svc_conf_mute_guests(struct cp_svc *v, const char *conference, bool muted)
+{
+	struct cp_conference *c = conf_find(v, conference);
+
+	if (c == NULL)
+		return -ENOENT;
+	c->guests_muted = muted;
+	for (struct cp_part *p = c->parts; p != NULL; p = p->cnext) {
+		if (p->role != CP_ROLE_GUEST || p->state != PS_IN)
+			continue;
+		p->muted = muted;
+		cp_media_conf_update(v->sip->media, c->dp, p->dp_part, -1, -1, -1, muted);
+	}
+	admin_event(v, muted ? "guests_muted" : "guests_unmuted",
+		    muted ? "Guests muted." : "Guests unmuted.", NULL, c, NULL);
+	return 0;
+}
+
+int
+cp_svc_conf_disconnect(struct cp_svc *v, const char *conference)
+{
+	struct cp_conference *c = conf_find(v, conference);
+
+	if (c == NULL)
+		return -ENOENT;
+	conf_hangup_all(c, "disconnected by an administrator or a Host");
+	return 0;
+}
+
+int
+cp_svc_part_mute(struct cp_svc *v, const char *participant_id, bool muted)
+{
+	struct cp_part *p = part_find(v, participant_id);
+
+	if (p == NULL)
+		return -ENOENT;
+	if (p->conf == NULL)
+		return -EINVAL;
+	p->muted = muted;
+	return cp_media_conf_update(v->sip->media, p->conf->dp, p->dp_part, -1, -1, -1, muted);
+}
+
+int
+cp_svc_part_disconnect(struct cp_svc *v, const char *participant_id)
+{
+	struct cp_part *p = part_find(v, participant_id);
+
+	if (p == NULL)
+		return -ENOENT;
+	part_hangup(p, "disconnected by an administrator");
+	return 0;
+}
+
+int
+cp_svc_part_role(struct cp_svc *v, const char *participant_id, const char *role)
+{
+	struct cp_part *p = part_find(v, participant_id);
+	enum cp_role r;
+
+	if (p == NULL)
+		return -ENOENT;
+	if (strcmp(role, "chair") == 0 || strcmp(role, "host") == 0)
+		r = CP_ROLE_HOST;
+	else if (strcmp(role, "guest") == 0)
+		r = CP_ROLE_GUEST;
+	else
+		return -EINVAL;
+	if (p->conf == NULL || p->conf->ephemeral)
+		return -EINVAL;
+	if (p->state != PS_IN && p->state != PS_WAIT_HOST && p->state != PS_LOCKED) {
+		admit(p, r); /* FR-PIN-9: admitting a caller at PIN entry with a role */
+		return 0;
+	}
+	count_del(p);
+	p->role = r;
+	count_add(p);
+	if (p->state == PS_IN) {
+		if (r == CP_ROLE_HOST)
+			p->muted = false;
+		apply_media_rules(p);
+		if (r == CP_ROLE_HOST && !p->conf->host_joined) {
+			p->conf->host_joined = true;
+			admit_all(p->conf, PS_WAIT_HOST);
+		}
+	} else if (r == CP_ROLE_HOST) {
+		enter_conference(p);
+	}
+	return 0;
+}
+
+int
+cp_svc_part_admit(struct cp_svc *v, const char *participant_id)
+{
+	struct cp_part *p = part_find(v, participant_id);
+
+	if (p == NULL)
+		return -ENOENT;
+	switch (p->state) {
+	case PS_PIN:
+		admit(p, CP_ROLE_GUEST);
+		if (p->state == PS_LOCKED || p->state == PS_WAIT_HOST)
+			enter_conference(p);
+		return 0;
+	case PS_LOCKED:
+	case PS_WAIT_HOST:
+		enter_conference(p);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+int
+cp_svc_part_transfer(struct cp_svc *v, const char *participant_id, const char *alias,
+		     const char *role)
+{
+	struct cp_part *p = part_find(v, participant_id);
+	const struct cp_replica *r = v->sip->replica;
+	const struct cp_replica_service *target;
+	int rc;
+
+	if (p == NULL)
+		return -ENOENT;
+	target = cp_replica_alias_service(r, cp_replica_alias_lookup(r, alias));
+	if (target == NULL || (strcmp(target->service_type, "conference") != 0 &&
+			       strcmp(target->service_type, "lecture") != 0))
+		return -EINVAL;
+	if (p->stream < 0 || p->hung_up)
+		return -EINVAL;
+	count_del(p);
+	conf_detach(p);
+	snprintf(p->alias, sizeof(p->alias), "%s", alias);
+	rc = join_service(p, target, NULL);
+	if (rc == 0 && role != NULL && p->state == PS_PIN)
+		rc = cp_svc_part_role(v, participant_id, role);
+	if (rc < 0)
+		part_hangup(p, "transfer failed");
+	return rc;
+}
+
+/* --------------------------------------------------------------- status */
+
+json_t *
+cp_svc_status(struct cp_svc *v)
+{
+	json_t *confs = json_array(), *parts = json_array(), *res;
+	char when[32];
+
+	for (struct cp_conference *c = v->confs; c != NULL; c = c->next) {
+		if (c->ephemeral)
+			continue;
+		iso_time(c->start_time, when, sizeof(when));
+		json_array_append_new(
+			confs, json_pack("{s:s, s:s, s:s, s:b, s:b, s:i, s:i, s:i}", "name",
+					 c->cfg.name, "service_type", c->cfg.service_type,
+					 "start_time", when, "is_locked", c->locked, "guests_muted",
+					 c->guests_muted, "participant_count", (int)c->n_parts,
+					 "hosts", (int)c->hosts, "guests", (int)c->guests));
+	}
+	for (struct cp_part *p = v->parts; p != NULL; p = p->next) {
+		iso_time(p->connect_time, when, sizeof(when));
+		json_array_append_new(
+			parts,
+			json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
+				  "s:s, s:s, s:b, s:b, s:s, s:s}",
+				  "id", p->id, "call_uuid", p->call_id, "conference", p->cfg.name,
+				  "service_type", p->cfg.service_type, "display_name", p->display,
+				  "source_alias", p->source, "destination_alias", p->alias,
+				  "remote_address", p->remote_addr, "protocol", "SIP", "role",
+				  role_name(p->role), "call_direction", "in", "connect_time", when,
+				  "signalling_node", v->sip->cfg.sip_addr, "media_node",
+				  v->sip->cfg.media_addr, "is_muted", p->muted, "has_media",
+				  p->stream >= 0, "encryption",
+				  p->in.suite != CP_SRTP_NONE ? "On" : "Off", "audio_codec",
+				  p->offer_pending ? "" : p->codec.name));
+		json_object_set_new(json_array_get(parts, json_array_size(parts) - 1), "state",
+				    json_string(state_names[p->state]));
+	}
+	res = json_pack("{s:o, s:o}", "conferences", confs, "participants", parts);
+	return res;
+}
+
+json_t *
+cp_svc_events_take(struct cp_svc *v)
+{
+	json_t *e = v->events;
+
+	v->events = json_array();
+	return e != NULL ? e : json_array();
+}
+
+/* ---------------------------------------------------------------- setup */
+
+int
+cp_svc_create(struct cp_sip *s, struct cp_svc **out)
+{
+	struct cp_svc *v = calloc(1, sizeof(*v));
+
+	if (v == NULL)
+		return -ENOMEM;
+	v->sip = s;
+	v->events = json_array();
+	v->poll = su_timer_create(su_root_task(s->root), CP_SVC_POLL_MS);
+	if (v->events == NULL || v->poll == NULL) {
+		cp_svc_destroy(v);
+		return -ENOMEM;
+	}
+	*out = v;
+	return 0;
+}
+
+void
+cp_svc_hangup_all(struct cp_svc *v)
+{
+	for (struct cp_part *p = v->parts; p != NULL; p = p->next)
+		part_hangup(p, "node shutting down");
+}
+
+void
+cp_svc_destroy(struct cp_svc *v)
+{
+	if (v == NULL)
+		return;
+	while (v->parts != NULL)
+		part_free(v->parts);
+	while (v->confs != NULL)
+		conf_free(v->confs);
+	if (v->poll != NULL)
+		su_timer_destroy(v->poll);
+	json_decref(v->events);
+	free(v);
+}

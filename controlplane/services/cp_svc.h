@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The Tessera Authors
+ */
+
+/*
+ * cp_svc.h - conferencing services reached by a service alias: Virtual
+ * Meeting Room (service_type "conference"), Virtual Auditorium ("lecture"),
+ * Virtual Reception ("two_stage_dialing") and Test Call ("test_call").
+ *
+ * A service call is one SIP dialog (a participant) whose media stream is
+ * attached to a data plane conference engine (conference.* ops): the node
+ * answers at once, then runs the service in the data plane through prompts,
+ * DTMF, lobby and role changes:
+ *   VMR / VA  PIN entry (FR-PIN-*) -> lock and waiting-for-host rules ->
+ *             in the conference; Host DTMF controls *7 lock, *5 guest mute,
+ *             ## end; automatic termination (FR-AE-*).
+ *   Reception the caller keys a conference number and '#' (FR-VR-*), and is
+ *             moved into that VMR/VA on the same dialog and media stream.
+ *   Test call the caller hears themself after a delay done in the data plane
+ *             worker, then a goodbye prompt, then a hang-up (FR-TCS-3).
+ *
+ * Each running VMR/VA is one struct cp_conference with one data plane
+ * conference; it lives while it has participants. Live state (conferences,
+ * participants, events in the admin-log vocabulary) is readable as JSON for
+ * the node's control socket and the management node.
+ *
+ * Context: control path (cp main loop), called from the NUA callback,
+ * su_timers and the node control socket.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "cp_sofia.h"
+
+struct cp_sip;
+struct cp_replica_service;
+
+/** @return 0, -ENOMEM. Context: startup. */
+int cp_svc_create(struct cp_sip *s, struct cp_svc **out);
+
+/** Free what is left (after the stack shut down). NULL is a no-op. */
+void cp_svc_destroy(struct cp_svc *v);
+
+/** Hang up every participant (shutdown). */
+void cp_svc_hangup_all(struct cp_svc *v);
+
+/**
+ * Start a service call for an incoming INVITE.
+ * @param svc    the service the alias reaches (borrowed; copied)
+ * @param alias  the alias as matched (copied)
+ * @param extra  for a VMR/VA the PIN from a `**` dial string, for a
+ *               reception the destination from one; NULL when none
+ * @return 0 when the participant took the handle over; a negative errno
+ *   after responding with an error (the caller keeps the handle).
+ */
+int cp_svc_start(struct cp_svc *v, nua_handle_t *nh, const sip_t *sip,
+		 const struct cp_replica_service *svc, const char *alias, const char *extra);
+
+/** A NUA event for a handle bound to a service participant. */
+void cp_svc_event(struct cp_hmagic *hm, nua_event_t ev, int status, const char *phrase,
+		  const sip_t *sip, tagi_t tags[]);
+
+/**
+ * Live state: {"conferences": [...], "participants": [...]} with the guide's
+ * status fields (docs/signaling.md). @return a new reference, NULL on ENOMEM.
+ */
+json_t *cp_svc_status(struct cp_svc *v);
+
+/**
+ * Take the events logged since the previous call (admin-log messages as
+ * objects: time, type, message, conference, participant_id, detail).
+ * @return a new reference to an array (possibly empty).
+ */
+json_t *cp_svc_events_take(struct cp_svc *v);
+
+/*
+ * Conference and participant control (management commands, node control
+ * socket). @return 0, -ENOENT (no such conference or participant), -EINVAL
+ * (not applicable), or a data plane error; @p why gets a short reason.
+ */
+int cp_svc_conf_lock(struct cp_svc *v, const char *conference, bool locked);
+int cp_svc_conf_mute_guests(struct cp_svc *v, const char *conference, bool muted);
+int cp_svc_conf_disconnect(struct cp_svc *v, const char *conference);
+int cp_svc_part_mute(struct cp_svc *v, const char *participant_id, bool muted);
+int cp_svc_part_disconnect(struct cp_svc *v, const char *participant_id);
+/** @param role "chair"/"host" or "guest" */
+int cp_svc_part_role(struct cp_svc *v, const char *participant_id, const char *role);
+/** Admit a participant waiting at PIN entry, behind the lock or for a Host. */
+int cp_svc_part_admit(struct cp_svc *v, const char *participant_id);
+/** Move a participant into another service by alias (as a reception would). */
+int cp_svc_part_transfer(struct cp_svc *v, const char *participant_id, const char *alias,
+			 const char *role);
+
+/**
+ * Dial out from the service reached by @p conference_alias to
+ * @p destination (a SIP alias or URI) with role "chair" or "guest"; the
+ * participant skips PIN entry. @p dtmf_sequence is played to it after it
+ * answers. The call goes out at once; its result shows in status and in the
+ * admin log.
+ * @return 0 when the INVITE was sent; -ENOENT (no such service alias),
+ *   -EINVAL (not a VMR/VA, bad destination), -ENOSPC (no media port).
+ */
+int cp_svc_dial(struct cp_svc *v, const char *conference_alias, const char *destination,
+		const char *role, const char *dtmf_sequence, const char *display, char *msg,
+		size_t cap);
