@@ -4,7 +4,7 @@
 #
 # run.sh - run the benchmarks (make bench [BENCH=name]). Each prints
 # "BENCH <name> key=value ..." lines; nothing here asserts on speed.
-#   run.sh BENCH_BUILD [srtp|dp_relay|dp_e2e|mix]
+#   run.sh BENCH_BUILD [srtp|dp_relay|dp_e2e|mix|esp]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-build-bench}
@@ -20,6 +20,8 @@ run() {
 run srtp "SRTP protect/unprotect per suite, ours vs libsrtp2" "$build/tests/bench/bench_srtp"
 run dp_relay "one lcore relay through the RX path, 10,000 streams" \
 	"$build/tests/bench/bench_dp_relay" 2 10000
+run esp "ESP encap/decap per lcore vs raw ipsec-mb, GCM and CBC+HMAC, 200/1400 B" \
+	"$build/tests/bench/bench_esp" 1
 run dp_e2e "idle CPU and af_packet end-to-end relay in namespaces" \
 	bash "$here/dp_e2e.sh" "$build" 5
 run mix "audio engine: jitter-decode-mix-encode-packetise per core, idle conferences" \
