@@ -150,7 +150,7 @@ err_code(int rc)
 }
 
 static json_t *
-handle(struct cp_ctl *c, json_t *req)
+handle(struct cp_sip *sip, const struct cp_ctl_info *info, json_t *req)
 {
 	json_t *id = json_object_get(req, "id"), *args = json_object_get(req, "args");
 	const char *op = str_arg(req, "op");
@@ -166,23 +166,23 @@ handle(struct cp_ctl *c, json_t *req)
 		snprintf(msg, sizeof(msg), "args must be an object");
 		rc = -EINVAL;
 	} else if (strcmp(op, "ping") == 0) {
-		res = json_pack("{s:s}", "node", c->info.node_name ?: "");
+		res = json_pack("{s:s}", "node", info->node_name ?: "");
 		rc = 0;
 	} else if (strcmp(op, "status") == 0) {
-		res = cp_svc_status(c->sip->svc);
+		res = cp_svc_status(sip->svc);
 		if (res != NULL) {
-			json_object_set_new(res, "node", json_string(c->info.node_name ?: ""));
+			json_object_set_new(res, "node", json_string(info->node_name ?: ""));
 			json_object_set_new(res, "config_version",
-					    json_integer(c->info.config_version ?
-								 *c->info.config_version :
+					    json_integer(info->config_version ?
+								 *info->config_version :
 								 0));
 			json_object_set_new(res, "config_source",
-					    json_string(c->info.config_source ?: "none"));
+					    json_string(info->config_source ?: "none"));
 		}
 		rc = res != NULL ? 0 : -ENOMEM;
 		snprintf(msg, sizeof(msg), "out of memory");
 	} else {
-		rc = cp_cmd_run(c->sip, op, args, msg, sizeof(msg));
+		rc = cp_cmd_run(sip, op, args, msg, sizeof(msg));
 		if (rc == 0)
 			res = json_pack("{s:s}", "message", msg);
 	}
@@ -191,6 +191,18 @@ handle(struct cp_ctl *c, json_t *req)
 				 res ? res : json_object());
 	return json_pack("{s:i, s:O?, s:b, s:{s:s, s:s}}", "v", 1, "id", id, "ok", 0, "error",
 			 "code", err_code(rc), "message", msg);
+}
+
+char *
+cp_ctl_request(struct cp_sip *sip, const struct cp_ctl_info *info, const char *buf, size_t len)
+{
+	json_t *req = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
+	json_t *resp = handle(sip, info, req);
+	char *text = resp ? json_dumps(resp, JSON_COMPACT) : NULL;
+
+	json_decref(req);
+	json_decref(resp);
+	return text;
 }
 
 static void
@@ -209,7 +221,6 @@ on_client(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *arg)
 {
 	struct cp_ctl_client *cl = (struct cp_ctl_client *)arg;
 	struct cp_ctl *c = cl->ctl;
-	json_t *req, *resp;
 	char *text;
 	ssize_t n;
 
@@ -222,11 +233,7 @@ on_client(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *arg)
 		client_close(cl);
 		return 0;
 	}
-	req = json_loadb(c->buf, (size_t)n, JSON_REJECT_DUPLICATES, NULL);
-	resp = handle(c, req);
-	json_decref(req);
-	text = resp ? json_dumps(resp, JSON_COMPACT) : NULL;
-	json_decref(resp);
+	text = cp_ctl_request(c->sip, &c->info, c->buf, (size_t)n);
 	if (text == NULL || send(cl->fd, text, strlen(text), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 		client_close(cl);
 	free(text);

@@ -49,6 +49,13 @@ struct cp_ctl_info {
 int cp_cmd_run(struct cp_sip *s, const char *name, json_t *args, char *msg, size_t cap);
 
 /**
+ * Answer one request (the socket's unit of work; also the fuzz target's).
+ * @return the reply text (free() it), NULL only when out of memory.
+ */
+char *cp_ctl_request(struct cp_sip *s, const struct cp_ctl_info *info, const char *buf,
+		     size_t len);
+
+/**
  * Listen on @p path and serve requests on @p root.
  * @return 0, or a negative errno when the socket cannot be created.
  */
