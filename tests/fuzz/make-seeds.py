@@ -72,3 +72,44 @@ reqs = [
 ]
 for i, r in enumerate(reqs):
     put("fuzz_dp_ctl", "req%d" % i, r.encode())
+
+# fuzz_dp_esp: first byte 0/1 = raw ESP after an IPv4/IPv6 header from the
+# SAs' peer; 2..255 = inner UDP datagram sealed by a valid peer (byte % 3:
+# GCM+ESN v4, CBC+HMAC v4, GCM+ESN v6), second byte = sequence jump.
+def udp(dport, payload, sport=6000):
+    return struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+
+
+esp_seeds = {
+    "raw_gcm_v4": b"\x00" + struct.pack("!II", 0x1001, 1) + bytes(8) + bytes(range(64)) + bytes(16),
+    "raw_cbc_v4": b"\x00" + struct.pack("!II", 0x1002, 7) + bytes(16) + bytes(64) + bytes(32),
+    "raw_gcm_v6": b"\x01" + struct.pack("!II", 0x1003, 1) + bytes(8) + bytes(48) + bytes(16),
+    "raw_wrong_spi": b"\x00" + struct.pack("!II", 0xdead, 1) + bytes(40),
+    "raw_short": b"\x00" + struct.pack("!I", 0x1001),
+    "sealed_gcm_rtp": b"\x03\x01" + udp(40000, rtp(1)),
+    "sealed_cbc_rtp": b"\x04\x01" + udp(40000, rtp(2)),
+    "sealed_v6_rtp": b"\x05\x01" + udp(40010, rtp(3)),
+    "sealed_gcm_tcp": b"\x0b\x01" + udp(40000, rtp(4)),
+    "sealed_gcm_flip": b"\x83\x20" + udp(40000, rtp(5)),
+    "sealed_gcm_jump": b"\x03\xff" + udp(40000, rtp(6)),
+}
+for k, v in esp_seeds.items():
+    put("fuzz_dp_esp", k, v)
+
+esp_reqs = [
+    '{"v":1,"id":1,"op":"esp.sa_add","args":{"spi":4096,"direction":"out","cipher":"aes256gcm",'
+    '"key":"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f","salt":"c0c1c2c3",'
+    '"local":"198.18.0.1","remote":"198.18.0.21","esn":true,"replay_window":1024,'
+    '"lifetime_bytes":1000000,"lifetime_seconds":3600}}',
+    '{"v":1,"id":2,"op":"esp.sa_add","args":{"spi":4097,"direction":"in",'
+    '"cipher":"aes256cbc-hmacsha512","key":"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",'
+    '"auth_key":"' + "ab" * 64 + '","local":"198.18.0.1","remote":"198.18.0.21"}}',
+    '{"v":1,"id":3,"op":"esp.sa_rekey","args":{"spi":4096,"direction":"out","new_spi":4098,'
+    '"key":"a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf","salt":"d0d1d2d3"}}',
+    '{"v":1,"id":4,"op":"esp.sa_stats","args":{"spi":4096,"direction":"out"}}',
+    '{"v":1,"id":5,"op":"esp.sa_list","args":{"offset":0,"limit":10}}',
+    '{"v":1,"id":6,"op":"esp.sa_switch","args":{"spi":4098,"new_spi":4096}}',
+    '{"v":1,"id":7,"op":"esp.sa_del","args":{"spi":4097,"direction":"in"}}',
+]
+for i, r in enumerate(esp_reqs):
+    put("fuzz_dp_ctl", "esp%d" % i, r.encode())
