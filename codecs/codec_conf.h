@@ -226,11 +226,24 @@ uint16_t codec_conf_tick(struct codec_conf *c, struct codec_conf_out *out, uint1
 			 struct codec_conf_tick_stats *ts);
 
 /**
- * Send DTMF to participant @p idx (RFC 4733; needs dtmf_pt). Audio to it is
- * replaced by telephone-event packets while digits play.
- * @return 0, -ENOENT, -ENOTSUP (no dtmf_pt), or codec_rfc4733_tx_start() errors
+ * Send DTMF to participant @p idx (RFC 4733; needs dtmf_pt), the first
+ * digit @p lead_ms from now (0 = next tick). Each digit takes 500 ms (a
+ * 260 ms event, then nothing), each ',' 2 s. From the first digit to the
+ * end of the sequence the participant's audio is replaced by the
+ * telephone-event packets; during the lead it hears the conference.
+ * @return 0, -ENOENT, -ENOTSUP (no dtmf_pt), or codec_rfc4733_tx_start_after()
+ *         errors (-EBUSY while a sequence is queued, -EINVAL, -E2BIG)
+ * Context: worker.
  */
-int codec_conf_send_dtmf(struct codec_conf *c, uint16_t idx, const char *digits);
+int codec_conf_send_dtmf(struct codec_conf *c, uint16_t idx, const char *digits,
+			 uint32_t lead_ms);
+
+/**
+ * How long @p digits take to send to participant @p idx (lead excluded), in
+ * ms; 0 for an unknown participant or a bad sequence.
+ * Context: any; reads only the participant's immutable send configuration.
+ */
+uint32_t codec_conf_dtmf_ms(const struct codec_conf *c, uint16_t idx, const char *digits);
 
 /**
  * Next received digit (RFC 4733 or in-band).

@@ -34,8 +34,8 @@
 #define CODEC_DTMF_BLOCK 102
 /** Telephone-event payload size (RFC 4733 §2.3). */
 #define CODEC_RFC4733_LEN 4
-/** Longest digit sequence a sender takes. */
-#define CODEC_DTMF_MAX_DIGITS 64
+/** Longest digit sequence a sender takes (the API's limit for dial-out sequences). */
+#define CODEC_DTMF_MAX_DIGITS 250
 
 struct codec_dtmf_det {
 	int16_t buf[CODEC_DTMF_BLOCK];
@@ -105,8 +105,9 @@ int codec_rfc4733_rx_packet(struct codec_rfc4733_rx *rx, uint32_t ts, const uint
 
 struct codec_rfc4733_tx_cfg {
 	uint32_t clock_rate;   /**< telephone-event clock (8000, or 48000 with Opus) */
-	uint16_t duration_ms;  /**< tone length, default 250 */
-	uint16_t gap_ms;       /**< silence after each tone, default 250 (500 ms per digit) */
+	uint16_t duration_ms;  /**< tone length, default 250 (rounded up to 20 ms) */
+	uint16_t gap_ms;       /**< silence after each tone, default 250; a digit lasts
+				    ceil((duration_ms + gap_ms) / 20 ms) ticks: 500 ms */
 	uint16_t pause_ms;     /**< length of ',' in a sequence, default 2000 */
 	uint8_t volume;        /**< -dBm0, default 10 */
 };
@@ -115,8 +116,9 @@ struct codec_rfc4733_tx_cfg {
 struct codec_rfc4733_tx {
 	struct codec_rfc4733_tx_cfg cfg;
 	char digits[CODEC_DTMF_MAX_DIGITS];
-	uint8_t n;
-	uint8_t cur;
+	uint16_t n;
+	uint16_t cur;
+	uint32_t lead;      /* ticks left before the first digit (audio flows meanwhile) */
 	uint32_t ev_ts;     /* RTP timestamp of the event being sent */
 	uint32_t elapsed;   /* ticks into the current digit (tone + gap) */
 	uint8_t ends_sent;
@@ -136,17 +138,32 @@ void codec_rfc4733_tx_cfg_default(struct codec_rfc4733_tx_cfg *cfg, uint32_t clo
 int codec_rfc4733_tx_init(struct codec_rfc4733_tx *tx, const struct codec_rfc4733_tx_cfg *cfg);
 
 /**
- * Queue digits ("0"-"9", "*", "#", "A"-"D", "," = pause).
- * @return 0, -EINVAL (bad character), -EBUSY (a sequence is being sent),
- *         -E2BIG (longer than CODEC_DTMF_MAX_DIGITS)
+ * Queue digits ("0"-"9", "*", "#", "A"-"D", "," = pause) to start at once.
+ * @return 0, -EINVAL (bad character or empty), -EBUSY (a sequence is queued or
+ *         being sent), -E2BIG (longer than CODEC_DTMF_MAX_DIGITS)
  */
 int codec_rfc4733_tx_start(struct codec_rfc4733_tx *tx, const char *digits);
 
-/** True while a sequence is being sent (the caller mutes audio during tones). */
+/**
+ * The same, the first digit @p lead_ms (rounded up to 20 ms) from now; until
+ * then the sender is busy but codec_rfc4733_tx_in_lead() is true and the
+ * caller keeps sending audio.
+ * @return as codec_rfc4733_tx_start(), and -EINVAL for a lead over 60 s
+ */
+int codec_rfc4733_tx_start_after(struct codec_rfc4733_tx *tx, const char *digits,
+				 uint32_t lead_ms);
+
+/** Ticks a sequence of @p digits takes with @p cfg (lead excluded), 0 for a bad one. */
+uint32_t codec_rfc4733_tx_ticks(const struct codec_rfc4733_tx_cfg *cfg, const char *digits);
+
+/** True while a sequence is queued or being sent (the caller mutes audio during tones). */
 bool codec_rfc4733_tx_busy(const struct codec_rfc4733_tx *tx);
 
+/** True while a queued sequence waits for its first digit (audio goes on). */
+bool codec_rfc4733_tx_in_lead(const struct codec_rfc4733_tx *tx);
+
 /**
- * One 20 ms tick.
+ * One 20 ms tick (also during the lead, which it counts down).
  * @param now_ts  the stream's RTP timestamp for this tick
  * @return 1 when @p pkt is to be sent this tick, 0 otherwise
  */

@@ -745,7 +745,11 @@ emit(struct codec_conf *c, uint16_t i, const uint8_t *pl, uint16_t len, struct c
 	struct codec_conf_out *o;
 	bool dtmf = codec_rfc4733_tx_busy(&p->dtmf_tx);
 
-	if (dtmf) {
+	if (dtmf && codec_rfc4733_tx_in_lead(&p->dtmf_tx)) {
+		/* Waiting for the first digit: count the tick, the audio goes on. */
+		codec_rfc4733_tx_tick(&p->dtmf_tx, p->ts, &dp);
+		dtmf = false;
+	} else if (dtmf) {
 		if (codec_rfc4733_tx_tick(&p->dtmf_tx, p->ts, &dp) == 1) {
 			memcpy(p->dtmf_pl, dp.payload, sizeof(dp.payload));
 			pl = p->dtmf_pl;
@@ -893,7 +897,7 @@ out:
 }
 
 int
-codec_conf_send_dtmf(struct codec_conf *c, uint16_t idx, const char *digits)
+codec_conf_send_dtmf(struct codec_conf *c, uint16_t idx, const char *digits, uint32_t lead_ms)
 {
 	struct conf_part *p = get(c, idx);
 
@@ -901,7 +905,15 @@ codec_conf_send_dtmf(struct codec_conf *c, uint16_t idx, const char *digits)
 		return -ENOENT;
 	if (p->cfg.dtmf_pt == 0)
 		return -ENOTSUP;
-	return codec_rfc4733_tx_start(&p->dtmf_tx, digits);
+	return codec_rfc4733_tx_start_after(&p->dtmf_tx, digits, lead_ms);
+}
+
+uint32_t
+codec_conf_dtmf_ms(const struct codec_conf *c, uint16_t idx, const char *digits)
+{
+	const struct conf_part *p = get(c, idx);
+
+	return p != NULL ? codec_rfc4733_tx_ticks(&p->dtmf_tx.cfg, digits) * CODEC_FRAME_MS : 0;
 }
 
 int

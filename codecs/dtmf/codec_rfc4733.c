@@ -9,7 +9,10 @@
  * Payload (§2.3): event (8 bits), E (1), R (1), volume (6), duration (16).
  * Every packet of an event carries the event's start timestamp (§2.5.1.1);
  * durations grow from it; the last packet has E set and is sent three times
- * (§2.5.1.4). A long event whose duration would overflow 16 bits continues
+ * (§2.5.1.4). A digit lasts ceil((tone + gap) / 20 ms) ticks, so the
+ * defaults (250 + 250 ms) give the 0.5 s per digit of dial-out sequences
+ * with a 260 ms tone; ',' pauses (2 s). A sequence may wait a lead time
+ * before its first digit (3 s after a dial-out connects). A long event whose duration would overflow 16 bits continues
  * with a new timestamp = old timestamp + duration (§2.5.1.3): the receiver
  * treats that as the same digit.
  * Context: fast path (the conference worker), one state per participant.
@@ -95,8 +98,36 @@ codec_rfc4733_tx_init(struct codec_rfc4733_tx *tx, const struct codec_rfc4733_tx
 	return 0;
 }
 
+/* Ticks of one sequence element: a digit spans its tone and gap, and at least its end packets. */
+static uint32_t
+elem_ticks(const struct codec_rfc4733_tx_cfg *cfg, char c)
+{
+	uint32_t tone = (uint32_t)(cfg->duration_ms + 19) / 20;
+	uint32_t span = (uint32_t)(cfg->duration_ms + cfg->gap_ms + 19) / 20;
+
+	if (c == ',')
+		return (uint32_t)(cfg->pause_ms + 19) / 20;
+	return span < tone + 2 ? tone + 2 : span;
+}
+
+uint32_t
+codec_rfc4733_tx_ticks(const struct codec_rfc4733_tx_cfg *cfg, const char *digits)
+{
+	size_t n = strlen(digits);
+	uint32_t t = 0;
+
+	if (n == 0 || n > CODEC_DTMF_MAX_DIGITS)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (digits[i] != ',' && codec_dtmf_char_event(digits[i]) < 0)
+			return 0;
+		t += elem_ticks(cfg, digits[i]);
+	}
+	return t;
+}
+
 int
-codec_rfc4733_tx_start(struct codec_rfc4733_tx *tx, const char *digits)
+codec_rfc4733_tx_start_after(struct codec_rfc4733_tx *tx, const char *digits, uint32_t lead_ms)
 {
 	size_t n = strlen(digits);
 
@@ -104,20 +135,32 @@ codec_rfc4733_tx_start(struct codec_rfc4733_tx *tx, const char *digits)
 		return -EBUSY;
 	if (n > CODEC_DTMF_MAX_DIGITS)
 		return -E2BIG;
-	for (size_t i = 0; i < n; i++)
-		if (digits[i] != ',' && codec_dtmf_char_event(digits[i]) < 0)
-			return -EINVAL;
+	if (lead_ms > 60000 || codec_rfc4733_tx_ticks(&tx->cfg, digits) == 0)
+		return -EINVAL;
 	memcpy(tx->digits, digits, n);
-	tx->n = (uint8_t)n;
+	tx->n = (uint16_t)n;
 	tx->cur = 0;
 	tx->elapsed = 0;
+	tx->lead = (lead_ms + 19) / 20;
 	return 0;
+}
+
+int
+codec_rfc4733_tx_start(struct codec_rfc4733_tx *tx, const char *digits)
+{
+	return codec_rfc4733_tx_start_after(tx, digits, 0);
 }
 
 bool
 codec_rfc4733_tx_busy(const struct codec_rfc4733_tx *tx)
 {
 	return tx->cur < tx->n;
+}
+
+bool
+codec_rfc4733_tx_in_lead(const struct codec_rfc4733_tx *tx)
+{
+	return tx->cur < tx->n && tx->lead > 0;
 }
 
 static void
@@ -137,17 +180,17 @@ codec_rfc4733_tx_tick(struct codec_rfc4733_tx *tx, uint32_t now_ts, struct codec
 {
 	uint32_t ft = tx->cfg.clock_rate / (1000 / 20);
 	uint32_t tone = (uint32_t)(tx->cfg.duration_ms + 19) / 20;
-	uint32_t span, k;
+	uint32_t k;
 	char c;
 	int ret = 0;
 
 	if (!codec_rfc4733_tx_busy(tx))
 		return 0;
+	if (tx->lead > 0) {
+		tx->lead--;
+		return 0;
+	}
 	c = tx->digits[tx->cur];
-	/* A digit spans its tone and its gap, and at least the two extra end packets. */
-	span = c == ',' ? (uint32_t)(tx->cfg.pause_ms + 19) / 20 : tone + (uint32_t)(tx->cfg.gap_ms + 19) / 20;
-	if (c != ',' && span < tone + 2)
-		span = tone + 2;
 	k = tx->elapsed;
 	if (c != ',') {
 		uint8_t ev = (uint8_t)codec_dtmf_char_event(c);
@@ -165,7 +208,7 @@ codec_rfc4733_tx_tick(struct codec_rfc4733_tx *tx, uint32_t now_ts, struct codec
 			ret = 1;
 		}
 	}
-	if (++tx->elapsed >= span) {
+	if (++tx->elapsed >= elem_ticks(&tx->cfg, c)) {
 		tx->cur++;
 		tx->elapsed = 0;
 	}

@@ -192,7 +192,7 @@ test_dtmf(void **state)
 	assert_int_equal(d, '5');
 	assert_int_equal(codec_conf_dtmf_poll(r.c, &who, &d), 0);
 	run(&r, 5, send);
-	assert_int_equal(codec_conf_send_dtmf(r.c, r.idx[1], "9"), 0);
+	assert_int_equal(codec_conf_send_dtmf(r.c, r.idx[1], "9", 0), 0);
 	for (int t = 0; t < 30; t++) {
 		n = codec_conf_tick(r.c, o, 16, NULL);
 		for (uint16_t k = 0; k < n; k++)
@@ -207,6 +207,78 @@ test_dtmf(void **state)
 	rig_fini(&r);
 }
 
+/*
+ * A dial-out sequence as the guide times it: nothing for the lead (3 s, the
+ * participant hears the conference meanwhile), then one digit every 0.5 s
+ * and 2 s per ','; the event timestamps step by exactly those amounts.
+ */
+static void
+test_dtmf_dialout_timing(void **state)
+{
+	static struct rig r;
+	bool send[NPART] = {true, false, false};
+	struct codec_conf_out o[16];
+	uint32_t ev_ts[8], first_tel = 0, audio_in_lead = 0;
+	uint16_t n;
+	int events = 0, ends = 0;
+
+	(void)state;
+	rig_init(&r);
+	run(&r, 5, send);
+	/* Malformed sequences and the missing telephone-event type. */
+	assert_int_equal(codec_conf_send_dtmf(r.c, r.idx[2], "12x", 3000), -EINVAL);
+	assert_int_equal(codec_conf_send_dtmf(r.c, r.idx[2], "", 3000), -EINVAL);
+	assert_int_equal(codec_conf_send_dtmf(r.c, 7, "1", 3000), -ENOENT);
+	assert_int_equal(codec_conf_dtmf_ms(r.c, r.idx[2], "66#,1"), 4 * 500 + 2000);
+	assert_int_equal(codec_conf_dtmf_ms(r.c, r.idx[2], "6x"), 0);
+	assert_int_equal(codec_conf_send_dtmf(r.c, r.idx[2], "66#,1", 3000), 0);
+	assert_int_equal(codec_conf_send_dtmf(r.c, r.idx[2], "2", 0), -EBUSY);
+	for (uint32_t t = 0; t < 150 + 200 + 20; t++) {
+		int16_t x[CODEC_FRAME];
+		uint8_t pkt[CODEC_MAX_PAYLOAD];
+		int len;
+
+		/* Participant 0 talks all along; participant 2 (PCMU) hears it. */
+		tu_tone(x, CODEC_FRAME, CODEC_RATE, hz[0], 6000, (size_t)t * CODEC_FRAME);
+		len = codec_enc_encode(r.enc[0], x, pkt, sizeof(pkt));
+		assert_true(len > 0);
+		codec_conf_rx(r.c, r.idx[0], 111, r.seq[0], r.seq[0] * 960u, pkt, (size_t)len,
+			      (uint64_t)(t + 5) * 20000);
+		r.seq[0]++;
+		n = codec_conf_tick(r.c, o, 16, NULL);
+		for (uint16_t k = 0; k < n; k++) {
+			if (o[k].idx != r.idx[2])
+				continue;
+			if (o[k].pt == 0 && first_tel == 0)
+				audio_in_lead++;
+			if (o[k].pt != 101)
+				continue;
+			assert_int_equal(o[k].len, 4);
+			if (first_tel == 0)
+				first_tel = t;
+			if (o[k].marker) {
+				assert_true(events < 8);
+				ev_ts[events++] = o[k].ts;
+			}
+			if (o[k].payload[1] & 0x80) {
+				ends++;
+				/* 260 ms at 8 kHz */
+				assert_int_equal(o[k].payload[2] << 8 | o[k].payload[3], 13 * 160);
+			}
+		}
+	}
+	print_message("first telephone-event at tick %u, %u audio packets before\n", first_tel,
+		      audio_in_lead);
+	assert_int_equal(first_tel, 150);   /* 3 s lead */
+	assert_int_equal(audio_in_lead, 150);
+	assert_int_equal(events, 4);
+	assert_int_equal(ends, 4 * 3);
+	assert_int_equal(ev_ts[1] - ev_ts[0], 500 * 8);
+	assert_int_equal(ev_ts[2] - ev_ts[1], 500 * 8);
+	assert_int_equal(ev_ts[3] - ev_ts[2], (500 + 2000) * 8);
+	rig_fini(&r);
+}
+
 int
 main(void)
 {
@@ -214,6 +286,7 @@ main(void)
 		cmocka_unit_test(test_three_codecs),
 		cmocka_unit_test(test_idle_and_lone),
 		cmocka_unit_test(test_dtmf),
+		cmocka_unit_test(test_dtmf_dialout_timing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
