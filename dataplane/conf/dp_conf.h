@@ -170,6 +170,21 @@ int dp_conf_part_stats(struct dp_main *dm, uint16_t id, uint16_t part,
 		       struct codec_conf_part_stats *st);
 /** Next DTMF digit detected in conference @p id. @return 1 with a digit, 0 none, -ENOENT. */
 int dp_conf_dtmf_poll(struct dp_main *dm, uint16_t id, uint16_t *part, char *digit);
+/** Lead before the first digit of a dial-out DTMF sequence (3 s after connect). */
+#define DP_CONF_DTMF_LEAD_MS 3000
+
+/**
+ * Send RFC 4733 DTMF @p digits ("0"-"9", "*", "#", "A"-"D", "," = 2 s pause)
+ * to one participant, the first digit @p lead_ms from now, then one digit
+ * every 500 ms (codec_conf_send_dtmf()).
+ * @param ms  receives how long the sequence takes, lead included (may be NULL)
+ * @return 0, -ENOENT, -ENOTSUP (the participant has no dtmf_pt), -EBUSY (a
+ *         sequence is still being sent to it), -EINVAL (bad or empty digits),
+ *         -E2BIG (over CODEC_DTMF_MAX_DIGITS), -ETIMEDOUT
+ */
+int dp_conf_send_dtmf(struct dp_main *dm, uint16_t id, uint16_t part, const char *digits,
+		      uint32_t lead_ms, uint32_t *ms);
+
 /** TSC of the next conference tick due on this worker, UINT64_MAX with none. */
 uint64_t dp_worker_next_deadline(const struct dp_lcore_ctx *lc);
 

@@ -379,3 +379,29 @@ dp_conf_prompt(struct dp_main *dm, uint16_t id, uint16_t part, int prompt, bool 
 		codec_enc_destroy(cmd.enc); /* NULL when the worker took it */
 	return rc;
 }
+
+int
+dp_conf_send_dtmf(struct dp_main *dm, uint16_t id, uint16_t part, const char *digits,
+		  uint32_t lead_ms, uint32_t *ms)
+{
+	struct dp_wcmd cmd = {.type = DP_WCMD_SEND_DTMF, .part = part, .lead_ms = lead_ms};
+	size_t n = strlen(digits);
+	uint32_t d;
+	int rc;
+
+	cmd.conf = dp_conf_lookup(dm, id);
+	if (cmd.conf == NULL || part >= DP_CONF_MAX_PARTS ||
+	    cmd.conf->part_stream[part] == DP_STREAM_NONE)
+		return -ENOENT;
+	if (n > CODEC_DTMF_MAX_DIGITS)
+		return -E2BIG;
+	/* Validated here too, so a bad sequence never reaches the worker. */
+	d = codec_conf_dtmf_ms(cmd.conf->engine, part, digits);
+	if (d == 0)
+		return -EINVAL;
+	memcpy(cmd.digits, digits, n + 1);
+	rc = run_cmd(dm, &cmd);
+	if (rc == 0 && ms != NULL)
+		*ms = lead_ms + d;
+	return rc;
+}

@@ -9,6 +9,7 @@
  */
 #pragma once
 
+#include "codec_dtmf.h"
 #include "dp_conf.h"
 
 enum dp_wcmd_type {
@@ -21,6 +22,7 @@ enum dp_wcmd_type {
 	DP_WCMD_DTMF,         /* -> part, digit; result 1 when one was queued */
 	DP_WCMD_UPDATE,       /* upd -> part */
 	DP_WCMD_PROMPT,       /* give enc, play prompt (NULL stops) to part */
+	DP_WCMD_SEND_DTMF,    /* send digits to part after lead_ms */
 };
 
 struct dp_wcmd {
@@ -35,6 +37,8 @@ struct dp_wcmd {
 	const struct codec_prompt *prompt;  /* PROMPT: to play; PART_ADD/DEL: join/leave tone */
 	struct codec_enc *enc;              /* PROMPT: private encoder offered; NULL once taken */
 	struct dp_conf_update upd;
+	char digits[CODEC_DTMF_MAX_DIGITS + 1]; /* SEND_DTMF, NUL-terminated */
+	uint32_t lead_ms;                   /* SEND_DTMF */
 	struct codec_conf_part_stats stats; /* DP_WCMD_STATS result */
 	int result;
 	int done;

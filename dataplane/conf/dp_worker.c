@@ -149,6 +149,9 @@ dp_wcmd_exec(struct dp_worker *w, struct dp_wcmd *cmd, uint64_t now)
 	case DP_WCMD_DTMF:
 		rc = codec_conf_dtmf_poll(c->engine, &cmd->part, &cmd->digit);
 		break;
+	case DP_WCMD_SEND_DTMF:
+		rc = codec_conf_send_dtmf(c->engine, cmd->part, cmd->digits, cmd->lead_ms);
+		break;
 	default:
 		rc = -EINVAL;
 	}

@@ -24,6 +24,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 
+#include "codec_dtmf.h"
 #include "config.h"
 #include "dp_ctl.h"
 #include "dp_ctl_priv.h"
@@ -1016,6 +1017,51 @@ op_conf_prompt_stop(struct dp_main *dm, json_t *args, json_t **res, struct ctl_e
 	return conf_prompt(dm, args, res, e, true);
 }
 
+/*
+ * RFC 4733 digits to one participant with the dial-out timing of the guide:
+ * the first digit 3 s after the request (the control plane asks when the
+ * dial-out connects), then one every 0.5 s, ',' a 2 s pause.
+ */
+static int
+op_conf_send_dtmf(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
+{
+	static const char *const allowed[] = {"conference_id", "participant", "digits", NULL};
+	uint16_t id = 0, part = 0;
+	const char *digits;
+	uint32_t ms = 0;
+	size_t n;
+	int rc;
+	json_t *j;
+
+	if (check_fields(args, allowed, e) < 0 || get_conf(dm, args, &id, e) < 0 ||
+	    get_part(dm, args, id, &part, e) < 0)
+		return -1;
+	j = json_object_get(args, "digits");
+	if (j == NULL)
+		return fail(e, "EINVAL", "digits", "digits is required");
+	if (!json_is_string(j))
+		return fail(e, "EINVAL", "digits", "digits must be a string");
+	digits = json_string_value(j);
+	n = json_string_length(j);
+	if (n == 0 || n > CODEC_DTMF_MAX_DIGITS || strlen(digits) != n)
+		return fail(e, "EINVAL", "digits", "digits must hold 1 to %d characters",
+			    CODEC_DTMF_MAX_DIGITS);
+	if (strspn(digits, "0123456789*#,ABCD") != n)
+		return fail(e, "EINVAL", "digits", "digits may hold only 0-9 * # , and A-D");
+	rc = dp_conf_send_dtmf(dm, id, part, digits, DP_CONF_DTMF_LEAD_MS, &ms);
+	if (rc == -ENOTSUP)
+		return fail(e, "ENOTSUP", "participant",
+			    "participant %u has no telephone-event payload type (dtmf_pt)", part);
+	if (rc == -EBUSY)
+		return fail(e, "EBUSY", "participant",
+			    "a DTMF sequence is still being sent to participant %u", part);
+	if (rc < 0)
+		return fail(e, errno_code(-rc), NULL, "cannot send DTMF: %s", strerror(-rc));
+	*res = json_pack("{s:i, s:i, s:s, s:I}", "conference_id", id, "participant", part,
+			 "digits", digits, "duration_ms", (json_int_t)ms);
+	return 0;
+}
+
 typedef int (*op_fn)(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e);
 
 static const struct {
@@ -1040,6 +1086,7 @@ static const struct {
 	{"conference.update", op_conf_update},
 	{"conference.prompt", op_conf_prompt},
 	{"conference.prompt_stop", op_conf_prompt_stop},
+	{"conference.send_dtmf", op_conf_send_dtmf},
 	{"esp.sa_add", dp_ctl_esp_sa_add},
 	{"esp.sa_del", dp_ctl_esp_sa_del},
 	{"esp.sa_stats", dp_ctl_esp_sa_stats},

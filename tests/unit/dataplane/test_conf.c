@@ -530,12 +530,148 @@ test_lobby_prompt(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/*
+ * conference.send_dtmf: malformed arguments, then a PCMU participant with a
+ * telephone-event type gets "1,2" through the worker and its stream: nothing
+ * for 3 s (audio only), then digit 1, a 2 s pause, digit 2 0.5 s later; each
+ * event's end packet three times.
+ */
+static void
+test_send_dtmf(void **state)
+{
+	static const uint8_t mac[6] = {2, 0, 0, 0, 0, 0x14};
+	struct env *e = *state;
+	struct dp_stream_params sp;
+	uint16_t c = e->conf, p0 = e->p[0].part, part;
+	uint32_t sid, ev_ts[4], first = 0;
+	int events = 0, ends = 0, audio_before = 0, rc;
+	char req[512], many[300];
+	json_t *r;
+
+	dp_fixture_neigh(e->dm, "198.18.0.14", mac);
+	memset(&sp, 0, sizeof(sp));
+	sp.local.family = AF_INET;
+	inet_pton(AF_INET, "198.18.0.1", sp.local.addr);
+	sp.local.port = rte_cpu_to_be_16(42100);
+	sp.remote.family = AF_INET;
+	inet_pton(AF_INET, "198.18.0.14", sp.remote.addr);
+	sp.remote.port = rte_cpu_to_be_16(5004);
+	sp.latch = true;
+	sp.rtcp_mux = true;
+	sp.relay_to = DP_STREAM_NONE;
+	rc = dp_flow_stream_add(&e->dm->flows, &sp);
+	assert_true(rc >= 0);
+	sid = (uint32_t)rc;
+	snprintf(req, sizeof(req), "{\"v\":1,\"op\":\"conference.attach\",\"args\":{\"conference_id\":%u,"
+		 "\"stream_id\":%u,\"codec\":\"PCMU\",\"dtmf_pt\":101}}", c, sid);
+	r = call(e, req);
+	assert_string_equal(code(r), "ok");
+	part = (uint16_t)json_integer_value(json_object_get(json_object_get(r, "result"), "participant"));
+	json_decref(r);
+
+	/* Malformed arguments. */
+	memset(many, '1', 251);
+	many[251] = '\0';
+	expect_code(e, "EINVAL", "{\"v\":1,\"op\":\"conference.send_dtmf\",\"args\":{\"conference_id\":%u,"
+		    "\"participant\":%u}}", c, part);
+	expect_code(e, "EINVAL", "{\"v\":1,\"op\":\"conference.send_dtmf\",\"args\":{\"conference_id\":%u,"
+		    "\"participant\":%u,\"digits\":123}}", c, part);
+	expect_code(e, "EINVAL", "{\"v\":1,\"op\":\"conference.send_dtmf\",\"args\":{\"conference_id\":%u,"
+		    "\"participant\":%u,\"digits\":\"\"}}", c, part);
+	expect_code(e, "EINVAL", "{\"v\":1,\"op\":\"conference.send_dtmf\",\"args\":{\"conference_id\":%u,"
+		    "\"participant\":%u,\"digits\":\"12x\"}}", c, part);
+	expect_code(e, "EINVAL", "{\"v\":1,\"op\":\"conference.send_dtmf\",\"args\":{\"conference_id\":%u,"
+		    "\"participant\":%u,\"digits\":\"1 2\"}}", c, part);
+	/* An embedded NUL is refused by the JSON parser already. */
+	expect_code(e, "EPROTO", "{\"v\":1,\"op\":\"conference.send_dtmf\",\"args\":{\"conference_id\":%u,"
+		    "\"participant\":%u,\"digits\":\"1\\u00002\"}}", c, part);
+	expect_code(e, "EINVAL", "{\"v\":1,\"op\":\"conference.send_dtmf\",\"args\":{\"conference_id\":%u,"
+		    "\"participant\":%u,\"digits\":\"%s\"}}", c, part, many);
+	expect_code(e, "EINVAL", "{\"v\":1,\"op\":\"conference.send_dtmf\",\"args\":{\"conference_id\":%u,"
+		    "\"participant\":%u,\"digits\":\"1\",\"delay_ms\":0}}", c, part);
+	expect_code(e, "EINVAL", "{\"v\":1,\"op\":\"conference.send_dtmf\",\"args\":{\"conference_id\":%u,"
+		    "\"digits\":\"1\"}}", c);
+	expect_code(e, "EINVAL", "{\"v\":1,\"op\":\"conference.send_dtmf\",\"args\":{\"conference_id\":%u,"
+		    "\"participant\":\"0\",\"digits\":\"1\"}}", c);
+	expect_code(e, "EINVAL", "{\"v\":1,\"op\":\"conference.send_dtmf\",\"args\":{"
+		    "\"participant\":0,\"digits\":\"1\"}}");
+	expect_code(e, "ENOENT", "{\"v\":1,\"op\":\"conference.send_dtmf\",\"args\":{\"conference_id\":99,"
+		    "\"participant\":0,\"digits\":\"1\"}}");
+	expect_code(e, "ENOENT", "{\"v\":1,\"op\":\"conference.send_dtmf\",\"args\":{\"conference_id\":%u,"
+		    "\"participant\":7,\"digits\":\"1\"}}", c);
+	/* No telephone-event payload type negotiated. */
+	expect_code(e, "ENOTSUP", "{\"v\":1,\"op\":\"conference.send_dtmf\",\"args\":{\"conference_id\":%u,"
+		    "\"participant\":%u,\"digits\":\"1\"}}", c, p0);
+
+	snprintf(req, sizeof(req), "{\"v\":1,\"op\":\"conference.send_dtmf\",\"args\":{\"conference_id\":%u,"
+		 "\"participant\":%u,\"digits\":\"1,2\"}}", c, part);
+	r = call(e, req);
+	assert_string_equal(code(r), "ok");
+	/* 3 s lead + 0.5 s + 2 s + 0.5 s */
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "result"),
+							    "duration_ms")), 6000);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "result"),
+							      "digits")), "1,2");
+	json_decref(r);
+	expect_code(e, "EBUSY", "{\"v\":1,\"op\":\"conference.send_dtmf\",\"args\":{\"conference_id\":%u,"
+		    "\"participant\":%u,\"digits\":\"3\"}}", c, part);
+
+	for (int t = 0; t < 320; t++) {
+		struct rte_mbuf *tx[64];
+		uint16_t ntx = 0;
+
+		for (int i = 0; i < NP; i++)
+			send_frame(e, i, false);
+		e->now += e->tick;
+		dp_worker_poll(e->lc, e->now, tx, RTE_DIM(tx), &ntx);
+		for (uint16_t k = 0; k < ntx; k++) {
+			struct rte_udp_hdr *udp = rte_pktmbuf_mtod_offset(tx[k], struct rte_udp_hdr *, 34);
+			const uint8_t *rtp = (const uint8_t *)(udp + 1);
+
+			if (rte_be_to_cpu_16(udp->src_port) != 42100)
+				continue;
+			if ((rtp[1] & 0x7f) == 0 && first == 0) {
+				audio_before++;
+				continue;
+			}
+			if ((rtp[1] & 0x7f) != 101)
+				continue;
+			assert_int_equal(rte_be_to_cpu_16(udp->dgram_len), 8 + 12 + 4);
+			if (first == 0)
+				first = (uint32_t)t + 1;
+			if (rtp[1] & 0x80) {
+				assert_true(events < 4);
+				ev_ts[events++] = (uint32_t)rtp[4] << 24 | (uint32_t)rtp[5] << 16 |
+						  (uint32_t)rtp[6] << 8 | rtp[7];
+				assert_int_equal(rtp[12], events == 1 ? 1 : 2);
+			}
+			if (rtp[13] & 0x80)
+				ends++;
+		}
+		rte_pktmbuf_free_bulk(tx, ntx);
+	}
+	print_message("send_dtmf: first event at tick %u, %d audio packets before, %d events\n",
+		      first, audio_before, events);
+	assert_int_equal(first, 151); /* the 151st tick after the request: 3 s later */
+	assert_true(audio_before >= 149);
+	assert_int_equal(events, 2);
+	assert_int_equal(ends, 2 * 3);
+	assert_int_equal(ev_ts[1] - ev_ts[0], 2500 * 8);
+	/* Done: a new sequence is accepted. */
+	expect_code(e, "ok", "{\"v\":1,\"op\":\"conference.send_dtmf\",\"args\":{\"conference_id\":%u,"
+		    "\"participant\":%u,\"digits\":\"#\"}}", c, part);
+	assert_int_equal(dp_conf_detach(e->dm, c, part), 0);
+	assert_int_equal(dp_flow_stream_del(&e->dm->flows, sid), 0);
+	assert_int_equal(rte_mempool_in_use_count(e->dm->pool), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_three_party_mix),
 		cmocka_unit_test(test_lobby_prompt),
+		cmocka_unit_test(test_send_dtmf),
 		cmocka_unit_test(test_ctl_ops),
 	};
 
