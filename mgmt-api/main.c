@@ -22,12 +22,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "mgmt_auth.h"
 #include "mgmt_db.h"
 #include "mgmt_http.h"
+#include "mgmt_repl.h"
 #include "mgmt_rest.h"
 #include "mgmt_tls.h"
 #include "mgmt_valid.h"
@@ -51,6 +53,11 @@ struct opts {
 	uint32_t page_limit_max;
 	uint32_t pbkdf2_iterations;
 	char log_level[16];
+	char management_url[256];
+	uint32_t max_node_body;
+	uint32_t command_timeout;
+	uint32_t node_timeout;
+	uint32_t sync_timeout;
 };
 
 static void
@@ -81,6 +88,14 @@ usage(FILE *f)
 		"      --page-limit N           default page size (default 20)\n"
 		"      --page-limit-max N       largest page size (default 1000)\n"
 		"      --pbkdf2-iterations N    password hashing cost (default %d)\n"
+		"      --management-url URL     this node's URL in node bootstrap documents\n"
+		"                               (default: scheme and Host of the request)\n"
+		"      --max-node-body BYTES    largest node status report (default 4194304)\n"
+		"      --command-timeout S      how long a command waits for its node (default 5)\n"
+		"      --node-timeout S         no status report for S s raises \"Connectivity\n"
+		"                               lost between nodes\" (default 60)\n"
+		"      --sync-timeout S         a node behind the configuration for S s raises\n"
+		"                               \"Configuration not synchronized\" (default 10)\n"
 		"      --log-level LEVEL        err, warn, info (default) or debug\n"
 		"  -h, --help                   this text\n"
 		"  -V, --version                print the version\n",
@@ -104,6 +119,11 @@ enum {
 	O_PAGE_LIMIT_MAX,
 	O_PBKDF2,
 	O_LOG_LEVEL,
+	O_MGMT_URL,
+	O_MAX_NODE_BODY,
+	O_CMD_TIMEOUT,
+	O_NODE_TIMEOUT,
+	O_SYNC_TIMEOUT,
 };
 
 static const struct option long_opts[] = {
@@ -124,6 +144,11 @@ static const struct option long_opts[] = {
 	{"page-limit-max", required_argument, NULL, O_PAGE_LIMIT_MAX},
 	{"pbkdf2-iterations", required_argument, NULL, O_PBKDF2},
 	{"log-level", required_argument, NULL, O_LOG_LEVEL},
+	{"management-url", required_argument, NULL, O_MGMT_URL},
+	{"max-node-body", required_argument, NULL, O_MAX_NODE_BODY},
+	{"command-timeout", required_argument, NULL, O_CMD_TIMEOUT},
+	{"node-timeout", required_argument, NULL, O_NODE_TIMEOUT},
+	{"sync-timeout", required_argument, NULL, O_SYNC_TIMEOUT},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -170,6 +195,18 @@ apply(struct opts *o, int c, const char *v)
 		if (tsr_log_level_parse(v) < 0)
 			return -EINVAL;
 		return tsr_opts_str(o->log_level, sizeof(o->log_level), v);
+	case O_MGMT_URL:
+		if (strncmp(v, "https://", 8) != 0 && strncmp(v, "http://", 7) != 0)
+			return -EINVAL;
+		return tsr_opts_str(o->management_url, sizeof(o->management_url), v);
+	case O_MAX_NODE_BODY:
+		return tsr_opts_u32(v, 1024, 256u << 20, &o->max_node_body);
+	case O_CMD_TIMEOUT:
+		return tsr_opts_u32(v, 1, 60, &o->command_timeout);
+	case O_NODE_TIMEOUT:
+		return tsr_opts_u32(v, 1, 86400, &o->node_timeout);
+	case O_SYNC_TIMEOUT:
+		return tsr_opts_u32(v, 1, 86400, &o->sync_timeout);
 	default:
 		return -EINVAL;
 	}
@@ -196,6 +233,10 @@ defaults(struct opts *o)
 	o->page_limit_max = 1000;
 	o->pbkdf2_iterations = MGMT_AUTH_DEFAULT_ITERATIONS;
 	strcpy(o->log_level, "info");
+	o->max_node_body = 4u << 20;
+	o->command_timeout = 5;
+	o->node_timeout = MGMT_REPL_CONTACT_TIMEOUT;
+	o->sync_timeout = MGMT_REPL_SYNC_TIMEOUT;
 }
 
 /* @return 0, 1 to exit successfully (help/version), -EINVAL. */
@@ -241,23 +282,78 @@ make_state_dir(const char *dir)
 	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 }
 
+/* The monitor: alarms and command expiry, once a second. */
+struct monitor {
+	struct mgmt_repl *repl;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool stop;
+};
+
+static void *
+monitor_main(void *arg)
+{
+	struct monitor *m = arg;
+	struct timespec t;
+
+	pthread_mutex_lock(&m->lock);
+	while (!m->stop) {
+		pthread_mutex_unlock(&m->lock);
+		mgmt_repl_tick(m->repl);
+		pthread_mutex_lock(&m->lock);
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_sec += 1;
+		if (!m->stop)
+			pthread_cond_timedwait(&m->cond, &m->lock, &t);
+	}
+	pthread_mutex_unlock(&m->lock);
+	return NULL;
+}
+
+static void
+on_config_commit(void *arg, int64_t version)
+{
+	(void)version;
+	mgmt_http_wake(arg);
+}
+
+static void
+on_admin_log(void *arg, const char *level, const char *module, const char *message,
+	     const json_t *params)
+{
+	char *p = params != NULL ? json_dumps(params, JSON_COMPACT) : NULL;
+
+	(void)arg;
+	TSR_INFO("mgmt.admin", "%s\tlevel=%s module=%s params=%s", message, level, module,
+		 p != NULL ? p : "{}");
+	free(p);
+}
+
 static int
-serve(const struct opts *o, struct mgmt_db *db, struct mgmt_auth *auth, const sigset_t *sigs)
+serve(const struct opts *o, struct mgmt_db *db, struct mgmt_auth *auth, struct mgmt_repl *repl,
+      const sigset_t *sigs)
 {
 	struct mgmt_rest rest = {
 		.db = db,
 		.auth = auth,
+		.repl = repl,
 		.cfg = {.default_limit = o->page_limit,
 			.max_limit = o->page_limit_max,
 			.max_depth = (int)o->max_depth,
-			.pbkdf2_iterations = o->pbkdf2_iterations},
+			.pbkdf2_iterations = o->pbkdf2_iterations,
+			.management_url = o->management_url[0] ? o->management_url : NULL,
+			.plain = o->plain_http,
+			.command_timeout_s = o->command_timeout},
 	};
+	struct monitor mon = {.repl = repl};
+	pthread_t mon_thread;
 	struct mgmt_http_cfg hc = {
 		.listen = o->listen,
 		.port = (uint16_t)o->port,
 		.plain = o->plain_http,
 		.threads = o->threads,
 		.max_body = o->max_body,
+		.max_node_body = o->max_node_body,
 	};
 	char *cert = NULL, *key = NULL;
 	struct mgmt_http *http = NULL;
@@ -273,14 +369,29 @@ serve(const struct opts *o, struct mgmt_db *db, struct mgmt_auth *auth, const si
 		}
 		hc.cert_pem = cert;
 		hc.key_pem = key;
+		rest.cfg.cert_pem = cert;
 	}
 	rc = mgmt_http_start(&hc, &rest, auth, &http);
 	if (key != NULL)
 		explicit_bzero(key, strlen(key));
 	if (rc == 0) {
+		mgmt_db_set_notify(db, on_config_commit, http);
+		mgmt_repl_set_callbacks(repl, mgmt_http_wake, http, on_admin_log, NULL);
+		pthread_mutex_init(&mon.lock, NULL);
+		pthread_cond_init(&mon.cond, NULL);
+		if (pthread_create(&mon_thread, NULL, monitor_main, &mon) != 0)
+			rc = -ENOMEM;
+	}
+	if (rc == 0) {
 		sigwait(sigs, &sig);
 		TSR_INFO("mgmt", "stopping\tsignal=%d", sig);
+		pthread_mutex_lock(&mon.lock);
+		mon.stop = true;
+		pthread_cond_signal(&mon.cond);
+		pthread_mutex_unlock(&mon.lock);
+		pthread_join(mon_thread, NULL);
 		mgmt_http_stop(http);
+		mgmt_db_set_notify(db, NULL, NULL);
 	}
 	free(cert);
 	free(key);
@@ -292,6 +403,7 @@ main(int argc, char **argv)
 {
 	struct mgmt_db *db = NULL;
 	struct mgmt_auth *auth = NULL;
+	struct mgmt_repl *repl = NULL;
 	char pwfile[320];
 	sigset_t sigs;
 	struct opts o;
@@ -325,13 +437,19 @@ main(int argc, char **argv)
 	explicit_bzero(o.admin_password, sizeof(o.admin_password));
 	if (rc >= 0)
 		rc = mgmt_auth_create(db, &auth);
+	if (rc >= 0)
+		rc = mgmt_repl_create(db, &repl);
+	if (rc >= 0)
+		mgmt_repl_set_timeouts(repl, o.node_timeout, o.sync_timeout);
 	if (rc < 0) {
 		TSR_ERR("mgmt.auth", "cannot set up accounts\terr=\"%s\"", strerror(-rc));
+		mgmt_auth_destroy(auth);
 		mgmt_db_destroy(db);
 		return 1;
 	}
 	TSR_INFO("mgmt", "tessera-mgmt started\tversion=%s db=%s", TSR_VERSION, o.db);
-	rc = serve(&o, db, auth, &sigs);
+	rc = serve(&o, db, auth, repl, &sigs);
+	mgmt_repl_destroy(repl);
 	mgmt_auth_destroy(auth);
 	mgmt_db_destroy(db);
 	TSR_INFO("mgmt", "tessera-mgmt stopped\tstatus=%s", rc == 0 ? "ok" : "error");

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,10 @@ struct mgmt_db {
 	pthread_mutex_t pool_lock;
 	pthread_cond_t pool_cond;
 	bool memory;
+	_Atomic int64_t config_version; /* last committed */
+	int64_t pending_version;        /* bumped in the open write transaction, 0 = none */
+	mgmt_db_notify_cb notify;
+	void *notify_arg;
 };
 
 int
@@ -196,6 +201,7 @@ int
 mgmt_db_create(const char *path, unsigned int n_readers, struct mgmt_db **out)
 {
 	struct mgmt_db *db = calloc(1, sizeof(*db));
+	int64_t version;
 	int rc;
 
 	if (db == NULL)
@@ -211,6 +217,12 @@ mgmt_db_create(const char *path, unsigned int n_readers, struct mgmt_db **out)
 		rc = -EPROTO;
 		goto out_free;
 	}
+	version = mgmt_db_config_version_read(db->writer);
+	if (version < 0) {
+		rc = -EPROTO;
+		goto out_free;
+	}
+	atomic_store(&db->config_version, version);
 	if (!db->memory) {
 		if (n_readers < 1)
 			n_readers = 1;
@@ -259,8 +271,10 @@ mgmt_db_write_begin(struct mgmt_db *db)
 int
 mgmt_db_write_end(struct mgmt_db *db, bool commit)
 {
+	int64_t bumped = db->pending_version;
 	int rc = 0;
 
+	db->pending_version = 0;
 	if (commit && mgmt_db_exec(db->writer, "COMMIT") < 0) {
 		TSR_ERR("mgmt.db", "commit failed\terr=\"%s\"", sqlite3_errmsg(db->writer));
 		rc = -EIO;
@@ -268,8 +282,54 @@ mgmt_db_write_end(struct mgmt_db *db, bool commit)
 	}
 	if (!commit)
 		mgmt_db_exec(db->writer, "ROLLBACK");
+	else if (bumped > 0)
+		atomic_store(&db->config_version, bumped);
 	pthread_mutex_unlock(&db->write_lock);
+	if (commit && bumped > 0 && db->notify != NULL)
+		db->notify(db->notify_arg, bumped);
 	return rc;
+}
+
+int64_t
+mgmt_db_config_version_read(sqlite3 *h)
+{
+	sqlite3_stmt *st;
+	int64_t v = -EIO;
+
+	if (sqlite3_prepare_v2(h, "SELECT version FROM config_state WHERE id = 1", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -EIO;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int64_t
+mgmt_db_config_bump(struct mgmt_db *db)
+{
+	if (db->pending_version > 0)
+		return db->pending_version;
+	if (mgmt_db_exec(db->writer, "UPDATE config_state SET version = version + 1,"
+				     " changed_at = strftime('%Y-%m-%dT%H:%M:%f', 'now')") < 0)
+		return -EIO;
+	db->pending_version = mgmt_db_config_version_read(db->writer);
+	if (db->pending_version < 0)
+		db->pending_version = 0;
+	return db->pending_version > 0 ? db->pending_version : -EIO;
+}
+
+int64_t
+mgmt_db_config_version(struct mgmt_db *db)
+{
+	return atomic_load(&db->config_version);
+}
+
+void
+mgmt_db_set_notify(struct mgmt_db *db, mgmt_db_notify_cb cb, void *arg)
+{
+	db->notify = cb;
+	db->notify_arg = arg;
 }
 
 sqlite3 *

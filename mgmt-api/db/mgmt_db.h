@@ -21,10 +21,20 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <sqlite3.h>
 
 struct mgmt_db;
+
+/**
+ * Called after a write transaction that bumped the configuration version
+ * has committed.
+ * @param arg      the pointer given to mgmt_db_set_notify()
+ * @param version  the committed configuration version
+ * Context: the committing thread, after the writer is released; must not block.
+ */
+typedef void (*mgmt_db_notify_cb)(void *arg, int64_t version);
 
 /** One migration: its number and SQL (several statements). */
 struct mgmt_db_migration {
@@ -111,3 +121,33 @@ int mgmt_db_errno(int rc);
  * @param buf  at least 27 bytes
  */
 void mgmt_db_now(char *buf, size_t cap);
+
+/**
+ * Bump the configuration version inside the current write transaction: the
+ * new value becomes visible (mgmt_db_config_version(), the notify callback)
+ * only when the transaction commits. Several bumps in one transaction give
+ * one new version.
+ * @return the new version, or -EIO.
+ * Context: the thread holding the writer (between mgmt_db_write_begin/end).
+ */
+int64_t mgmt_db_config_bump(struct mgmt_db *db);
+
+/**
+ * The last committed configuration version (starts at 1 on a new database).
+ * Context: any thread; lock-free.
+ */
+int64_t mgmt_db_config_version(struct mgmt_db *db);
+
+/**
+ * The configuration version as seen by the transaction open on @p h.
+ * @return the version, or -EIO.
+ * Context: the thread holding @p h inside a read or write transaction.
+ */
+int64_t mgmt_db_config_version_read(sqlite3 *h);
+
+/**
+ * Install the callback run after every commit that bumped the version
+ * (NULL to remove it). Set it before any thread writes.
+ * Context: startup.
+ */
+void mgmt_db_set_notify(struct mgmt_db *db, mgmt_db_notify_cb cb, void *arg);

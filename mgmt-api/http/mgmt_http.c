@@ -10,7 +10,9 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,14 +28,8 @@
 
 #define MAX_ARGS 64
 #define REALM "Basic realm=\"tessera-mgmt\", charset=\"UTF-8\""
-
-struct mgmt_http {
-	struct MHD_Daemon *daemon; /* owned */
-	struct mgmt_rest *rest;    /* borrowed */
-	struct mgmt_auth *auth;    /* borrowed */
-	size_t max_body;
-	struct sockaddr_storage addr;
-};
+#define REALM_NODE "Bearer realm=\"tessera-mgmt\""
+#define INTERNAL_PREFIX "/api/internal/"
 
 /* Per request; freed by on_done(). */
 struct conn {
@@ -41,8 +37,30 @@ struct conn {
 	size_t len, cap;
 	bool too_big;
 	enum mgmt_role role;
+	int64_t node; /* bearer-authenticated node, 0 = none */
 	char user[65];
 	struct timespec start;
+	struct mgmt_rest_wait *wait; /* owned while parked or about to resume */
+	bool resumed;
+	struct conn *next_parked; /* on parked list iff parked, guarded by park_lock */
+	struct MHD_Connection *c;
+};
+
+/*
+ * Invariants: a conn is on parked iff its connection is suspended and not
+ * yet resumed; only the waker thread (and stop) resumes them.
+ */
+struct mgmt_http {
+	struct MHD_Daemon *daemon; /* owned */
+	struct mgmt_rest *rest;    /* borrowed */
+	struct mgmt_auth *auth;    /* borrowed */
+	size_t max_body, max_node_body;
+	struct sockaddr_storage addr;
+	pthread_mutex_t park_lock;
+	pthread_cond_t park_cond; /* CLOCK_MONOTONIC */
+	struct conn *parked;
+	bool kicked, stopping, waker_started;
+	pthread_t waker;
 };
 
 struct args {
@@ -82,11 +100,11 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 }
 
 static enum MHD_Result
-send_json(struct MHD_Connection *c, unsigned int status, json_t *body, const char *location,
-	  const char *allow, bool challenge)
+send_json(struct MHD_Connection *c, unsigned int status, json_t *body, char *raw,
+	  const char *location, const char *allow, const char *challenge)
 {
 	struct MHD_Response *r;
-	char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+	char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : raw;
 	enum MHD_Result ret;
 
 	if (text != NULL)
@@ -104,18 +122,18 @@ send_json(struct MHD_Connection *c, unsigned int status, json_t *body, const cha
 		MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, location);
 	if (allow != NULL)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
-	if (challenge)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, REALM);
+	if (challenge != NULL)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, challenge);
 	ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
 }
 
 static enum MHD_Result
-send_error(struct MHD_Connection *c, unsigned int status, const char *msg, bool challenge)
+send_error(struct MHD_Connection *c, unsigned int status, const char *msg, const char *challenge)
 {
 	json_t *b = json_pack("{s:s}", "error", msg);
-	enum MHD_Result ret = send_json(c, status, b, NULL, NULL, challenge);
+	enum MHD_Result ret = send_json(c, status, b, NULL, NULL, NULL, challenge);
 
 	json_decref(b);
 	return ret;
@@ -155,9 +173,27 @@ begin(struct mgmt_http *h, struct MHD_Connection *c, const char *url, const char
 		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	const char *cl =
 		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	bool internal = strncmp(url, INTERNAL_PREFIX, strlen(INTERNAL_PREFIX)) == 0;
 	char pass[257];
 	int rc;
 
+	if (internal) {
+		rc = -EACCES;
+		if (h->rest->repl != NULL && authz != NULL && strncmp(authz, "Bearer ", 7) == 0)
+			rc = mgmt_repl_node_auth(h->rest->repl, authz + 7, &cn->node);
+		if (rc < 0) {
+			TSR_INFO("mgmt.http",
+				 "request refused\tmethod=%s path=\"%.128s\" status=401 reason=%s",
+				 method, url, authz == NULL ? "no-token" : "bad-token");
+			return send_error(c, MHD_HTTP_UNAUTHORIZED, "authentication required",
+					  REALM_NODE);
+		}
+		snprintf(cn->user, sizeof(cn->user), "node:%" PRId64, cn->node);
+		if (cl != NULL && strtoull(cl, NULL, 10) > h->max_node_body)
+			return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large",
+					  NULL);
+		return MHD_YES;
+	}
 	rc = mgmt_auth_parse_basic(authz, cn->user, sizeof(cn->user), pass, sizeof(pass));
 	if (rc == 0)
 		rc = mgmt_auth_check(h->auth, cn->user, pass, &cn->role);
@@ -166,13 +202,13 @@ begin(struct mgmt_http *h, struct MHD_Connection *c, const char *url, const char
 		TSR_INFO("mgmt.http",
 			 "request refused\tmethod=%s path=\"%.128s\" status=401 reason=%s", method,
 			 url, authz == NULL ? "no-credentials" : "bad-credentials");
-		return send_error(c, MHD_HTTP_UNAUTHORIZED, "authentication required", true);
+		return send_error(c, MHD_HTTP_UNAUTHORIZED, "authentication required", REALM);
 	}
 	if (cl != NULL && strtoull(cl, NULL, 10) > h->max_body) {
 		TSR_INFO("mgmt.http",
 			 "request refused\tmethod=%s path=\"%.128s\" status=413 user=%s", method,
 			 url, cn->user);
-		return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large", false);
+		return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large", NULL);
 	}
 	return MHD_YES;
 }
@@ -182,7 +218,7 @@ body_append(struct mgmt_http *h, struct conn *cn, const char *data, size_t n)
 {
 	if (cn->too_big)
 		return;
-	if (cn->len + n > h->max_body) {
+	if (cn->len + n > (cn->node > 0 ? h->max_node_body : h->max_body)) {
 		cn->too_big = true;
 		free(cn->body);
 		cn->body = NULL;
@@ -207,6 +243,49 @@ body_append(struct mgmt_http *h, struct conn *cn, const char *data, size_t n)
 	cn->len += n;
 }
 
+static enum MHD_Result respond(struct mgmt_http *h, struct MHD_Connection *c, struct conn *cn,
+			       const char *method, const char *url, struct mgmt_rest_resp *resp);
+
+/* Park a request: suspend its connection and hand it to the waker. */
+static enum MHD_Result
+park(struct mgmt_http *h, struct MHD_Connection *c, struct conn *cn, struct mgmt_rest_wait *w,
+     const char *method, const char *url)
+{
+	struct mgmt_rest_resp resp;
+
+	pthread_mutex_lock(&h->park_lock);
+	if (h->stopping) {
+		/* The waker is gone: answer now. */
+		pthread_mutex_unlock(&h->park_lock);
+		mgmt_rest_resume(h->rest, w, &resp);
+		return respond(h, c, cn, method, url, &resp);
+	}
+	cn->wait = w;
+	cn->c = c;
+	MHD_suspend_connection(c);
+	cn->next_parked = h->parked;
+	h->parked = cn;
+	h->kicked = true;
+	pthread_cond_signal(&h->park_cond);
+	pthread_mutex_unlock(&h->park_lock);
+	return MHD_YES;
+}
+
+static enum MHD_Result
+respond(struct mgmt_http *h, struct MHD_Connection *c, struct conn *cn, const char *method,
+	const char *url, struct mgmt_rest_resp *resp)
+{
+	enum MHD_Result ret;
+
+	ret = send_json(c, resp->status, resp->body, resp->text, resp->location, resp->allow,
+			resp->status == 401 ? (cn->node > 0 ? REALM_NODE : REALM) : NULL);
+	resp->text = NULL; /* send_json() took it */
+	TSR_INFO("mgmt.http", "request\tmethod=%s path=\"%.128s\" status=%u user=%s ms=%.1f",
+		 method, url, resp->status, cn->user, ms_since(&cn->start));
+	mgmt_rest_resp_fini(resp);
+	return ret;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	   const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -216,7 +295,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	struct mgmt_rest_req req = {.method = method, .path = url};
 	struct mgmt_rest_resp resp;
 	struct args args = {.n = 0};
-	enum MHD_Result ret;
+	struct mgmt_rest_wait *w;
 
 	(void)version;
 	if (cn == NULL) {
@@ -227,27 +306,89 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		*con_cls = cn;
 		return begin(h, c, url, method, cn);
 	}
+	if (cn->resumed) {
+		w = cn->wait;
+		cn->wait = NULL;
+		cn->resumed = false;
+		mgmt_rest_resume(h->rest, w, &resp);
+		return respond(h, c, cn, method, url, &resp);
+	}
 	if (*upload_data_size > 0) {
 		body_append(h, cn, upload_data, *upload_data_size);
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
 	if (cn->too_big)
-		return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large", false);
+		return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large", NULL);
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &args);
 	if (args.overflow)
-		return send_error(c, MHD_HTTP_BAD_REQUEST, "too many query parameters", false);
+		return send_error(c, MHD_HTTP_BAD_REQUEST, "too many query parameters", NULL);
 	req.args = args.a;
 	req.n_args = args.n;
 	req.body = cn->body;
 	req.body_len = cn->len;
 	req.role = cn->role;
+	req.node = cn->node;
+	req.host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
 	mgmt_rest_handle(h->rest, &req, &resp);
-	ret = send_json(c, resp.status, resp.body, resp.location, resp.allow, false);
-	TSR_INFO("mgmt.http", "request\tmethod=%s path=\"%.128s\" status=%u user=%s ms=%.1f",
-		 method, url, resp.status, cn->user, ms_since(&cn->start));
-	mgmt_rest_resp_fini(&resp);
-	return ret;
+	if (resp.wait != NULL) {
+		w = resp.wait;
+		resp.wait = NULL;
+		mgmt_rest_resp_fini(&resp);
+		return park(h, c, cn, w, method, url);
+	}
+	return respond(h, c, cn, method, url, &resp);
+}
+
+/* Resume every parked request that is ready or due (all of them when stopping). */
+static void *
+waker_main(void *arg)
+{
+	struct mgmt_http *h = arg;
+	struct timespec now, next;
+
+	pthread_mutex_lock(&h->park_lock);
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		next = now;
+		next.tv_sec += 1;
+		for (struct conn **p = &h->parked; *p != NULL;) {
+			struct conn *cn = *p;
+			struct timespec d = mgmt_rest_wait_deadline(cn->wait);
+			bool due = d.tv_sec < now.tv_sec ||
+				   (d.tv_sec == now.tv_sec && d.tv_nsec <= now.tv_nsec);
+
+			if (h->stopping || due || mgmt_rest_wait_ready(h->rest, cn->wait)) {
+				*p = cn->next_parked;
+				cn->next_parked = NULL;
+				cn->resumed = true;
+				MHD_resume_connection(cn->c);
+				continue;
+			}
+			if (d.tv_sec < next.tv_sec ||
+			    (d.tv_sec == next.tv_sec && d.tv_nsec < next.tv_nsec))
+				next = d;
+			p = &cn->next_parked;
+		}
+		if (h->stopping)
+			break;
+		if (!h->kicked)
+			pthread_cond_timedwait(&h->park_cond, &h->park_lock, &next);
+		h->kicked = false;
+	}
+	pthread_mutex_unlock(&h->park_lock);
+	return NULL;
+}
+
+void
+mgmt_http_wake(void *arg)
+{
+	struct mgmt_http *h = arg;
+
+	pthread_mutex_lock(&h->park_lock);
+	h->kicked = true;
+	pthread_cond_signal(&h->park_cond);
+	pthread_mutex_unlock(&h->park_lock);
 }
 
 static void
@@ -260,6 +401,20 @@ on_done(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTer
 	(void)toe;
 	if (cn == NULL)
 		return;
+	if (cn->wait != NULL) {
+		struct mgmt_http *h = cls;
+
+		/* Closed while parked (only at shutdown): take it off the list. */
+		pthread_mutex_lock(&h->park_lock);
+		for (struct conn **p = &h->parked; *p != NULL; p = &(*p)->next_parked) {
+			if (*p == cn) {
+				*p = cn->next_parked;
+				break;
+			}
+		}
+		pthread_mutex_unlock(&h->park_lock);
+		mgmt_rest_wait_free(h->rest, cn->wait);
+	}
 	free(cn->body);
 	free(cn);
 	*con_cls = NULL;
@@ -287,7 +442,9 @@ mgmt_http_start(const struct mgmt_http_cfg *cfg, struct mgmt_rest *rest, struct 
 		struct mgmt_http **out)
 {
 	struct MHD_OptionItem ops[16];
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+			     MHD_ALLOW_SUSPEND_RESUME;
+	pthread_condattr_t ca;
 	struct mgmt_http *h;
 	bool v6 = false;
 	int n = 0;
@@ -305,6 +462,12 @@ mgmt_http_start(const struct mgmt_http_cfg *cfg, struct mgmt_rest *rest, struct 
 	h->rest = rest;
 	h->auth = auth;
 	h->max_body = cfg->max_body;
+	h->max_node_body = cfg->max_node_body > 0 ? cfg->max_node_body : cfg->max_body;
+	pthread_mutex_init(&h->park_lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&h->park_cond, &ca);
+	pthread_condattr_destroy(&ca);
 	if (parse_listen(cfg->listen, cfg->port, &h->addr, &v6) < 0) {
 		free(h);
 		return -EINVAL;
@@ -338,6 +501,12 @@ mgmt_http_start(const struct mgmt_http_cfg *cfg, struct mgmt_rest *rest, struct 
 		free(h);
 		return -EIO;
 	}
+	if (pthread_create(&h->waker, NULL, waker_main, h) != 0) {
+		MHD_stop_daemon(h->daemon);
+		free(h);
+		return -ENOMEM;
+	}
+	h->waker_started = true;
 	TSR_INFO("mgmt.http", "listening\tlisten=%s port=%u tls=%s threads=%u", cfg->listen,
 		 cfg->port, cfg->plain ? "no" : "yes", cfg->threads);
 	*out = h;
@@ -349,6 +518,16 @@ mgmt_http_stop(struct mgmt_http *h)
 {
 	if (h == NULL)
 		return;
+	if (h->waker_started) {
+		/* Answer the parked requests first: MHD cannot stop with suspended ones. */
+		pthread_mutex_lock(&h->park_lock);
+		h->stopping = true;
+		pthread_cond_signal(&h->park_cond);
+		pthread_mutex_unlock(&h->park_lock);
+		pthread_join(h->waker, NULL);
+	}
 	MHD_stop_daemon(h->daemon);
+	pthread_mutex_destroy(&h->park_lock);
+	pthread_cond_destroy(&h->park_cond);
 	free(h);
 }

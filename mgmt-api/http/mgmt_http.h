@@ -7,8 +7,15 @@
  * REST handlers: basic authentication, body size limit, query parameters.
  *
  * Every request is authenticated (401 with WWW-Authenticate otherwise)
- * before its body is read; a Content-Length over the limit gets 413 at
- * once, a chunked body is discarded and answered 413 when it grows over.
+ * before its body is read: HTTP basic against the accounts, or, under
+ * /api/internal/, "Authorization: Bearer <token>" against the nodes'
+ * enrolment tokens. A Content-Length over the limit gets 413 at once, a
+ * chunked body is discarded and answered 413 when it grows over.
+ *
+ * Requests the REST layer parks (long polls, commands waiting for a node)
+ * are suspended (MHD suspend/resume), so they hold no worker thread; a
+ * waker thread resumes them when mgmt_http_wake() reports a change that
+ * makes them ready, or at their deadline.
  *
  * Context: MHD runs its own thread pool; start/stop from the main thread.
  */
@@ -29,6 +36,7 @@ struct mgmt_http_cfg {
 	const char *key_pem;  /* borrowed; needed unless plain */
 	unsigned int threads; /* worker threads (1..64) */
 	size_t max_body;      /* bytes */
+	size_t max_node_body; /* bytes, for the nodes' status reports */
 };
 
 struct mgmt_http;
@@ -50,6 +58,14 @@ int mgmt_http_start(const struct mgmt_http_cfg *cfg, struct mgmt_rest *rest, str
 		    struct mgmt_http **out);
 
 /**
- * Stop accepting, finish the requests in flight and free @p h (NULL accepted).
+ * Stop accepting, answer the parked requests, finish the requests in flight
+ * and free @p h (NULL accepted).
  */
 void mgmt_http_stop(struct mgmt_http *h);
+
+/**
+ * Something parked requests may wait for happened (a configuration commit,
+ * a command result): re-check them. @p arg is the struct mgmt_http.
+ * Context: any thread; never blocks for long.
+ */
+void mgmt_http_wake(void *arg);

@@ -155,9 +155,14 @@ op_allowed(const struct mgmt_field *f, enum mgmt_query_op op)
 	}
 }
 
+/* The id of a text_id resource, filtered as a string. */
+static const struct mgmt_field text_id_field = {
+	.name = "id", .column = "id", .type = MGMT_FT_STRING, .flags = MGMT_F_FILTER};
+
 /* Convert the value for the field type. @return 0 or -EINVAL (message added). */
 static int
-filter_value(struct mgmt_query_filter *flt, const char *key, const char *v, json_t *errors)
+filter_value(const struct mgmt_resource *r, struct mgmt_query_filter *flt, const char *key,
+	     const char *v, json_t *errors)
 {
 	const struct mgmt_field *f = flt->field;
 	enum mgmt_ftype t = f != NULL ? f->type : MGMT_FT_INT;
@@ -185,8 +190,7 @@ filter_value(struct mgmt_query_filter *flt, const char *key, const char *v, json
 		if (mgmt_res_parse_id(v, &flt->ival) == 0)
 			return 0;
 		tmp = json_string(v);
-		rc = tmp != NULL ? mgmt_res_parse_ref(mgmt_res_lookup(f->ref), tmp, &flt->ival)
-				 : -1;
+		rc = tmp != NULL ? mgmt_res_parse_ref(mgmt_res_ref(r, f), tmp, &flt->ival) : -1;
 		json_decref(tmp);
 		if (rc == 0)
 			return 0;
@@ -262,6 +266,8 @@ mgmt_query_add(struct mgmt_query *q, const struct mgmt_resource *r, const char *
 		flt->field = mgmt_res_field(r, name);
 		if (flt->field == NULL || !(flt->field->flags & MGMT_F_FILTER))
 			goto unknown;
+	} else if (r->text_id) {
+		flt->field = &text_id_field;
 	}
 	flt->op = op;
 	if (!op_allowed(flt->field, op)) {
@@ -270,7 +276,7 @@ mgmt_query_add(struct mgmt_query *q, const struct mgmt_resource *r, const char *
 	}
 	if (value == NULL)
 		value = "";
-	if (filter_value(flt, key, value, errors) < 0)
+	if (filter_value(r, flt, key, value, errors) < 0)
 		return -EINVAL;
 	q->n_filters++;
 	keep_append(q, key, value);

@@ -12,6 +12,7 @@
  *
  * Context: any thread; everything here is constant.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -332,13 +333,263 @@ const struct mgmt_resource *const mgmt_resources[] = {
 	NULL,
 };
 
+/* ---- status and history (read-only, filled from the nodes' reports) ------------------ */
+
+#define RS(n, h) FS(n, n, F_STR, NULL, 0, 0, NULL, h)
+#define RI(n, h) FI(n, F_STR, NULL, INT64_MIN, INT64_MAX, h)
+#define RB(n, h) FB(n, NULL, h)
+#define RT(n, h)                                                                                   \
+	{                                                                                          \
+		.name = n, .column = n, .type = MGMT_FT_DATETIME, .flags = MGMT_F_FILTER,          \
+		.help = h                                                                          \
+	}
+#define RR(n, h)                                                                                   \
+	{                                                                                          \
+		.name = n, .column = n, .type = MGMT_FT_REAL, .help = h                            \
+	}
+
+static const struct mgmt_field status_worker_vm_fields[] = {
+	RS("name", "node name"),
+	RS("hostname", "host name"),
+	RS("address", "IPv4 address"),
+	RS("node_type", "role of the node"),
+	RS("system_location", "name of the node's location"),
+	RB("maintenance_mode", "refusing new conference instances (media load reads 100)"),
+	RT("last_contact", "last status report from the node (UTC); null = never"),
+	RI("config_version", "configuration version the node last reported having applied"),
+	RB("in_sync", "config_version is the current configuration version"),
+	RS("contact_health", "ok (< 60 s), stale (< 5 min), lost, never"),
+	RI("media_ports_used", "media ports in use (from the node's load report)"),
+	RI("media_ports_total", "media ports the node can serve, when it reports it"),
+	RI("media_load", "% of the node's media capacity in use; 100 in maintenance mode"),
+	RI("conference_count", "conferences on the node"),
+	RI("participant_count", "participants on the node"),
+	RR("cpu_percent", "CPU use reported by the node"),
+	RT("enrolled_at", "when the node's enrolment token was issued"),
+};
+
+static const struct mgmt_field status_conference_fields[] = {
+	RS("name", "service name"),
+	RS("service_type", "conference, lecture, two_stage_dialing, test_call or gateway"),
+	RT("start_time", "when the first participant joined (UTC)"),
+	RB("is_started", "always true for a live conference"),
+	RB("is_locked", "locked against new joiners"),
+	RB("guests_muted", "all Guests muted"),
+	RS("tag", "service tag"),
+	RI("participant_count", "participants now, over every node"),
+	RI("node_count", "nodes hosting the conference"),
+};
+
+static const struct mgmt_field status_participant_fields[] = {
+	RS("conference", "service name"),
+	RS("node", "name of the node reporting the participant"),
+	RS("display_name", "display name from the endpoint"),
+	RS("source_alias", "participant alias"),
+	RS("destination_alias", "alias dialled (dial-in) or called (dial-out)"),
+	RS("remote_address", "signalling peer address"),
+	RI("remote_port", "signalling peer port"),
+	RS("protocol", "SIP, H.323, WebRTC, MSSIP, RTMP, API"),
+	RS("role", "chair, guest or unknown"),
+	RS("call_direction", "in or out"),
+	RT("connect_time", "when signalling was established (UTC)"),
+	RS("media_node", "address of the node handling media"),
+	RS("signalling_node", "address of the node handling signalling"),
+	RS("proxy_node", "address of a proxying node, if any"),
+	RS("system_location", "location of the node the endpoint connects to"),
+	RS("service_type", "accessed service, or a transient state"),
+	RS("service_tag", "service tag"),
+	RS("encryption", "media encryption (On / Off)"),
+	RS("vendor", "endpoint manufacturer and software"),
+	RS("call_uuid", "call id, correlates the logs"),
+	RS("conversation_id", "correlates a Lync user's calls"),
+	RS("parent_id", "participant this one belongs to"),
+	RS("license_type", "port, audio or none"),
+	RI("license_count", "1 for media, 0 for control-only"),
+	RS("call_quality", "call quality"),
+	RS("audio_codec", "audio codec"),
+	RS("video_codec", "video codec"),
+	RI("bandwidth", "negotiated maximum (kbps)"),
+	RI("rx_bandwidth", "receive bandwidth (kbps)"),
+	RI("tx_bandwidth", "send bandwidth (kbps)"),
+	RI("rx_packets_received", "packets received"),
+	RI("rx_packets_lost", "packets sent by the endpoint but not received"),
+	RI("tx_packets_sent", "packets sent"),
+	RI("tx_packets_lost", "packets lost towards the endpoint (RTCP RR)"),
+	RR("rx_jitter", "interarrival jitter (ms)"),
+	RR("tx_jitter", "jitter reported by the endpoint (ms)"),
+	RB("is_muted", "muted"),
+	RB("has_media", "media flows"),
+	RB("is_presenting", "sending presentation"),
+	RB("is_on_hold", "call on hold"),
+	RB("is_streaming", "streaming device"),
+	RB("is_recording", "recording device"),
+	RB("is_presentation_supported", "presentation stream negotiated"),
+	RB("is_disconnect_supported", "may be disconnected"),
+	RB("is_mute_supported", "may be muted"),
+	RB("is_transfer_supported", "may be transferred"),
+};
+
+static const struct mgmt_field alarm_fields[] = {
+	RS("identifier", "alarm type"),
+	RS("name", "alarm name (the guide's text)"),
+	RS("level", "critical, error or warning"),
+	RS("node", "node the alarm is about"),
+	RS("instance", "what the alarm is about (one alarm per instance)"),
+	RS("details", "details"),
+	RT("time_raised", "when it was raised (UTC)"),
+	RB("acknowledged", "acknowledged"),
+};
+
+static const struct mgmt_field alarm_history_fields[] = {
+	RS("identifier", "alarm type"),
+	RS("name", "alarm name (the guide's text)"),
+	RS("level", "critical, error or warning"),
+	RS("node", "node the alarm is about"),
+	RS("instance", "what the alarm is about"),
+	RS("details", "details"),
+	RT("time_raised", "when it was raised (UTC)"),
+	RT("time_lowered", "when it cleared (UTC); null while active"),
+	RB("acknowledged", "acknowledged"),
+};
+
+static const struct mgmt_field history_conference_fields[] = {
+	RS("name", "service name"),
+	RS("service_type", "conference, lecture, two_stage_dialing, test_call or gateway"),
+	RS("tag", "service tag"),
+	RT("start_time", "first participant connected (UTC)"),
+	RT("end_time", "last participant left (UTC)"),
+	RI("duration", "seconds in use"),
+	RI("participant_count", "participant calls (a rejoin counts again)"),
+	RI("instant_message_count", "chat messages (count only)"),
+	RS("instance_id", "id the conference had in the live status"),
+	{.name = "participants",
+	 .type = MGMT_FT_REFLIST,
+	 .ref = "participant",
+	 .join_table = "history_participant",
+	 .join_self = "conference_id",
+	 .join_other = "id",
+	 .help = "the conference's participant history records"},
+};
+
+static const struct mgmt_field history_participant_fields[] = {
+	FR("conference", "conference_id", F_STR, "conference", "the conference history record"),
+	RS("participant_id", "participant id it had in the live status"),
+	RS("conference_name", "service name"),
+	RS("display_name", "display name"),
+	RS("local_alias", "alias on the platform side"),
+	RS("remote_alias", "alias of the endpoint"),
+	RS("remote_address", "signalling peer address"),
+	RI("remote_port", "signalling peer port"),
+	RS("protocol", "protocol"),
+	RS("role", "chair, guest or unknown"),
+	RS("call_direction", "in or out"),
+	RS("service_type", "service accessed"),
+	RS("system_location", "location"),
+	RS("media_node", "media node address"),
+	RS("signalling_node", "signalling node address"),
+	RS("encryption", "media encryption"),
+	RS("vendor", "endpoint vendor"),
+	RS("call_uuid", "call id"),
+	RS("conversation_id", "Lync conversation id"),
+	RI("bandwidth", "negotiated maximum (kbps)"),
+	RI("license_count", "licenses"),
+	RS("license_type", "license type"),
+	RB("is_streaming", "streaming device"),
+	RS("service_tag", "service tag"),
+	RI("rx_packets_lost", "packets lost from the endpoint"),
+	RI("tx_packets_lost", "packets lost towards the endpoint"),
+	RT("start_time", "call reached the platform (UTC)"),
+	RT("end_time", "call ended (UTC)"),
+	RI("duration", "seconds"),
+	RS("disconnect_reason", "who or what ended the call"),
+};
+
+#define SRES(n, name_, t, f, pfx, ...)                                                             \
+	static const struct mgmt_resource n = {.name = name_,                                      \
+					       .table = t,                                         \
+					       .fields = f,                                        \
+					       .n_fields = sizeof(f) / sizeof(f[0]),               \
+					       .prefix = pfx,                                      \
+					       .read_only = true,                                  \
+					       __VA_ARGS__}
+
+SRES(st_worker_vm, "worker_vm", "status_worker_vm", status_worker_vm_fields,
+     MGMT_API_STATUS_PREFIX);
+SRES(st_conference, "conference", "status_conference_view", status_conference_fields,
+     MGMT_API_STATUS_PREFIX, .text_id = true);
+SRES(st_participant, "participant", "status_participant", status_participant_fields,
+     MGMT_API_STATUS_PREFIX, .text_id = true);
+SRES(st_alarm, "alarm", "alarm_active_view", alarm_fields, MGMT_API_STATUS_PREFIX);
+SRES(hi_conference, "conference", "history_conference", history_conference_fields,
+     MGMT_API_HISTORY_PREFIX);
+SRES(hi_participant, "participant", "history_participant", history_participant_fields,
+     MGMT_API_HISTORY_PREFIX);
+SRES(hi_alarm, "alarm", "alarm", alarm_history_fields, MGMT_API_HISTORY_PREFIX);
+
+const struct mgmt_resource *const mgmt_status_resources[] = {
+	&st_alarm, &st_conference, &st_participant, &st_worker_vm, NULL,
+};
+
+const struct mgmt_resource *const mgmt_history_resources[] = {
+	&hi_alarm,
+	&hi_conference,
+	&hi_participant,
+	NULL,
+};
+
 const struct mgmt_resource *
-mgmt_res_lookup(const char *name)
+mgmt_res_lookup_in(const struct mgmt_resource *const *list, const char *name)
 {
-	for (const struct mgmt_resource *const *r = mgmt_resources; *r != NULL; r++)
+	for (const struct mgmt_resource *const *r = list; *r != NULL; r++)
 		if (strcmp((*r)->name, name) == 0)
 			return *r;
 	return NULL;
+}
+
+const struct mgmt_resource *
+mgmt_res_lookup(const char *name)
+{
+	return mgmt_res_lookup_in(mgmt_resources, name);
+}
+
+const char *
+mgmt_res_prefix(const struct mgmt_resource *r)
+{
+	return r->prefix != NULL ? r->prefix : MGMT_API_CONFIG_PREFIX;
+}
+
+const struct mgmt_resource *
+mgmt_res_ref(const struct mgmt_resource *r, const struct mgmt_field *f)
+{
+	const char *p = mgmt_res_prefix(r);
+
+	if (strcmp(p, MGMT_API_STATUS_PREFIX) == 0)
+		return mgmt_res_lookup_in(mgmt_status_resources, f->ref);
+	if (strcmp(p, MGMT_API_HISTORY_PREFIX) == 0)
+		return mgmt_res_lookup_in(mgmt_history_resources, f->ref);
+	return mgmt_res_lookup(f->ref);
+}
+
+bool
+mgmt_res_is_key(const char *s)
+{
+	size_t n = 0;
+
+	if (*s == '.' || *s == '\0')
+		return false;
+	for (; s[n] != '\0'; n++)
+		if (!(isalnum((unsigned char)s[n]) || s[n] == '-' || s[n] == '_' || s[n] == '.') ||
+		    n >= 64)
+			return false;
+	return true;
+}
+
+int
+mgmt_res_uri_key(const struct mgmt_resource *r, const char *key, char *buf, size_t cap)
+{
+	int n = snprintf(buf, cap, "%s%s/%s/", mgmt_res_prefix(r), r->name, key);
+
+	return n < 0 || (size_t)n >= cap ? -ENOSPC : n;
 }
 
 const struct mgmt_field *
@@ -353,7 +604,7 @@ mgmt_res_field(const struct mgmt_resource *r, const char *name)
 int
 mgmt_res_uri(const struct mgmt_resource *r, int64_t id, char *buf, size_t cap)
 {
-	int n = snprintf(buf, cap, MGMT_API_CONFIG_PREFIX "%s/%" PRId64 "/", r->name, id);
+	int n = snprintf(buf, cap, "%s%s/%" PRId64 "/", mgmt_res_prefix(r), r->name, id);
 
 	return n < 0 || (size_t)n >= cap ? -ENOSPC : n;
 }
@@ -380,8 +631,8 @@ int
 mgmt_res_parse_ref(const struct mgmt_resource *r, const json_t *v, int64_t *out)
 {
 	char idbuf[24];
-	const char *s, *rest;
-	size_t plen = strlen(MGMT_API_CONFIG_PREFIX), nlen = strlen(r->name), n;
+	const char *s, *rest, *prefix = mgmt_res_prefix(r);
+	size_t plen = strlen(prefix), nlen = strlen(r->name), n;
 
 	if (json_is_integer(v)) {
 		if (json_integer_value(v) < 1)
@@ -392,7 +643,7 @@ mgmt_res_parse_ref(const struct mgmt_resource *r, const json_t *v, int64_t *out)
 	if (!json_is_string(v))
 		return -EINVAL;
 	s = json_string_value(v);
-	if (strncmp(s, MGMT_API_CONFIG_PREFIX, plen) != 0 || strncmp(s + plen, r->name, nlen) != 0 ||
+	if (strncmp(s, prefix, plen) != 0 || strncmp(s + plen, r->name, nlen) != 0 ||
 	    s[plen + nlen] != '/')
 		return -EINVAL;
 	rest = s + plen + nlen + 1;
@@ -421,6 +672,8 @@ type_name(const struct mgmt_field *f)
 		return "related";
 	case MGMT_FT_PASSWORD:
 		return "password";
+	case MGMT_FT_REAL:
+		return "float";
 	default:
 		return "string";
 	}
@@ -442,7 +695,7 @@ filter_ops(const struct mgmt_field *f)
 }
 
 static json_t *
-field_schema(const struct mgmt_field *f)
+field_schema(const struct mgmt_resource *r, const struct mgmt_field *f)
 {
 	json_t *o = json_object(), *def = NULL;
 
@@ -453,7 +706,8 @@ field_schema(const struct mgmt_field *f)
 	json_object_set_new(o, "type", json_string(type_name(f)));
 	json_object_set_new(o, "nullable", json_boolean(f->flags & MGMT_F_NULLABLE));
 	json_object_set_new(o, "blank", json_boolean(!(f->flags & MGMT_F_REQUIRED)));
-	json_object_set_new(o, "readonly", json_boolean(f->flags & MGMT_F_READONLY));
+	json_object_set_new(o, "readonly",
+			    json_boolean((f->flags & MGMT_F_READONLY) || r->read_only));
 	json_object_set_new(o, "unique", json_boolean(f->flags & MGMT_F_UNIQUE));
 	json_object_set_new(o, "default", def != NULL ? def : json_string("No default provided."));
 	json_object_set_new(o, "help_text", json_string(f->help ? f->help : ""));
@@ -492,19 +746,21 @@ mgmt_res_schema(const struct mgmt_resource *r, unsigned int default_limit)
 		return NULL;
 	}
 	json_object_set_new(fields, "id",
-			    json_pack("{s:s,s:b,s:b,s:b,s:b,s:s}", "type", "integer", "nullable", 0,
-				      "blank", 1, "readonly", 1, "unique", 1, "help_text",
-				      "object id"));
+			    json_pack("{s:s,s:b,s:b,s:b,s:b,s:s}", "type",
+				      r->text_id ? "string" : "integer", "nullable", 0, "blank", 1,
+				      "readonly", 1, "unique", 1, "help_text", "object id"));
 	json_object_set_new(fields, "resource_uri",
 			    json_pack("{s:s,s:b,s:b,s:b,s:b,s:s}", "type", "string", "nullable", 0,
 				      "blank", 1, "readonly", 1, "unique", 1, "help_text",
 				      "URI of this object"));
-	json_object_set_new(filt, "id", json_pack("[sssss]", "exact", "gt", "gte", "lt", "lte"));
+	json_object_set_new(filt, "id",
+			    r->text_id ? json_pack("[s]", "exact")
+				       : json_pack("[sssss]", "exact", "gt", "gte", "lt", "lte"));
 	json_array_append_new(order, json_string("id"));
 	for (size_t i = 0; i < r->n_fields; i++) {
 		const struct mgmt_field *f = &r->fields[i];
 
-		json_object_set_new(fields, f->name, field_schema(f));
+		json_object_set_new(fields, f->name, field_schema(r, f));
 		if (f->flags & MGMT_F_FILTER) {
 			json_object_set_new(filt, f->name, filter_ops(f));
 			json_array_append_new(order, json_string(f->name));
@@ -515,7 +771,10 @@ mgmt_res_schema(const struct mgmt_resource *r, unsigned int default_limit)
 	json_object_set_new(s, "ordering", order);
 	json_object_set_new(s, "default_format", json_string("application/json"));
 	json_object_set_new(s, "default_limit", json_integer(default_limit));
-	if (r->singleton) {
+	if (r->read_only) {
+		json_object_set_new(s, "allowed_list_http_methods", json_pack("[s]", "get"));
+		json_object_set_new(s, "allowed_detail_http_methods", json_pack("[s]", "get"));
+	} else if (r->singleton) {
 		json_object_set_new(s, "allowed_list_http_methods", json_pack("[s]", "get"));
 		json_object_set_new(s, "allowed_detail_http_methods",
 				    json_pack("[sss]", "get", "put", "patch"));

@@ -24,6 +24,8 @@
 #include <jansson.h>
 
 #define MGMT_API_CONFIG_PREFIX "/api/admin/configuration/v1/"
+#define MGMT_API_STATUS_PREFIX "/api/admin/status/v1/"
+#define MGMT_API_HISTORY_PREFIX "/api/admin/history/v1/"
 
 enum mgmt_ftype {
 	MGMT_FT_STRING,   /* TEXT; min/max bound the length */
@@ -35,6 +37,7 @@ enum mgmt_ftype {
 	MGMT_FT_REFLIST,  /* many-to-many through join_table; JSON: list of URIs */
 	MGMT_FT_CHILDREN, /* rows of resource ref whose join_self column points here */
 	MGMT_FT_PASSWORD, /* write-only secret, stored as a PBKDF2 hash */
+	MGMT_FT_REAL,     /* REAL; read-only resources only, never a filter */
 };
 
 #define MGMT_F_REQUIRED (1u << 0)  /* must be given on create */
@@ -82,7 +85,9 @@ struct mgmt_field {
 
 /*
  * Invariants: fields[] has no "id" or "resource_uri" (both implicit);
- * every column is a column of table; a singleton's only row has id 1.
+ * every column is a column of table (or view); a singleton's only row has
+ * id 1; a read_only resource has no REFLIST/CHILDREN writes and is only
+ * served to GET; references (ref) name a resource of the same module.
  */
 struct mgmt_resource {
 	const char *name; /* URL segment */
@@ -91,16 +96,39 @@ struct mgmt_resource {
 	size_t n_fields;
 	bool singleton;      /* global: one row, no POST/DELETE */
 	mgmt_cross_fn cross; /* optional */
+	const char *prefix;  /* module path; NULL = MGMT_API_CONFIG_PREFIX */
+	bool text_id;        /* id is a TEXT key (a UUID) rather than an integer */
+	bool read_only;      /* status and history: GET only */
 };
 
-/** All resources, NULL-terminated. */
+/** All configuration resources, NULL-terminated. */
 extern const struct mgmt_resource *const mgmt_resources[];
+/** The status module's table-driven resources, NULL-terminated. */
+extern const struct mgmt_resource *const mgmt_status_resources[];
+/** The history module's resources, NULL-terminated. */
+extern const struct mgmt_resource *const mgmt_history_resources[];
 
 /**
- * Find a resource by its URL name.
+ * Find a configuration resource by its URL name.
  * @return the resource (static), or NULL when unknown.
  */
 const struct mgmt_resource *mgmt_res_lookup(const char *name);
+
+/**
+ * Find a resource by URL name in one NULL-terminated list.
+ * @return the resource (static), or NULL.
+ */
+const struct mgmt_resource *mgmt_res_lookup_in(const struct mgmt_resource *const *list,
+					       const char *name);
+
+/**
+ * The resource a REF/REFLIST/CHILDREN field of @p r points to (same module).
+ * @return the resource (static); never NULL for the built-in tables.
+ */
+const struct mgmt_resource *mgmt_res_ref(const struct mgmt_resource *r, const struct mgmt_field *f);
+
+/** The module path of @p r ("/api/admin/<module>/v1/"). */
+const char *mgmt_res_prefix(const struct mgmt_resource *r);
 
 /**
  * Find a field by JSON name.
@@ -113,6 +141,18 @@ const struct mgmt_field *mgmt_res_field(const struct mgmt_resource *r, const cha
  * @return the length written, or -ENOSPC when @p cap is too small.
  */
 int mgmt_res_uri(const struct mgmt_resource *r, int64_t id, char *buf, size_t cap);
+
+/**
+ * Format the resource URI of the object with text key @p key (text_id resources).
+ * @return the length written, or -ENOSPC.
+ */
+int mgmt_res_uri_key(const struct mgmt_resource *r, const char *key, char *buf, size_t cap);
+
+/**
+ * Whether @p s can be a text key: 1-64 characters of letters, digits, '-',
+ * '_' and '.', not starting with '.' (UUIDs and the like; safe in a path).
+ */
+bool mgmt_res_is_key(const char *s);
 
 /**
  * Parse a reference to an object of @p r: its resource URI (absolute path,

@@ -15,28 +15,33 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mgmt_query.h"
 #include "mgmt_res.h"
 #include "mgmt_rest.h"
+#include "mgmt_rest_priv.h"
 #include "mgmt_store.h"
 #include "mgmt_valid.h"
 #include "tsr_log.h"
 
-static void
-reply(struct mgmt_rest_resp *resp, unsigned int status, json_t *body)
+void
+mgmt_rest_reply(struct mgmt_rest_resp *resp, unsigned int status, json_t *body)
 {
 	json_decref(resp->body);
 	resp->status = status;
 	resp->body = body;
 }
 
-static void
-reply_error(struct mgmt_rest_resp *resp, unsigned int status, const char *msg)
+void
+mgmt_rest_reply_error(struct mgmt_rest_resp *resp, unsigned int status, const char *msg)
 {
-	reply(resp, status, json_pack("{s:s}", "error", msg));
+	mgmt_rest_reply(resp, status, json_pack("{s:s}", "error", msg));
 }
+
+#define reply mgmt_rest_reply
+#define reply_error mgmt_rest_reply_error
 
 static void
 reply_errno(struct mgmt_rest_resp *resp, int rc)
@@ -61,17 +66,21 @@ mgmt_rest_resp_fini(struct mgmt_rest_resp *resp)
 {
 	json_decref(resp->body);
 	resp->body = NULL;
+	free(resp->text);
+	resp->text = NULL;
+	mgmt_rest_wait_free(NULL, resp->wait);
+	resp->wait = NULL;
 }
 
 static void
-handle_index(struct mgmt_rest *rest, struct mgmt_rest_resp *resp)
+handle_index(const struct mgmt_resource *const *list, const char *prefix,
+	     struct mgmt_rest_resp *resp)
 {
 	json_t *o = json_object();
 	char uri[160];
 
-	(void)rest;
-	for (const struct mgmt_resource *const *r = mgmt_resources; *r != NULL; r++) {
-		snprintf(uri, sizeof(uri), MGMT_API_CONFIG_PREFIX "%s/", (*r)->name);
+	for (const struct mgmt_resource *const *r = list; *r != NULL; r++) {
+		snprintf(uri, sizeof(uri), "%s%s/", prefix, (*r)->name);
 		json_object_set_new(
 			o, (*r)->name,
 			json_pack("{s:s,s:s+}", "list_endpoint", uri, "schema", uri, "schema/"));
@@ -84,7 +93,7 @@ page_link(const struct mgmt_resource *r, const struct mgmt_query *q, unsigned in
 {
 	char buf[2400];
 
-	snprintf(buf, sizeof(buf), MGMT_API_CONFIG_PREFIX "%s/?limit=%u&offset=%u%s", r->name,
+	snprintf(buf, sizeof(buf), "%s%s/?limit=%u&offset=%u%s", mgmt_res_prefix(r), r->name,
 		 q->limit, offset, q->keep);
 	return json_string(buf);
 }
@@ -134,7 +143,7 @@ handle_list(struct mgmt_rest *rest, const struct mgmt_resource *r, const struct 
 }
 
 static void
-handle_get(struct mgmt_rest *rest, const struct mgmt_resource *r, int64_t id,
+handle_get(struct mgmt_rest *rest, const struct mgmt_resource *r, int64_t id, const char *key,
 	   struct mgmt_rest_resp *resp)
 {
 	json_t *o = NULL;
@@ -145,12 +154,21 @@ handle_get(struct mgmt_rest *rest, const struct mgmt_resource *r, int64_t id,
 		reply_error(resp, 503, "database unavailable");
 		return;
 	}
-	rc = mgmt_store_get(r, h, id, &o);
+	rc = r->text_id ? mgmt_store_get_key(r, h, key, &o) : mgmt_store_get(r, h, id, &o);
 	mgmt_db_read_end(rest->db, h);
-	if (rc < 0)
+	if (rc == -ENOENT && r->text_id && strcmp(r->name, "conference") == 0)
+		reply_error(resp, 404, "Conference instance no longer active"); /* FR-CS-2 */
+	else if (rc < 0)
 		reply_errno(resp, rc);
 	else
 		reply(resp, 200, o);
+}
+
+/* Configuration writes are replicated to the nodes; accounts are not. */
+static bool
+replicated(const struct mgmt_resource *r)
+{
+	return r->prefix == NULL && strcmp(r->name, "user") != 0;
 }
 
 /*
@@ -207,6 +225,8 @@ handle_write(struct mgmt_rest *rest, const struct mgmt_resource *r, int64_t id, 
 		goto out_rollback;
 	}
 	rc = mgmt_store_get(r, h, id, &out);
+	if (rc == 0 && replicated(r) && mgmt_db_config_bump(rest->db) < 0)
+		rc = -EIO;
 	if (rc < 0 || mgmt_db_write_end(rest->db, true) < 0) {
 		if (rc < 0)
 			mgmt_db_write_end(rest->db, false);
@@ -261,6 +281,8 @@ handle_delete(struct mgmt_rest *rest, const struct mgmt_resource *r, int64_t id,
 			rc = -EBUSY;
 		sqlite3_finalize(st);
 	}
+	if (rc == 0 && replicated(r) && mgmt_db_config_bump(rest->db) < 0)
+		rc = -EIO;
 	if (rc < 0) {
 		mgmt_db_write_end(rest->db, false);
 		reply_errno(resp, rc);
@@ -276,106 +298,133 @@ handle_delete(struct mgmt_rest *rest, const struct mgmt_resource *r, int64_t id,
 	reply(resp, 204, NULL);
 }
 
-/* Split ".../<res>/<rest>" into the resource and what follows. */
-static int
-route(const char *path, char *res, size_t rcap, char *tail, size_t tcap)
+int
+mgmt_rest_split(const char *path, const char *prefix, char seg[][64], int max)
 {
-	size_t plen = strlen(MGMT_API_CONFIG_PREFIX) - 1, n;
+	size_t plen = strlen(prefix) - 1, n;
 	const char *p;
+	int k = 0;
 
-	if (strncmp(path, MGMT_API_CONFIG_PREFIX, plen) != 0)
+	if (strncmp(path, prefix, plen) != 0 || (path[plen] != '/' && path[plen] != '\0'))
 		return -ENOENT;
 	p = path + plen;
-	if (*p == '\0' || strcmp(p, "/") == 0) {
-		res[0] = '\0';
-		return 0;
-	}
-	if (*p++ != '/')
-		return -ENOENT;
-	n = strcspn(p, "/");
-	if (n == 0 || n >= rcap)
-		return -ENOENT;
-	memcpy(res, p, n);
-	res[n] = '\0';
-	p += n;
-	if (*p == '/')
+	while (*p == '/' && p[1] != '\0') {
 		p++;
-	n = strcspn(p, "/");
-	if (n >= tcap || (p[n] == '/' && p[n + 1] != '\0'))
-		return -ENOENT;
-	memcpy(tail, p, n);
-	tail[n] = '\0';
-	return 0;
+		n = strcspn(p, "/");
+		if (n == 0 || n >= 64 || k == max)
+			return -ENOENT;
+		memcpy(seg[k], p, n);
+		seg[k++][n] = '\0';
+		p += n;
+	}
+	/* At most one trailing slash. */
+	return *p == '\0' || (p[0] == '/' && p[1] == '\0') ? k : -ENOENT;
 }
 
-static bool
-is_read(const char *m)
+bool
+mgmt_rest_is_read(const char *m)
 {
 	return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
+}
+
+#define is_read mgmt_rest_is_read
+
+static void
+method_not_allowed(struct mgmt_rest_resp *resp, const char *allow)
+{
+	resp->allow = allow;
+	reply_error(resp, 405, "method not allowed");
+}
+
+/* The configuration, status and history modules: table-driven resources. */
+static void
+handle_module(struct mgmt_rest *rest, const struct mgmt_resource *const *list, const char *prefix,
+	      const struct mgmt_rest_req *req, char seg[][64], int n, struct mgmt_rest_resp *resp)
+{
+	const struct mgmt_resource *r;
+	const char *m = req->method;
+	int64_t id = 0;
+
+	if (n == 0) {
+		if (!is_read(m))
+			method_not_allowed(resp, "GET, HEAD");
+		else
+			handle_index(list, prefix, resp);
+		return;
+	}
+	r = mgmt_res_lookup_in(list, seg[0]);
+	if (r == NULL || n > 2 ||
+	    (n == 2 && strcmp(seg[1], "schema") != 0 &&
+	     (r->text_id ? !mgmt_res_is_key(seg[1]) : mgmt_res_parse_id(seg[1], &id) < 0))) {
+		reply_error(resp, 404, r == NULL ? "no such resource" : "no such object");
+		return;
+	}
+	if (n == 2 && strcmp(seg[1], "schema") == 0) {
+		if (!is_read(m))
+			method_not_allowed(resp, "GET, HEAD");
+		else
+			reply(resp, 200, mgmt_res_schema(r, rest->cfg.default_limit));
+		return;
+	}
+	if (!is_read(m) && r->read_only) {
+		method_not_allowed(resp, "GET, HEAD");
+		return;
+	}
+	if (n == 1) {
+		if (is_read(m))
+			handle_list(rest, r, req, resp);
+		else if (strcmp(m, "POST") == 0 && !r->singleton)
+			handle_write(rest, r, 0, false, req, resp);
+		else
+			method_not_allowed(resp, r->singleton ? "GET, HEAD" : "GET, HEAD, POST");
+		return;
+	}
+	if (is_read(m))
+		handle_get(rest, r, id, seg[1], resp);
+	else if (strcmp(m, "PUT") == 0 || strcmp(m, "PATCH") == 0)
+		handle_write(rest, r, id, m[1] == 'A', req, resp);
+	else if (strcmp(m, "DELETE") == 0 && !r->singleton)
+		handle_delete(rest, r, id, resp);
+	else
+		method_not_allowed(resp, r->singleton ? "GET, HEAD, PUT, PATCH"
+						      : "GET, HEAD, PUT, PATCH, DELETE");
 }
 
 void
 mgmt_rest_handle(struct mgmt_rest *rest, const struct mgmt_rest_req *req,
 		 struct mgmt_rest_resp *resp)
 {
-	const struct mgmt_resource *r;
-	char res[64], tail[32];
-	int64_t id = 0;
-	const char *m = req->method;
+	char seg[4][64];
+	int n;
 
 	memset(resp, 0, sizeof(*resp));
-	if (route(req->path, res, sizeof(res), tail, sizeof(tail)) < 0) {
-		reply_error(resp, 404, "no such path");
+	if ((n = mgmt_rest_split(req->path, MGMT_API_INTERNAL_PREFIX, seg, 4)) >= 0) {
+		mgmt_rest_internal(rest, req, seg, n, resp);
 		return;
 	}
-	if (!is_read(m) && req->role != MGMT_ROLE_ADMIN) {
+	if (req->node > 0 || req->role == MGMT_ROLE_NONE) {
+		/* A node's token opens the node protocol only. */
+		reply_error(resp, 401, "authentication required");
+		return;
+	}
+	if (!is_read(req->method) && req->role != MGMT_ROLE_ADMIN) {
 		reply_error(resp, 403, "this account may only read");
 		return;
 	}
-	if (res[0] == '\0') {
-		if (!is_read(m)) {
-			resp->allow = "GET, HEAD";
-			reply_error(resp, 405, "method not allowed");
-			return;
-		}
-		handle_index(rest, resp);
-		return;
-	}
-	r = mgmt_res_lookup(res);
-	if (r == NULL ||
-	    (tail[0] != '\0' && strcmp(tail, "schema") != 0 && mgmt_res_parse_id(tail, &id) < 0)) {
-		reply_error(resp, 404, r == NULL ? "no such resource" : "no such object");
-		return;
-	}
-	if (strcmp(tail, "schema") == 0) {
-		if (!is_read(m)) {
-			resp->allow = "GET, HEAD";
-			reply_error(resp, 405, "method not allowed");
-		} else {
-			reply(resp, 200, mgmt_res_schema(r, rest->cfg.default_limit));
-		}
-		return;
-	}
-	if (id == 0) {
-		if (is_read(m))
-			handle_list(rest, r, req, resp);
-		else if (strcmp(m, "POST") == 0 && !r->singleton)
-			handle_write(rest, r, 0, false, req, resp);
-		else {
-			resp->allow = r->singleton ? "GET, HEAD" : "GET, HEAD, POST";
-			reply_error(resp, 405, "method not allowed");
-		}
-		return;
-	}
-	if (is_read(m))
-		handle_get(rest, r, id, resp);
-	else if (strcmp(m, "PUT") == 0 || strcmp(m, "PATCH") == 0)
-		handle_write(rest, r, id, m[1] == 'A', req, resp);
-	else if (strcmp(m, "DELETE") == 0 && !r->singleton)
-		handle_delete(rest, r, id, resp);
-	else {
-		resp->allow =
-			r->singleton ? "GET, HEAD, PUT, PATCH" : "GET, HEAD, PUT, PATCH, DELETE";
-		reply_error(resp, 405, "method not allowed");
+	if ((n = mgmt_rest_split(req->path, MGMT_API_CONFIG_PREFIX, seg, 4)) >= 0) {
+		handle_module(rest, mgmt_resources, MGMT_API_CONFIG_PREFIX, req, seg, n, resp);
+	} else if ((n = mgmt_rest_split(req->path, MGMT_API_STATUS_PREFIX, seg, 4)) >= 0) {
+		if (n == 1 && strcmp(seg[0], "live") == 0)
+			mgmt_rest_live(rest, req, resp);
+		else
+			handle_module(rest, mgmt_status_resources, MGMT_API_STATUS_PREFIX, req, seg,
+				      n, resp);
+	} else if ((n = mgmt_rest_split(req->path, MGMT_API_HISTORY_PREFIX, seg, 4)) >= 0) {
+		handle_module(rest, mgmt_history_resources, MGMT_API_HISTORY_PREFIX, req, seg, n,
+			      resp);
+	} else if ((n = mgmt_rest_split(req->path, MGMT_API_COMMAND_PREFIX, seg, 4)) >= 0) {
+		mgmt_rest_command(rest, req, seg, n, resp);
+	} else {
+		reply_error(resp, 404, "no such path");
 	}
 }

@@ -60,11 +60,11 @@ select_sql(const struct mgmt_resource *r, char *buf, size_t cap, size_t *n)
 }
 
 static json_t *
-ref_uri(const char *res, int64_t id)
+ref_uri(const struct mgmt_resource *rr, int64_t id)
 {
 	char uri[160];
 
-	if (mgmt_res_uri(mgmt_res_lookup(res), id, uri, sizeof(uri)) < 0)
+	if (rr == NULL || mgmt_res_uri(rr, id, uri, sizeof(uri)) < 0)
 		return json_null();
 	return json_string(uri);
 }
@@ -73,7 +73,7 @@ static int row_to_json(const struct mgmt_resource *r, sqlite3 *h, sqlite3_stmt *
 
 /* Links of a REFLIST field, in insertion order. */
 static json_t *
-load_reflist(const struct mgmt_field *f, sqlite3 *h, int64_t id)
+load_reflist(const struct mgmt_resource *r, const struct mgmt_field *f, sqlite3 *h, int64_t id)
 {
 	char sql[256];
 	sqlite3_stmt *st;
@@ -87,15 +87,16 @@ load_reflist(const struct mgmt_field *f, sqlite3 *h, int64_t id)
 	}
 	sqlite3_bind_int64(st, 1, id);
 	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(list, ref_uri(f->ref, sqlite3_column_int64(st, 0)));
+		json_array_append_new(list,
+				      ref_uri(mgmt_res_ref(r, f), sqlite3_column_int64(st, 0)));
 	sqlite3_finalize(st);
 	return list;
 }
 
 static json_t *
-load_children(const struct mgmt_field *f, sqlite3 *h, int64_t id)
+load_children(const struct mgmt_resource *r, const struct mgmt_field *f, sqlite3 *h, int64_t id)
 {
-	const struct mgmt_resource *cr = mgmt_res_lookup(f->ref);
+	const struct mgmt_resource *cr = mgmt_res_ref(r, f);
 	char sql[SQL_MAX];
 	size_t n;
 	sqlite3_stmt *st;
@@ -116,7 +117,7 @@ load_children(const struct mgmt_field *f, sqlite3 *h, int64_t id)
 }
 
 static json_t *
-column_json(const struct mgmt_field *f, sqlite3_stmt *st, int col)
+column_json(const struct mgmt_resource *r, const struct mgmt_field *f, sqlite3_stmt *st, int col)
 {
 	if (sqlite3_column_type(st, col) == SQLITE_NULL)
 		return json_null();
@@ -126,7 +127,9 @@ column_json(const struct mgmt_field *f, sqlite3_stmt *st, int col)
 	case MGMT_FT_BOOL:
 		return json_boolean(sqlite3_column_int64(st, col) != 0);
 	case MGMT_FT_REF:
-		return ref_uri(f->ref, sqlite3_column_int64(st, col));
+		return ref_uri(mgmt_res_ref(r, f), sqlite3_column_int64(st, col));
+	case MGMT_FT_REAL:
+		return json_real(sqlite3_column_double(st, col));
 	default:
 		return json_string((const char *)sqlite3_column_text(st, col));
 	}
@@ -136,30 +139,41 @@ static int
 row_to_json(const struct mgmt_resource *r, sqlite3 *h, sqlite3_stmt *st, json_t **out)
 {
 	int64_t id = sqlite3_column_int64(st, 0);
+	const char *key = (const char *)sqlite3_column_text(st, 0);
 	json_t *o = json_object(), *v;
+	char uri[192];
 	int col = 1;
 
 	if (o == NULL)
 		return -ENOMEM;
-	json_object_set_new(o, "id", json_integer(id));
+	if (r->text_id)
+		json_object_set_new(o, "id", json_string(key != NULL ? key : ""));
+	else
+		json_object_set_new(o, "id", json_integer(id));
 	for (size_t i = 0; i < r->n_fields; i++) {
 		const struct mgmt_field *f = &r->fields[i];
 
 		if (f->flags & MGMT_F_WRITEONLY)
 			continue;
 		if (f->type == MGMT_FT_REFLIST)
-			v = load_reflist(f, h, id);
+			v = load_reflist(r, f, h, id);
 		else if (f->type == MGMT_FT_CHILDREN)
-			v = load_children(f, h, id);
+			v = load_children(r, f, h, id);
 		else
-			v = column_json(f, st, col++);
+			v = column_json(r, f, st, col++);
 		if (v == NULL) {
 			json_decref(o);
 			return -EIO;
 		}
 		json_object_set_new(o, f->name, v);
 	}
-	json_object_set_new(o, "resource_uri", ref_uri(r->name, id));
+	if (r->text_id)
+		json_object_set_new(o, "resource_uri",
+				    key != NULL && mgmt_res_uri_key(r, key, uri, sizeof(uri)) > 0
+					    ? json_string(uri)
+					    : json_null());
+	else
+		json_object_set_new(o, "resource_uri", ref_uri(r, id));
 	*out = o;
 	return 0;
 }
@@ -178,6 +192,29 @@ mgmt_store_get(const struct mgmt_resource *r, sqlite3 *h, int64_t id, json_t **o
 	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		rc = row_to_json(r, h, st, out);
+	else
+		rc = rc == SQLITE_DONE ? -ENOENT : mgmt_db_errno(sqlite3_extended_errcode(h));
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+mgmt_store_get_key(const struct mgmt_resource *r, sqlite3 *h, const char *key, json_t **out)
+{
+	char sql[SQL_MAX];
+	size_t n;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (select_sql(r, sql, sizeof(sql), &n) < 0 ||
+	    append(sql, sizeof(sql), &n, " WHERE id = ?") < 0)
+		return -ENOSPC;
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		rc = row_to_json(r, h, st, out);
@@ -288,7 +325,7 @@ static int
 check_ref(const struct mgmt_resource *r, const struct mgmt_field *f, sqlite3 *h, int64_t self,
 	  int64_t ref, json_t *errors)
 {
-	const struct mgmt_resource *rr = mgmt_res_lookup(f->ref);
+	const struct mgmt_resource *rr = mgmt_res_ref(r, f);
 	int rc;
 
 	if (rr == r && ref == self) {
@@ -512,10 +549,10 @@ write_links(const struct mgmt_field *f, sqlite3 *h, int64_t id, const json_t *id
 }
 
 static int
-write_children(const struct mgmt_field *f, sqlite3 *h, int64_t id, const json_t *list,
-	       const struct mgmt_store_ctx *ctx, json_t *errors)
+write_children(const struct mgmt_resource *r, const struct mgmt_field *f, sqlite3 *h, int64_t id,
+	       const json_t *list, const struct mgmt_store_ctx *ctx, json_t *errors)
 {
-	const struct mgmt_resource *cr = mgmt_res_lookup(f->ref);
+	const struct mgmt_resource *cr = mgmt_res_ref(r, f);
 	const struct mgmt_field *fk = NULL;
 	char sql[256];
 	sqlite3_stmt *st;
@@ -582,7 +619,7 @@ mgmt_store_write(const struct mgmt_resource *r, sqlite3 *h, int64_t *id, const j
 		    (!insert && json_object_get(present, f->name) == NULL))
 			continue;
 		rc = f->type == MGMT_FT_REFLIST ? write_links(f, h, *id, v)
-						: write_children(f, h, *id, v, ctx, errors);
+						: write_children(r, f, h, *id, v, ctx, errors);
 		if (rc < 0)
 			return rc;
 	}

@@ -39,6 +39,13 @@ struct mgmt_store_ctx {
 int mgmt_store_get(const struct mgmt_resource *r, sqlite3 *h, int64_t id, json_t **out);
 
 /**
+ * Load one object of a text_id resource by its key.
+ * @param out  the object (returns owned)
+ * @return 0, -ENOENT, -ENOMEM, -EIO.
+ */
+int mgmt_store_get_key(const struct mgmt_resource *r, sqlite3 *h, const char *key, json_t **out);
+
+/**
  * One page of a list and the total number of matching rows.
  * @param objects  a new array (returns owned)
  * @return 0, -ENOSPC (query too complex), -ENOMEM, -EIO.

@@ -381,6 +381,10 @@ check_field(const struct mgmt_field *f, json_t *obj, json_t *v, bool creating, j
 		return check_children(f, v, errors);
 	case MGMT_FT_DATETIME:
 		return 0;
+	case MGMT_FT_REAL:
+		if (!json_is_number(v))
+			break;
+		return 0;
 	}
 	mgmt_err_add(errors, f->name, "must be %s",
 		     f->type == MGMT_FT_INT        ? "an integer"

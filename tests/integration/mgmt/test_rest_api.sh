@@ -109,7 +109,7 @@ ADMIN="admin:$(cat "$STATE/admin-password")"
 tsr_expect_eq "generated admin password file mode" "$(stat -c %a "$STATE/admin-password")" 600
 tsr_expect_eq "generated TLS key mode" "$(stat -c %a "$STATE/tls-key.pem")" 600
 tsr_expect_eq "database in WAL mode" "$(sqlite3 "$STATE/mgmt.db" 'PRAGMA journal_mode')" wal
-tsr_expect_eq "schema version" "$(sqlite3 "$STATE/mgmt.db" 'SELECT max(version) FROM schema_version')" 1
+tsr_expect_eq "schema version" "$(sqlite3 "$STATE/mgmt.db" 'SELECT max(version) FROM schema_version')" 2
 if curl -s -o /dev/null "$BASE$API/" 2>/dev/null; then
 	tsr_fail "the self-signed certificate was accepted without pinning"
 else

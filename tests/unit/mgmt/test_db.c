@@ -54,11 +54,11 @@ test_migrations(void **state)
 	(void)state;
 	assert_int_equal(sqlite3_open(":memory:", &h), SQLITE_OK);
 	assert_int_equal(mgmt_db_version(h), 0);
-	assert_int_equal(mgmt_db_migrate(h, mgmt_db_migrations), 1);
-	assert_int_equal(mgmt_db_version(h), 1);
+	assert_int_equal(mgmt_db_migrate(h, mgmt_db_migrations), 2);
+	assert_int_equal(mgmt_db_version(h), 2);
 	/* Idempotent: nothing left to apply. */
-	assert_int_equal(mgmt_db_migrate(h, mgmt_db_migrations), 1);
-	assert_int_equal(count(h, "SELECT count(*) FROM schema_version"), 1);
+	assert_int_equal(mgmt_db_migrate(h, mgmt_db_migrations), 2);
+	assert_int_equal(count(h, "SELECT count(*) FROM schema_version"), 2);
 	assert_int_equal(count(h, "SELECT count(*) FROM global"), 1);
 	sqlite3_close(h);
 
@@ -89,32 +89,38 @@ test_tables_match_schema(void **state)
 
 	(void)state;
 	assert_int_equal(sqlite3_open(":memory:", &h), SQLITE_OK);
-	assert_int_equal(mgmt_db_migrate(h, mgmt_db_migrations), 1);
-	for (const struct mgmt_resource *const *r = mgmt_resources; *r != NULL; r++) {
-		for (size_t i = 0; i < (*r)->n_fields; i++) {
-			const struct mgmt_field *f = &(*r)->fields[i];
+	assert_int_equal(mgmt_db_migrate(h, mgmt_db_migrations), 2);
+	static const struct mgmt_resource *const *const lists[] = {
+		mgmt_resources, mgmt_status_resources, mgmt_history_resources, NULL};
 
-			if (f->column != NULL) {
-				snprintf(sql, sizeof(sql),
-					 "SELECT count(*) FROM pragma_table_info('%s') WHERE name "
-					 "= '%s'",
-					 (*r)->table, f->column);
-				if (count(h, sql) != 1)
-					fail_msg("%s.%s has no column %s", (*r)->name, f->name,
-						 f->column);
+	for (const struct mgmt_resource *const *const *l = lists; *l != NULL; l++)
+		for (const struct mgmt_resource *const *r = *l; *r != NULL; r++) {
+			for (size_t i = 0; i < (*r)->n_fields; i++) {
+				const struct mgmt_field *f = &(*r)->fields[i];
+
+				if (f->column != NULL) {
+					snprintf(sql, sizeof(sql),
+						 "SELECT count(*) FROM pragma_table_info('%s') "
+						 "WHERE name "
+						 "= '%s'",
+						 (*r)->table, f->column);
+					if (count(h, sql) != 1)
+						fail_msg("%s.%s has no column %s", (*r)->name,
+							 f->name, f->column);
+				}
+				if (f->join_table != NULL) {
+					snprintf(sql, sizeof(sql),
+						 "SELECT count(*) FROM pragma_table_info('%s') "
+						 "WHERE name "
+						 "IN "
+						 "('%s', '%s')",
+						 f->join_table, f->join_self, f->join_other);
+					assert_int_equal(count(h, sql), 2);
+				}
+				if (f->ref != NULL)
+					assert_non_null(mgmt_res_ref(*r, f));
 			}
-			if (f->join_table != NULL) {
-				snprintf(sql, sizeof(sql),
-					 "SELECT count(*) FROM pragma_table_info('%s') WHERE name "
-					 "IN "
-					 "('%s', '%s')",
-					 f->join_table, f->join_self, f->join_other);
-				assert_int_equal(count(h, sql), 2);
-			}
-			if (f->ref != NULL)
-				assert_non_null(mgmt_res_lookup(f->ref));
 		}
-	}
 	sqlite3_close(h);
 }
 
@@ -191,7 +197,7 @@ test_constraints(void **state)
 	assert_int_equal(sqlite3_open(":memory:", &h), SQLITE_OK);
 	sqlite3_extended_result_codes(h, 1);
 	assert_int_equal(mgmt_db_exec(h, "PRAGMA foreign_keys = ON"), 0);
-	assert_int_equal(mgmt_db_migrate(h, mgmt_db_migrations), 1);
+	assert_int_equal(mgmt_db_migrate(h, mgmt_db_migrations), 2);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int rc = mgmt_db_exec(h, cases[i].sql);
 
