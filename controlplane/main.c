@@ -51,6 +51,7 @@ struct cp_opts {
 	char mgmt_token[256];
 	char mgmt_cacert[256];
 	char replica_db[256];
+	char *mgmt_cert_pem; /* from the bootstrap document, owned */
 	char log_level[16];
 	char node_name[64];
 	char codecs[64];
@@ -247,6 +248,7 @@ read_bootstrap(struct cp_opts *o)
 	const char *url = json_string_value(json_object_get(b, "management_url"));
 	const char *tok = json_string_value(json_object_get(b, "token"));
 	const char *name = json_string_value(json_object_get(b, "node_name"));
+	const char *pem = json_string_value(json_object_get(b, "management_certificate"));
 	int rc = 0;
 
 	if (b == NULL || url == NULL || tok == NULL) {
@@ -260,11 +262,40 @@ read_bootstrap(struct cp_opts *o)
 			rc |= tsr_opts_str(o->mgmt_token, sizeof(o->mgmt_token), tok);
 		if (o->node_name[0] == '\0' && name != NULL)
 			rc |= tsr_opts_str(o->node_name, sizeof(o->node_name), name);
+		if (pem != NULL && strstr(pem, "BEGIN CERTIFICATE") != NULL)
+			o->mgmt_cert_pem = strdup(pem);
 		if (rc != 0)
 			fprintf(stderr, "tessera-node: %s: a field is too long\n", o->bootstrap);
 	}
 	json_decref(b);
 	return rc != 0 ? -EINVAL : 0;
+}
+
+/*
+ * The enrolment document carries the management node's certificate: keep it
+ * next to the replica and trust only it (unless --mgmt-cacert says otherwise).
+ */
+static int
+pin_mgmt_cert(struct cp_opts *o)
+{
+	char path[sizeof(o->mgmt_cacert)];
+	FILE *f;
+	int n;
+
+	n = snprintf(path, sizeof(path), "%s.mgmt-ca.pem", o->replica_db);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -ENAMETOOLONG;
+	f = fopen(path, "w");
+	if (f == NULL)
+		return -errno;
+	if (fputs(o->mgmt_cert_pem, f) < 0) {
+		fclose(f);
+		return -EIO;
+	}
+	if (fclose(f) != 0)
+		return -EIO;
+	strcpy(o->mgmt_cacert, path);
+	return 0;
 }
 
 /* @return 0, 1 to exit successfully (help, version), or -EINVAL. */
@@ -371,7 +402,7 @@ setup_signals(struct cp_main *m)
 }
 
 static int
-run(struct cp_main *m, const struct cp_opts *o)
+run(struct cp_main *m, struct cp_opts *o)
 {
 	struct cp_replica *replica = NULL;
 	struct cp_media *media = NULL;
@@ -395,6 +426,8 @@ run(struct cp_main *m, const struct cp_opts *o)
 	} else if (o->mgmt_url[0] != '\0') {
 		source = "management";
 		rc = tsr_mkdir_parent(o->replica_db);
+		if (rc == 0 && o->mgmt_cacert[0] == '\0' && o->mgmt_cert_pem != NULL)
+			rc = pin_mgmt_cert(o);
 		rc = rc < 0 ? rc : cp_sync_load(o->replica_db, &replica, err, sizeof(err));
 		if (rc < 0)
 			TSR_WARN(LOG_COMP, "local replica unusable, waiting for the management node"
@@ -513,6 +546,7 @@ main(int argc, char **argv)
 	}
 	rc = run(&m, &o);
 out:
+	free(o.mgmt_cert_pem);
 	if (m.stop_timer != NULL)
 		su_timer_destroy(m.stop_timer);
 	if (m.root != NULL)

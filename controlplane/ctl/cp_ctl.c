@@ -57,7 +57,8 @@ int
 cp_cmd_run(struct cp_sip *s, const char *name, json_t *args, char *msg, size_t cap)
 {
 	struct cp_svc *v = s->svc;
-	const char *conf = str_arg(args, "conference_id") ?: str_arg(args, "conference");
+	/* The management node sends its own status id as conference_id and the name as conference. */
+	const char *conf = str_arg(args, "conference") ?: str_arg(args, "conference_id");
 	const char *part = str_arg(args, "participant_id") ?: str_arg(args, "participant_uuid");
 	char op[48];
 	int rc;

@@ -191,6 +191,8 @@ load_service(json_t *c, struct cp_replica_service *sv, char *err, size_t errcap)
 	return 0;
 }
 
+static int load_registrar(struct cp_replica *r, json_t *g, char *err, size_t errcap);
+
 static int
 load_global(struct cp_replica *r, json_t *root, char *err, size_t errcap)
 {
@@ -211,7 +213,7 @@ load_global(struct cp_replica *r, json_t *root, char *err, size_t errcap)
 		return FAIL("global: last_participant_backstop_timeout must be 0 or 60-86400");
 	if (get_uint(g, "pin_entry_timeout", 30, 3600, 120, &r->global.pin_entry_timeout) < 0)
 		return FAIL("global: pin_entry_timeout must be 30-3600");
-	return 0;
+	return load_registrar(r, g, err, errcap);
 }
 
 static int
@@ -369,6 +371,71 @@ load_adps(struct cp_replica *r, json_t *root, char *err, size_t errcap)
 	return 0;
 }
 
+/* device objects: the registrar's allow-list (FR-REG-2, FR-REG-3). */
+static int
+load_devices(struct cp_replica *r, json_t *root, char *err, size_t errcap)
+{
+	json_t *devs = objects_of(root, "device"), *o;
+	size_t i;
+
+	if (devs == NULL)
+		return 0;
+	if (!json_is_array(devs))
+		return FAIL("device must be a list");
+	r->devices = calloc(json_array_size(devs) + 1, sizeof(*r->devices));
+	if (r->devices == NULL)
+		return -ENOMEM;
+	json_array_foreach(devs, i, o) {
+		struct cp_replica_device *d = &r->devices[i];
+
+		if (!json_is_object(o) || get_str(o, "alias", d->alias, sizeof(d->alias), "") < 0 ||
+		    d->alias[0] == '\0')
+			return FAIL("device #%zu: alias is required (1-250 characters)", i);
+		if (strpbrk(d->alias, "<>\"\\ \t\r\n") != NULL)
+			return FAIL("device %s: alias must not contain spaces, quotes or <>", d->alias);
+		if (get_str(o, "username", d->username, sizeof(d->username), "") < 0 ||
+		    get_str(o, "password", d->password, sizeof(d->password), "") < 0)
+			return FAIL("device %s: username and password are 0-250 characters", d->alias);
+		if ((d->username[0] == '\0') != (d->password[0] == '\0'))
+			return FAIL("device %s: username and password go together", d->alias);
+		if (strpbrk(d->username, "\"\\\r\n") != NULL)
+			return FAIL("device %s: username must not contain quotes or backslashes",
+				    d->alias);
+		if (get_bool(o, "enable_sip", &d->enable_sip, true) < 0)
+			return FAIL("device %s: enable_sip is not a boolean", d->alias);
+		if (cp_replica_device_lookup(r, d->alias) != NULL)
+			return FAIL("device alias %s is used twice", d->alias);
+		r->n_devices++;
+	}
+	return 0;
+}
+
+/* The registrar settings in `global` (guide part 3 §3.8). */
+static int
+load_registrar(struct cp_replica *r, json_t *g, char *err, size_t errcap)
+{
+	struct cp_replica_registrar *rg = &r->registrar;
+	char strategy[16];
+
+	if (get_bool(g, "enable_registrar", &rg->enable, true) < 0)
+		return FAIL("global: enable_registrar is not a boolean");
+	if (get_str(g, "registration_refresh_strategy", strategy, sizeof(strategy), "adaptive") < 0 ||
+	    (strcasecmp(strategy, "adaptive") != 0 && strcasecmp(strategy, "basic") != 0))
+		return FAIL("global: registration_refresh_strategy must be adaptive or basic");
+	rg->adaptive = strcasecmp(strategy, "adaptive") == 0;
+	if (get_uint(g, "adaptive_min_refresh", 1, 86400, 60, &rg->adaptive_min) < 0 ||
+	    get_uint(g, "adaptive_max_refresh", 1, 86400, 3600, &rg->adaptive_max) < 0 ||
+	    get_uint(g, "basic_min_refresh", 1, 86400, 60, &rg->basic_min) < 0 ||
+	    get_uint(g, "basic_max_refresh", 1, 86400, 300, &rg->basic_max) < 0 ||
+	    get_uint(g, "nat_min_refresh", 1, 86400, 60, &rg->nat_min) < 0 ||
+	    get_uint(g, "nat_max_refresh", 1, 86400, 90, &rg->nat_max) < 0)
+		return FAIL("global: registration refresh bounds must be 1-86400 s");
+	if (rg->adaptive_min > rg->adaptive_max || rg->basic_min > rg->basic_max ||
+	    rg->nat_min > rg->nat_max)
+		return FAIL("global: a registration refresh minimum exceeds its maximum");
+	return 0;
+}
+
 static int
 rule_cmp(const void *a, const void *b)
 {
@@ -418,9 +485,14 @@ cp_replica_empty(void)
 {
 	struct cp_replica *r = calloc(1, sizeof(*r));
 
-	if (r != NULL)
+	if (r != NULL) {
 		r->global = (struct cp_replica_global){.guests_only_timeout = 60,
 						       .pin_entry_timeout = 120};
+		r->registrar = (struct cp_replica_registrar){
+			.enable = true, .adaptive = true, .adaptive_min = 60,
+			.adaptive_max = 3600, .basic_min = 60, .basic_max = 300,
+			.nat_min = 60, .nat_max = 90};
+	}
 	return r;
 }
 
@@ -441,6 +513,8 @@ cp_replica_from_json(json_t *root, struct cp_replica **out, char *err, size_t er
 		rc = load_global(r, root, err, errcap);
 	if (rc == 0)
 		rc = load_adps(r, root, err, errcap);
+	if (rc == 0)
+		rc = load_devices(r, root, err, errcap);
 	if (rc < 0) {
 		cp_replica_destroy(r);
 		return rc;
@@ -477,7 +551,19 @@ cp_replica_destroy(struct cp_replica *r)
 	free(r->aliases);
 	free(r->services);
 	free(r->adps);
+	if (r->devices != NULL)
+		explicit_bzero(r->devices, r->n_devices * sizeof(*r->devices));
+	free(r->devices);
 	free(r);
+}
+
+const struct cp_replica_device *
+cp_replica_device_lookup(const struct cp_replica *r, const char *alias)
+{
+	for (unsigned int i = 0; i < r->n_devices; i++)
+		if (strcasecmp(r->devices[i].alias, alias) == 0)
+			return &r->devices[i];
+	return NULL;
 }
 
 const struct cp_replica_alias *

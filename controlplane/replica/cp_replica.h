@@ -7,7 +7,8 @@
  *
  * Objects use the management API's resource and field names (mgmt-api,
  * /api/admin/configuration/v1/): `conference` (with nested `aliases`),
- * `conference_alias`, `gateway_routing_rule` and `global`. They come as one
+ * `conference_alias`, `gateway_routing_rule`, `automatic_participant`,
+ * `device` (aliases allowed to register) and `global`. They come as one
  * JSON document whose top-level keys are those resource names, each holding
  * a list of objects or a list response ({"meta": ..., "objects": [...]}):
  * from a file (--objects) or from the management node's replication feed
@@ -59,6 +60,30 @@ struct cp_replica_global {
 	unsigned int pin_entry_timeout;			/* s, default 120 */
 };
 
+/*
+ * A device alias allowed to register (`device` resource, guide part 3 §3.9,
+ * FR-REG-2/3). Invariant: username and password are both set or both "";
+ * they are case-sensitive.
+ */
+struct cp_replica_device {
+	char alias[CP_REPLICA_STR];
+	char username[CP_REPLICA_STR];
+	char password[CP_REPLICA_STR]; /* secret: never logged */
+	bool enable_sip;
+};
+
+/*
+ * Registrar settings (guide part 3 §3.8, FR-REG-11), from `global`.
+ * Invariant: each min <= its max, all in 1..86400.
+ */
+struct cp_replica_registrar {
+	bool enable;
+	bool adaptive; /* strategy: adaptive (default) or basic */
+	unsigned int adaptive_min, adaptive_max; /* s, 60/3600 */
+	unsigned int basic_min, basic_max;	 /* s, 60/300 */
+	unsigned int nat_min, nat_max;		 /* s, 60/90 */
+};
+
 /* An automatically dialled participant of one service (guide part 3 §2.13). */
 struct cp_replica_adp {
 	char alias[CP_REPLICA_STR];	 /* the address dialled */
@@ -106,6 +131,9 @@ struct cp_replica {
 	struct cp_replica_adp *adps; /* owned */
 	unsigned int n_rules;
 	struct cp_replica_rule *rules; /* owned, sorted */
+	unsigned int n_devices;
+	struct cp_replica_device *devices; /* owned; passwords wiped on destroy */
+	struct cp_replica_registrar registrar;
 };
 
 /**
@@ -138,6 +166,13 @@ void cp_replica_destroy(struct cp_replica *r);
  */
 const struct cp_replica_alias *cp_replica_alias_lookup(const struct cp_replica *r,
 						       const char *alias);
+
+/**
+ * Find a device alias allowed to register (case-insensitive, exact).
+ * @return a borrowed pointer valid until cp_replica_destroy(), or NULL.
+ */
+const struct cp_replica_device *cp_replica_device_lookup(const struct cp_replica *r,
+							 const char *alias);
 
 /** The service an alias reaches (borrowed, valid until cp_replica_destroy()). */
 const struct cp_replica_service *cp_replica_alias_service(const struct cp_replica *r,

@@ -338,6 +338,7 @@ status_main(void *arg)
 {
 	struct cp_sync *y = arg;
 	CURL *c = curl_easy_init();
+	long last_code = 200;
 
 	while (c != NULL && !__atomic_load_n(&y->stop, __ATOMIC_ACQUIRE)) {
 		struct buf b = {0};
@@ -361,17 +362,28 @@ status_main(void *arg)
 		code = text ? http(y, c, "/api/internal/v1/status", text, 10, &b) : -1;
 		free(text);
 		reply = code == 200 && b.p ? json_loads(b.p, 0, NULL) : NULL;
+		if (code != 200 && code != last_code)
+			TSR_WARN(LOG_COMP, "status report refused\tstatus=%ld reply=\"%.300s\"", code,
+				 b.p ? b.p : "");
+		last_code = code;
 		pthread_mutex_lock(&y->lock);
 		y->connected = code == 200;
-		if (code == 200) {
-			/* What was sent is acknowledged: drop it (newer entries stay). */
+		if (code == 200 || code == 400) {
+			/*
+			 * What was sent is acknowledged, or refused as malformed (sending it
+			 * again would be refused again and block every later report): drop it,
+			 * newer entries stay.
+			 */
+			if (code == 400)
+				TSR_ERR(LOG_COMP, "status report refused, its events are dropped\t"
+					"events=%zu results=%zu", n_events, n_results);
 			for (i = 0; i < n_events; i++)
 				json_array_remove(y->events, 0);
 			for (i = 0; i < n_results; i++)
 				json_array_remove(y->results, 0);
-			json_array_foreach(json_object_get(reply, "commands"), i, cmd)
-				json_array_append(y->commands, cmd);
 		}
+		json_array_foreach(json_object_get(reply, "commands"), i, cmd)
+			json_array_append(y->commands, cmd);
 		pthread_mutex_unlock(&y->lock);
 		if (json_array_size(json_object_get(reply, "commands")) > 0)
 			wake_main(y);
@@ -415,6 +427,9 @@ on_status_timer(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
 	}
 	pthread_mutex_unlock(&y->lock);
 	json_decref(ev);
+	/* One-shot, re-armed here: every second while the loop runs. */
+	if (t != NULL)
+		su_timer_set(y->status_timer, on_status_timer, (su_timer_arg_t *)y);
 }
 
 static int
@@ -512,8 +527,8 @@ cp_sync_start(su_root_t *root, const struct cp_sync_cfg *cfg, struct cp_sip *s,
 		cp_sync_stop(y);
 		return -EIO;
 	}
-	su_timer_set_interval(y->status_timer, on_status_timer, (su_timer_arg_t *)y, 1000);
 	on_status_timer(NULL, NULL, (su_timer_arg_t *)y);
+	su_timer_set(y->status_timer, on_status_timer, (su_timer_arg_t *)y);
 	y->cfg_started = pthread_create(&y->cfg_thread, NULL, cfg_main, y) == 0;
 	y->status_started = pthread_create(&y->status_thread, NULL, status_main, y) == 0;
 	if (!y->cfg_started || !y->status_started) {

@@ -82,6 +82,11 @@ struct cp_call {
 	char crypto_mode[12];
 	char call_id[80];
 	char dest[CP_ROUTE_ALIAS_MAX];
+	char from[256];	       /* our From for leg B */
+	char max_forwards[24]; /* the caller's Max-Forwards less one */
+	char targets[CP_GW_TARGETS_MAX][CP_GW_TARGET_MAX]; /* registered contacts */
+	unsigned int n_targets, next_target;
+	bool redirected; /* a 3xx was followed already (at most one) */
 };
 
 static struct cp_leg *
@@ -403,11 +408,13 @@ static int
 map_status(int st)
 {
 	if (st >= 300 && st < 400)
-		return 480; /* redirects are not followed yet */
+		return 480; /* a second redirect, or one to no SIP URI */
 	if (st == 401 || st == 407)
 		return 403; /* never relay a challenge for B's realm to A */
 	return st;
 }
+
+static bool retarget(struct cp_call *c, int status, const sip_t *sip);
 
 static void
 on_r_invite(struct cp_call *c, struct cp_leg *y, int status, const char *phrase, const sip_t *sip)
@@ -429,6 +436,8 @@ on_r_invite(struct cp_call *c, struct cp_leg *y, int status, const char *phrase,
 			leg_hangup(c, y, 0, NULL, NULL);
 		return;
 	}
+	if (status >= 300 && initial && y == &c->b && status != 487 && retarget(c, status, sip))
+		return;
 	if (status >= 300) {
 		c->offerer = NULL;
 		if (!initial) { /* a failed re-INVITE: the call goes on as it was */
@@ -612,27 +621,20 @@ leg_init(struct cp_call *c, struct cp_leg *l, char name, int family)
 	return cp_media_port_get(s->media, &l->port);
 }
 
+/* Send leg B's INVITE to @p target (a request-URI) with a fresh offer. */
 static int
-start_b(struct cp_call *c, const sip_t *sip, char *why, size_t cap)
+invite_b(struct cp_call *c, const char *target, char *why, size_t cap)
 {
 	struct cp_sip *s = c->sip;
-	char target[CP_ROUTE_ALIAS_MAX + 32], from[256], mf[24], *sdp;
-	const char *user = sip->sip_from && sip->sip_from->a_url->url_user ?
-				   sip->sip_from->a_url->url_user :
-				   "anonymous";
-	unsigned long hops = sip->sip_max_forwards ? sip->sip_max_forwards->mf_count : 70;
+	char *sdp;
 	url_t *u;
 	int rc;
 
-	rc = cp_route_target_uri(c->dest, c->sip->cfg.udp, target, sizeof(target));
-	u = rc == 0 ? url_make(c->home, target) : NULL;
-	if (u == NULL || u->url_host == NULL || u->url_type != url_sip) {
-		snprintf(why, cap, "destination '%.60s' is not a SIP URI", c->dest);
+	u = url_make(c->home, target);
+	if (u == NULL || u->url_host == NULL || (u->url_type != url_sip && u->url_type != url_sips)) {
+		snprintf(why, cap, "destination '%.60s' is not a SIP URI", target);
 		return -EINVAL;
 	}
-	snprintf(from, sizeof(from), "<sip:%.127s@%.64s>", strlen(user) < 128 ? user : "anonymous",
-		 s->cfg.sip_addr);
-	snprintf(mf, sizeof(mf), "%lu", hops > 0 ? hops - 1 : 0);
 	sdp = su_alloc(c->home, SDP_MAX);
 	rc = sdp ? make_offer(c, &c->b, &c->pending.audio, true, sdp, SDP_MAX) : -ENOMEM;
 	if (rc < 0) {
@@ -641,15 +643,75 @@ start_b(struct cp_call *c, const sip_t *sip, char *why, size_t cap)
 		return rc;
 	}
 	c->b.nh = nua_handle(s->nua, &c->b.hm, NUTAG_URL(u), SIPTAG_TO_STR(target),
-			     SIPTAG_FROM_STR(from), TAG_END());
+			     SIPTAG_FROM_STR(c->from), TAG_END());
 	if (c->b.nh == NULL) {
 		su_free(c->home, sdp);
 		return -ENOMEM;
 	}
 	nua_invite(c->b.nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp),
-		   SIPTAG_MAX_FORWARDS_STR(mf), TAG_END());
+		   SIPTAG_MAX_FORWARDS_STR(c->max_forwards), TAG_END());
 	su_free(c->home, sdp);
 	return 0;
+}
+
+static int
+start_b(struct cp_call *c, const sip_t *sip, char *why, size_t cap)
+{
+	struct cp_sip *s = c->sip;
+	char target[CP_ROUTE_ALIAS_MAX + 32];
+	const char *user = sip->sip_from && sip->sip_from->a_url->url_user ?
+				   sip->sip_from->a_url->url_user :
+				   "anonymous";
+	unsigned long hops = sip->sip_max_forwards ? sip->sip_max_forwards->mf_count : 70;
+
+	snprintf(c->from, sizeof(c->from), "<sip:%.127s@%.64s>",
+		 strlen(user) < 128 ? user : "anonymous", s->cfg.sip_addr);
+	snprintf(c->max_forwards, sizeof(c->max_forwards), "%lu", hops > 0 ? hops - 1 : 0);
+	if (c->n_targets > 0)
+		return invite_b(c, c->targets[c->next_target++], why, cap);
+	if (cp_route_target_uri(c->dest, s->cfg.udp, target, sizeof(target)) < 0) {
+		snprintf(why, cap, "destination '%.60s' is not a SIP URI", c->dest);
+		return -EINVAL;
+	}
+	return invite_b(c, target, why, cap);
+}
+
+/*
+ * Leg B's initial INVITE failed: follow one redirect (3xx with a SIP
+ * Contact, RFC 3261 §8.1.3.4) or try the next registered contact (serial
+ * forking). @return true when a new leg B is on its way.
+ */
+static bool
+retarget(struct cp_call *c, int status, const sip_t *sip)
+{
+	char uri[CP_GW_TARGET_MAX], tmp[CP_GW_TARGET_MAX], why[128];
+
+	if (status >= 300 && status < 400) {
+		const sip_contact_t *m = sip != NULL ? sip->sip_contact : NULL;
+
+		if (c->redirected || m == NULL ||
+		    (m->m_url->url_type != url_sip && m->m_url->url_type != url_sips) ||
+		    url_e(tmp, sizeof(tmp), m->m_url) < 0 ||
+		    cp_route_target_uri(tmp, c->sip->cfg.udp, uri, sizeof(uri)) < 0)
+			return false;
+		c->redirected = true;
+	} else if (status < 600 && c->next_target < c->n_targets) {
+		snprintf(uri, sizeof(uri), "%s", c->targets[c->next_target++]);
+	} else {
+		return false;
+	}
+	nua_handle_bind(c->b.nh, NULL);
+	nua_handle_destroy(c->b.nh);
+	c->b.nh = NULL;
+	c->b.up = c->b.ended = c->b.hung_up = false;
+	if (invite_b(c, uri, why, sizeof(why)) < 0) {
+		TSR_INFO(LOG_COMP, "retarget failed\tcall_id=%s uri=%s reason=\"%s\"", c->call_id,
+			 uri, why);
+		return false;
+	}
+	TSR_INFO(LOG_COMP, "outgoing leg retargeted\tcall_id=%s status=%d uri=%s", c->call_id,
+		 status, uri);
+	return true;
 }
 
 static int
@@ -663,7 +725,8 @@ b_family(struct cp_call *c)
 
 int
 cp_gw_start(struct cp_sip *s, nua_handle_t *nh, const sip_t *sip,
-	    const struct cp_replica_rule *rule, const char *dest)
+	    const struct cp_replica_rule *rule, const char *dest,
+	    const char (*targets)[CP_GW_TARGET_MAX], unsigned int n_targets)
 {
 	struct cp_call *c;
 	const char *problem = NULL;
@@ -684,6 +747,9 @@ cp_gw_start(struct cp_sip *s, nua_handle_t *nh, const sip_t *sip,
 	c->a.nh = nh;
 	snprintf(c->crypto_mode, sizeof(c->crypto_mode), "%s", rule->crypto_mode);
 	snprintf(c->dest, sizeof(c->dest), "%s", dest);
+	c->n_targets = n_targets < CP_GW_TARGETS_MAX ? n_targets : CP_GW_TARGETS_MAX;
+	for (unsigned int i = 0; i < c->n_targets; i++)
+		snprintf(c->targets[i], sizeof(c->targets[i]), "%s", targets[i]);
 	snprintf(c->call_id, sizeof(c->call_id), "%s",
 		 sip->sip_call_id ? sip->sip_call_id->i_id : "-");
 	if (sip->sip_payload == NULL || sip->sip_payload->pl_len == 0) {

@@ -28,6 +28,9 @@
 struct cp_sip;
 struct cp_replica_rule;
 
+#define CP_GW_TARGETS_MAX 4   /* registered contacts tried in turn */
+#define CP_GW_TARGET_MAX 512  /* = CP_REG_URI_MAX */
+
 /**
  * Start a gateway call for an incoming INVITE.
  * @param s     the user agent (borrowed)
@@ -37,12 +40,16 @@ struct cp_replica_rule;
  * @param sip   the INVITE (borrowed, valid during the callback)
  * @param rule  the matching rule (borrowed; what the call needs is copied)
  * @param dest  the rewritten destination alias (copied)
+ * @param targets  request-URIs to try in turn instead of "sip:" + dest (the
+ *              registered contacts of dest, most recent first; copied), or
+ *              NULL when @p n_targets is 0
  * @return 0 when the call took over the handle (it responds itself from now
  *   on); a negative errno after responding to the INVITE with an error
  *   (-ENOTSUP 488, -EBADMSG 400, -ENOSPC/-ENOMEM 503, -ELOOP 483).
  */
 int cp_gw_start(struct cp_sip *s, nua_handle_t *nh, const sip_t *sip,
-		const struct cp_replica_rule *rule, const char *dest);
+		const struct cp_replica_rule *rule, const char *dest,
+		const char (*targets)[CP_GW_TARGET_MAX], unsigned int n_targets);
 
 /**
  * Handle a NUA event on a handle bound to a gateway call leg.

@@ -31,6 +31,7 @@
 
 #include "cp_media.h"
 #include "cp_policy.h"
+#include "cp_reg.h"
 #include "cp_replica.h"
 #include "cp_route.h"
 #include "cp_sdp.h"
@@ -91,6 +92,7 @@ struct cp_part {
 	char source[256];
 	char display[128];
 	char remote_addr[64];
+	uint16_t remote_port;
 	char extra[ENTRY_MAX]; /* dial-string PIN or reception destination */
 	int dp_part;
 	int64_t stream;
@@ -160,7 +162,7 @@ iso_time(time_t t, char *buf, size_t cap)
 	struct tm tm;
 
 	gmtime_r(&t, &tm);
-	strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 static const char *
@@ -191,11 +193,14 @@ admin_event(struct cp_svc *v, const char *type, const char *message, const struc
 	if (json_array_size(v->events) >= CP_SVC_EVENTS_MAX)
 		json_array_remove(v->events, 0);
 	iso_time(time(NULL), when, sizeof(when));
-	e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "time", when, "type", type,
-		      "message", message, "conference", cfg ? cfg->name : "", "service_type",
-		      cfg ? cfg->service_type : "", "participant_id", p ? p->id : "", "alias",
-		      p ? p->alias : "", "role", p ? role_name(p->role) : "", "detail",
-		      detail ? detail : "");
+	e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "time", when, "type", type, "message",
+		      message, "conference", cfg ? cfg->name : "", "service_type",
+		      cfg ? cfg->service_type : "", "detail", detail ? detail : "");
+	if (e != NULL && p != NULL) {
+		json_object_set_new(e, "participant_id", json_string(p->id));
+		json_object_set_new(e, "alias", json_string(p->alias));
+		json_object_set_new(e, "role", json_string(role_name(p->role)));
+	}
 	if (e != NULL)
 		json_array_append_new(v->events, e);
 }
@@ -372,7 +377,8 @@ take_remote(struct cp_part *p, const struct cp_sdp_desc *d, bool is_answer, char
 	p->proto = a->proto;
 	p->rtcp_mux = a->rtcp_mux;
 	p->remote = *d;
-	snprintf(p->remote_addr, sizeof(p->remote_addr), "%s:%u", a->addr, a->port);
+	snprintf(p->remote_addr, sizeof(p->remote_addr), "%s", a->addr);
+	p->remote_port = a->port;
 	return 0;
 }
 
@@ -1749,7 +1755,7 @@ cp_svc_status(struct cp_svc *v)
 				  "id", p->id, "call_uuid", p->call_id, "conference", p->cfg.name,
 				  "service_type", p->cfg.service_type, "display_name", p->display,
 				  "source_alias", p->source, "destination_alias", p->alias,
-				  "remote_address", p->remote_addr, "protocol", "SIP", "role",
+				  "remote_address", p->remote_addr, "protocol", "sip", "role",
 				  role_name(p->role), "call_direction", "in", "connect_time", when,
 				  "signalling_node", v->sip->cfg.sip_addr, "media_node",
 				  v->sip->cfg.media_addr, "is_muted", p->muted, "has_media",
@@ -1758,9 +1764,20 @@ cp_svc_status(struct cp_svc *v)
 				  p->offer_pending ? "" : p->codec.name));
 		json_object_set_new(json_array_get(parts, json_array_size(parts) - 1), "state",
 				    json_string(state_names[p->state]));
+		json_object_set_new(json_array_get(parts, json_array_size(parts) - 1),
+				    "remote_port", json_integer(p->remote_port));
 	}
-	res = json_pack("{s:o, s:o}", "conferences", confs, "participants", parts);
+	res = json_pack("{s:o, s:o, s:o}", "conferences", confs, "participants", parts,
+			"registrations", cp_reg_status(v->sip->reg));
 	return res;
+}
+
+void
+cp_svc_event_add(struct cp_svc *v, json_t *e)
+{
+	if (json_array_size(v->events) >= CP_SVC_EVENTS_MAX)
+		json_array_remove(v->events, 0);
+	json_array_append_new(v->events, e);
 }
 
 json_t *

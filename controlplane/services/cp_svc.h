@@ -76,6 +76,13 @@ json_t *cp_svc_status(struct cp_svc *v);
  */
 json_t *cp_svc_events_take(struct cp_svc *v);
 
+/**
+ * Queue an admin-log event object of another component (the registrar) with
+ * the conference events, for cp_svc_events_take().
+ * @param e  an event object (takes the reference)
+ */
+void cp_svc_event_add(struct cp_svc *v, json_t *e);
+
 /*
  * Conference and participant control (management commands, node control
  * socket). @return 0, -ENOENT (no such conference or participant), -EINVAL

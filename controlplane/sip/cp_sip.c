@@ -24,6 +24,7 @@
 
 #include "config.h"
 #include "cp_gw.h"
+#include "cp_reg.h"
 #include "cp_replica.h"
 #include "cp_route.h"
 #include "cp_policy.h"
@@ -33,6 +34,47 @@
 
 #define LOG_COMP "cp.sip"
 
+/*
+ * A call routing rule matched (FR-CRR-*). The registration table comes first
+ * for every SIP target (FR-REG-8); a rule for registered devices only ends
+ * there (FR-REG-10): 480 when the device is known but not registered, 404
+ * when the alias is no device.
+ */
+static void
+route_rule(struct cp_sip *s, nua_handle_t *nh, const sip_t *sip,
+	   const struct cp_replica_rule *rule, const char *dest)
+{
+	const char *cid = sip->sip_call_id ? sip->sip_call_id->i_id : "-";
+	char targets[CP_GW_TARGETS_MAX][CP_REG_URI_MAX], w[200];
+	unsigned int n = 0;
+	bool reg_only = strcmp(rule->called_device_type, "registration") == 0;
+
+	if (strcmp(rule->outgoing_protocol, "sip") != 0 ||
+	    (!reg_only && strcmp(rule->called_device_type, "external") != 0)) {
+		snprintf(w, sizeof(w), "399 %s \"rule %.60s: %s/%s targets are not built yet\"",
+			 s->cfg.sip_addr, rule->name, rule->outgoing_protocol,
+			 rule->called_device_type);
+		TSR_INFO(LOG_COMP, "rule target not supported\tcall_id=%s rule=\"%s\"", cid,
+			 rule->name);
+		nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, SIPTAG_WARNING_STR(w), TAG_END());
+		return;
+	}
+	n = cp_reg_lookup(s->reg, dest, targets, CP_GW_TARGETS_MAX);
+	if (n == 0 && reg_only) {
+		bool known = cp_replica_device_lookup(s->replica, dest) != NULL;
+
+		TSR_INFO(LOG_COMP, "registered device not found\tcall_id=%s rule=\"%s\" dest=%s "
+			 "known=%d", cid, rule->name, dest, known);
+		nua_respond(nh, known ? 480 : 404, known ? "Temporarily Unavailable" : "Not Found",
+			    TAG_END());
+		return;
+	}
+	if (n > 0)
+		TSR_INFO(LOG_COMP, "routing to registration\tcall_id=%s dest=%s contacts=%u", cid,
+			 dest, n);
+	cp_gw_start(s, nh, sip, rule, dest, targets, n);
+}
+
 static void
 on_invite(struct cp_sip *s, nua_handle_t *nh, const sip_t *sip)
 {
@@ -41,7 +83,6 @@ on_invite(struct cp_sip *s, nua_handle_t *nh, const sip_t *sip)
 	char alias[CP_ROUTE_ALIAS_MAX], dest[CP_ROUTE_ALIAS_MAX], full[CP_ROUTE_ALIAS_MAX + 16];
 	const struct cp_replica_alias *svc;
 	const struct cp_replica_rule *rule;
-	char w[200];
 
 	if (s->shutting_down) {
 		nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, TAG_END());
@@ -78,17 +119,7 @@ on_invite(struct cp_sip *s, nua_handle_t *nh, const sip_t *sip)
 		nua_respond(nh, SIP_404_NOT_FOUND, TAG_END());
 		return;
 	}
-	if (strcmp(rule->outgoing_protocol, "sip") != 0 ||
-	    strcmp(rule->called_device_type, "external") != 0) {
-		snprintf(w, sizeof(w), "399 %s \"rule %.60s: %s/%s targets are not built yet\"",
-			 s->cfg.sip_addr, rule->name, rule->outgoing_protocol,
-			 rule->called_device_type);
-		TSR_INFO(LOG_COMP, "rule target not supported\tcall_id=%s rule=\"%s\"", cid,
-			 rule->name);
-		nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, SIPTAG_WARNING_STR(w), TAG_END());
-		return;
-	}
-	cp_gw_start(s, nh, sip, rule, dest);
+	route_rule(s, nh, sip, rule, dest);
 }
 
 static void
@@ -107,6 +138,9 @@ on_event(nua_event_t ev, int status, char const *phrase, nua_t *nua, struct cp_s
 	switch (ev) {
 	case nua_i_invite:
 		on_invite(s, nh, sip);
+		break;
+	case nua_i_register:
+		cp_reg_request(s->reg, nh, sip);
 		break;
 	case nua_i_state:
 		/* A request we refused: its handle was never bound to a call. */
@@ -178,7 +212,8 @@ cp_sip_create(su_root_t *root, const struct cp_sip_cfg *cfg, struct cp_media *me
 	s->cfg = *cfg;
 	s->media = media;
 	s->replica = replica;
-	if (cp_svc_create(s, &s->svc) < 0) {
+	if (cp_svc_create(s, &s->svc) < 0 || cp_reg_create(s, &s->reg) < 0) {
+		cp_svc_destroy(s->svc);
 		free(s);
 		return -ENOMEM;
 	}
@@ -193,13 +228,15 @@ cp_sip_create(su_root_t *root, const struct cp_sip_cfg *cfg, struct cp_media *me
 	if (s->nua == NULL) {
 		TSR_ERR(LOG_COMP, "cannot bind sip transports\turl=%s sips_url=%s", url,
 			cfg->tls ? surl : "-");
+		cp_reg_destroy(s->reg);
 		cp_svc_destroy(s->svc);
 		free(s);
 		return -EADDRNOTAVAIL;
 	}
 	nua_set_params(s->nua, NUTAG_AUTOANSWER(0), NUTAG_AUTOALERT(0), NUTAG_AUTOACK(1),
 		       NUTAG_ENABLEMESSAGE(0), NUTAG_SESSION_TIMER(0),
-		       SIPTAG_ALLOW_STR("INVITE, ACK, BYE, CANCEL, OPTIONS"),
+		       SIPTAG_ALLOW_STR("INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER"),
+		       NUTAG_APPL_METHOD("REGISTER"),
 		       SIPTAG_SUPPORTED_STR(""), NUTAG_OUTBOUND("no-options-keepalive no-validate"),
 		       SIPTAG_USER_AGENT_STR("tessera-node/" TSR_VERSION),
 		       SIPTAG_SERVER_STR("tessera-node/" TSR_VERSION), TAG_END());
@@ -227,6 +264,7 @@ cp_sip_destroy(struct cp_sip *s)
 		return;
 	cp_gw_destroy_all(s);
 	cp_svc_destroy(s->svc);
+	cp_reg_destroy(s->reg);
 	if (s->nua != NULL)
 		nua_destroy(s->nua);
 	free(s);

@@ -27,6 +27,7 @@ struct cp_media;
 struct cp_replica;
 struct cp_call;
 struct cp_svc;
+struct cp_reg;
 
 struct cp_sip_cfg {
 	const char *sip_addr;	 /* bind and Contact address (an IP) */
@@ -54,6 +55,7 @@ struct cp_sip {
 	struct cp_media *media;		  /* borrowed */
 	const struct cp_replica *replica; /* borrowed; main may replace it between events */
 	struct cp_svc *svc;		  /* owned: conferences and service participants */
+	struct cp_reg *reg;		  /* owned: the registrar's bindings */
 	struct cp_sip_cfg cfg;		  /* strings borrowed from main's options */
 	struct cp_call *calls;		  /* owned list */
 	unsigned int n_calls;
