@@ -102,6 +102,7 @@ struct codec_conf_part_stats {
 	uint64_t fec_recovered;
 	uint64_t bad_pt;
 	uint64_t tx_packets;
+	uint64_t tx_octets;        /**< RTP payload octets sent (RFC 3550 SR octet count) */
 	uint64_t dtmf_rfc4733;
 	uint64_t dtmf_inband;
 	uint64_t private_encodes;  /**< encodes of its own mix (prompt, loopback, lobby) */
@@ -254,6 +255,29 @@ int codec_conf_dtmf_poll(struct codec_conf *c, uint16_t *idx, char *digit);
 /** @return 0, -ENOENT */
 int codec_conf_part_stats(const struct codec_conf *c, uint16_t idx,
 			  struct codec_conf_part_stats *st);
+
+/** What an RTCP report about participant @p idx's streams needs (codec_conf_rtcp()). */
+struct codec_conf_rtcp {
+	uint32_t tx_ssrc;     /**< the SSRC we send it */
+	uint32_t tx_rtp_ts;   /**< RTP timestamp of the frame of the last tick */
+	uint32_t tx_clock;    /**< RTP clock of what we send */
+	uint64_t tx_packets;  /**< RTP packets sent to it */
+	uint64_t tx_octets;   /**< their payload octets */
+	uint64_t rx_packets;  /**< RTP packets received from it (jitter buffer) */
+	struct codec_jb_rr rr; /**< report block figures about what it sends */
+};
+
+/**
+ * Figures for an RTCP SR/RR to participant @p idx, taken right after a tick
+ * (tx_rtp_ts is then the timestamp of the frame just sent). Starts a new
+ * fraction-lost interval (codec_jb_rr()).
+ * @return 0, -ENOENT
+ * Context: worker.
+ */
+int codec_conf_rtcp(struct codec_conf *c, uint16_t idx, struct codec_conf_rtcp *r);
+
+/** The SSRC we send participant @p idx. @return 0, -ENOENT. Context: worker. */
+int codec_conf_tx_ssrc(const struct codec_conf *c, uint16_t idx, uint32_t *ssrc);
 
 /** Active speaker (participant index) or CODEC_MIX_NONE. */
 uint16_t codec_conf_active_speaker(const struct codec_conf *c);

@@ -779,6 +779,7 @@ emit(struct codec_conf *c, uint16_t i, const uint8_t *pl, uint16_t len, struct c
 	o->len = len;
 	p->tx_silent = false;
 	p->st.tx_packets++;
+	p->st.tx_octets += len;
 	p->ts += cl->frame_ts;
 }
 
@@ -933,6 +934,36 @@ codec_conf_part_stats(const struct codec_conf *c, uint16_t idx, struct codec_con
 	st->role = p->role;
 	st->hosts_only = p->hosts_only;
 	st->loopback_frames = p->cfg.loopback_frames;
+	return 0;
+}
+
+int
+codec_conf_rtcp(struct codec_conf *c, uint16_t idx, struct codec_conf_rtcp *r)
+{
+	struct conf_part *p = get(c, idx);
+	struct codec_jb_stats js;
+
+	if (p == NULL)
+		return -ENOENT;
+	r->tx_ssrc = p->cfg.tx_ssrc;
+	r->tx_rtp_ts = p->ts - c->cls[p->cls].frame_ts;
+	r->tx_clock = codec_rtp_clock(p->cfg.tx.id);
+	r->tx_packets = p->st.tx_packets;
+	r->tx_octets = p->st.tx_octets;
+	codec_jb_stats(p->jb, &js);
+	r->rx_packets = js.received;
+	codec_jb_rr(p->jb, &r->rr);
+	return 0;
+}
+
+int
+codec_conf_tx_ssrc(const struct codec_conf *c, uint16_t idx, uint32_t *ssrc)
+{
+	const struct conf_part *p = get(c, idx);
+
+	if (p == NULL)
+		return -ENOENT;
+	*ssrc = p->cfg.tx_ssrc;
 	return 0;
 }
 
