@@ -34,15 +34,44 @@
 #include <rte_ring.h>
 
 #include "codec_conf.h"
+#include "codec_rtcp.h"
 
 #define DP_CONF_MAX 4096
 #define DP_CONF_NONE UINT16_MAX
 #define DP_CONF_MAX_PARTS 256
 /** RTP packets one tick of one conference may produce. */
 #define DP_CONF_MAX_OUT DP_CONF_MAX_PARTS
+/** m->hash.usr bit of a participant's RTCP handed to the worker (conf ids use 12 bits). */
+#define DP_CONF_RX_RTCP (1u << 31)
+/** RTCP reports one worker loop sends at most (the rest wait for the next loop). */
+#define DP_CONF_RTCP_BURST 32
 
 struct dp_main;
 struct dp_lcore_ctx;
+
+/*
+ * RTCP state of one participant (RFC 3550 §6.4), written by the worker only:
+ * the SSRC it sends from, its last SR (for LSR/DLSR in our report blocks),
+ * when our next report is due, and what its own reports said about the
+ * stream we send it.
+ */
+struct dp_conf_rtcp {
+	uint32_t rx_ssrc;            /* SSRC of its RTP, valid with have_rx */
+	bool have_rx;
+	bool have_remote;            /* a report block about our stream arrived */
+	uint32_t lsr;                /* middle 32 bits of its last SR's NTP, 0 = none */
+	uint64_t lsr_tsc;            /* when that SR arrived */
+	uint64_t next_tsc;           /* our next report */
+	uint64_t sent_at[2];         /* our RTP packet count at the last two reports */
+	uint64_t reports_sent;       /* SR + RR we sent */
+	uint64_t srs_sent;
+	uint64_t reports_rx;         /* SR/RR packets from it that parsed */
+	uint64_t srs_rx;
+	uint64_t rx_errors;          /* RTCP from it that did not parse */
+	int64_t rtt_us;              /* last round-trip time, -1 = unknown */
+	struct codec_rtcp_rb remote; /* its last report block about our stream */
+	struct codec_rtcp_sr remote_sr; /* sender info of its last SR */
+};
 
 /* One conference. Created by the control thread, run by one worker. */
 struct dp_conf {
@@ -54,6 +83,8 @@ struct dp_conf {
 	bool agc;                   /* automatic gain control on every participant */
 	bool noise_gate;            /* noise gate on every participant */
 	uint32_t part_stream[DP_CONF_MAX_PARTS]; /* participant -> stream id (worker reads) */
+	struct dp_conf_rtcp *rtcp;  /* owned: [max_parts]; worker writes; reset at attach */
+	uint64_t rtcp_next_tsc;     /* earliest rtcp[].next_tsc (worker) */
 	bool listed;                /* in its worker's list (worker writes) */
 	uint64_t next_tick;         /* TSC (worker) */
 	/* Counters, written by the worker. */
@@ -63,6 +94,10 @@ struct dp_conf {
 	uint64_t tx_packets;
 	uint64_t tx_drops;
 	uint64_t late_ticks;
+	uint64_t rtcp_tx;           /* RTCP compound packets sent */
+	uint64_t rtcp_tx_drops;     /* not built or not sent (no mbuf, no neighbour, ...) */
+	uint64_t rtcp_rx;
+	uint64_t rtcp_rx_errors;
 };
 
 /** What a worker holds. Lives in the io lcore's context. */
@@ -72,6 +107,9 @@ struct dp_worker {
 	uint16_t n_confs;
 	struct dp_conf *confs[DP_CONF_MAX]; /* the worker's list */
 	struct codec_conf_out out[DP_CONF_MAX_OUT];
+	/* Wallclock for RTCP without syscalls on the worker: NTP (32.32) at TSC tsc0. */
+	uint64_t ntp0;
+	uint64_t tsc0;
 };
 
 /**
@@ -168,6 +206,11 @@ int dp_conf_mute(struct dp_main *dm, uint16_t id, uint16_t part, bool muted);
 /** Stats of one participant. @return 0, -ENOENT */
 int dp_conf_part_stats(struct dp_main *dm, uint16_t id, uint16_t part,
 		       struct codec_conf_part_stats *st);
+/** The same, and its RTCP state copied into @p rtcp (when non-NULL). */
+int dp_conf_part_stats_rtcp(struct dp_main *dm, uint16_t id, uint16_t part,
+			    struct codec_conf_part_stats *st, struct dp_conf_rtcp *rtcp);
+/** NTP timestamp (32.32) of TSC @p tsc on worker @p w's clock. Context: any. */
+uint64_t dp_worker_ntp(const struct dp_worker *w, uint64_t tsc);
 /** Next DTMF digit detected in conference @p id. @return 1 with a digit, 0 none, -ENOENT. */
 int dp_conf_dtmf_poll(struct dp_main *dm, uint16_t id, uint16_t *part, char *digit);
 /** Lead before the first digit of a dial-out DTMF sequence (3 s after connect). */

@@ -139,12 +139,18 @@ dp_conf_create_ex(struct dp_main *dm, uint16_t max_parts, uint8_t speakers, bool
 	c = rte_zmalloc("dp_conf", sizeof(*c), RTE_CACHE_LINE_SIZE);
 	if (c == NULL)
 		return -ENOMEM;
+	c->rtcp = rte_zmalloc("dp_conf_rtcp", max_parts * sizeof(*c->rtcp), RTE_CACHE_LINE_SIZE);
+	if (c->rtcp == NULL) {
+		rte_free(c);
+		return -ENOMEM;
+	}
 	codec_conf_cfg_default(&cfg, max_parts);
 	cfg.speakers = speakers;
 	cfg.agc = agc;
 	cfg.noise_gate = noise_gate;
 	rc = codec_conf_create(&cfg, &c->engine);
 	if (rc < 0) {
+		rte_free(c->rtcp);
 		rte_free(c);
 		return rc;
 	}
@@ -160,6 +166,7 @@ dp_conf_create_ex(struct dp_main *dm, uint16_t max_parts, uint8_t speakers, bool
 	if (rc < 0) {
 		if (rc != -ETIMEDOUT) {
 			codec_conf_destroy(c->engine);
+			rte_free(c->rtcp);
 			rte_free(c);
 		}
 		return rc;
@@ -287,6 +294,7 @@ dp_conf_delete(struct dp_main *dm, uint16_t id)
 		return rc;
 	dm->confs[id] = NULL;
 	codec_conf_destroy(c->engine);
+	rte_free(c->rtcp);
 	rte_free(c);
 	return 0;
 }
@@ -306,6 +314,13 @@ int
 dp_conf_part_stats(struct dp_main *dm, uint16_t id, uint16_t part,
 		   struct codec_conf_part_stats *st)
 {
+	return dp_conf_part_stats_rtcp(dm, id, part, st, NULL);
+}
+
+int
+dp_conf_part_stats_rtcp(struct dp_main *dm, uint16_t id, uint16_t part,
+			struct codec_conf_part_stats *st, struct dp_conf_rtcp *rtcp)
+{
 	struct dp_wcmd cmd = {.type = DP_WCMD_STATS, .part = part};
 	int rc;
 
@@ -313,8 +328,11 @@ dp_conf_part_stats(struct dp_main *dm, uint16_t id, uint16_t part,
 	if (cmd.conf == NULL)
 		return -ENOENT;
 	rc = run_cmd(dm, &cmd);
-	if (rc == 0)
+	if (rc == 0) {
 		*st = cmd.stats;
+		if (rtcp != NULL)
+			*rtcp = cmd.rtcp;
+	}
 	return rc;
 }
 

@@ -40,6 +40,7 @@ struct dp_wcmd {
 	char digits[CODEC_DTMF_MAX_DIGITS + 1]; /* SEND_DTMF, NUL-terminated */
 	uint32_t lead_ms;                   /* SEND_DTMF */
 	struct codec_conf_part_stats stats; /* DP_WCMD_STATS result */
+	struct dp_conf_rtcp rtcp;           /* DP_WCMD_STATS result */
 	int result;
 	int done;
 };

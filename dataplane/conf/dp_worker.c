@@ -15,11 +15,14 @@
  * also inline on the control thread when no lcore runs.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
+#include <rte_random.h>
 
 #include "dp_conf.h"
 #include "dp_conf_priv.h"
@@ -28,6 +31,8 @@
 #include "dp_rtp.h"
 
 #define TICK_US 20000
+/* Seconds from the NTP epoch (1900) to the Unix epoch (1970). */
+#define NTP_UNIX_OFFSET 2208988800ull
 
 int
 dp_worker_init(struct dp_main *dm, struct dp_lcore_ctx *lc)
@@ -50,8 +55,36 @@ dp_worker_init(struct dp_main *dm, struct dp_lcore_ctx *lc)
 		return -ENOMEM;
 	}
 	(void)dm;
+	/* The wallclock once, here; RTCP timestamps are derived from the TSC. */
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		w->tsc0 = rte_rdtsc();
+		w->ntp0 = ((uint64_t)ts.tv_sec + NTP_UNIX_OFFSET) << 32 |
+			  (((uint64_t)ts.tv_nsec << 32) / 1000000000u);
+	}
 	lc->worker = w;
 	return 0;
+}
+
+uint64_t
+dp_worker_ntp(const struct dp_worker *w, uint64_t tsc)
+{
+	uint64_t hz = rte_get_tsc_hz(), d = tsc - w->tsc0;
+
+	/* Whole seconds, then the remainder (< hz < 2^32) as a 32-bit fraction. */
+	return w->ntp0 + ((d / hz) << 32) + (((d % hz) << 32) / hz);
+}
+
+/* TSC of the next report of a participant (RFC 3550 §6.3.1; the first one after half the minimum). */
+static uint64_t
+rtcp_next(uint64_t now, bool first)
+{
+	uint64_t us = codec_rtcp_interval_us(CODEC_RTCP_INTERVAL_US / (first ? 2 : 1),
+					     (uint32_t)rte_rand());
+
+	return now + us * (rte_get_tsc_hz() / 1000000);
 }
 
 void
@@ -104,6 +137,13 @@ dp_wcmd_exec(struct dp_worker *w, struct dp_wcmd *cmd, uint64_t now)
 	case DP_WCMD_PART_ADD:
 		rc = codec_conf_part_add(c->engine, &cmd->pcfg, &cmd->part);
 		if (rc == 0) {
+			struct dp_conf_rtcp *r = &c->rtcp[cmd->part];
+
+			memset(r, 0, sizeof(*r));
+			r->rtt_us = -1;
+			r->next_tsc = rtcp_next(now, true);
+			if (c->rtcp_next_tsc == 0 || r->next_tsc < c->rtcp_next_tsc)
+				c->rtcp_next_tsc = r->next_tsc;
 			c->part_stream[cmd->part] = cmd->stream_id;
 			if (cmd->prompt != NULL)
 				codec_conf_announce(c->engine, cmd->prompt, cmd->part);
@@ -145,6 +185,8 @@ dp_wcmd_exec(struct dp_worker *w, struct dp_wcmd *cmd, uint64_t now)
 		break;
 	case DP_WCMD_STATS:
 		rc = codec_conf_part_stats(c->engine, cmd->part, &cmd->stats);
+		if (rc == 0)
+			cmd->rtcp = c->rtcp[cmd->part];
 		break;
 	case DP_WCMD_DTMF:
 		rc = codec_conf_dtmf_poll(c->engine, &cmd->part, &cmd->digit);
@@ -159,17 +201,61 @@ dp_wcmd_exec(struct dp_worker *w, struct dp_wcmd *cmd, uint64_t now)
 	__atomic_store_n(&cmd->done, 1, __ATOMIC_RELEASE);
 }
 
-/* One received RTP packet (mbuf data starts at the RTP header) into its engine. */
+/*
+ * An RTCP compound packet of participant @p part (plain, after SRTCP): keep
+ * its SR for LSR/DLSR, and from its report block about our stream the loss
+ * and jitter it sees and the round-trip time (RFC 3550 §6.4.1).
+ */
 static void
-rx_one(struct dp_main *dm, struct rte_mbuf *m, uint64_t now_us)
+rtcp_rx(struct dp_worker *w, struct dp_conf *c, uint16_t part, const uint8_t *p, uint32_t len,
+	uint64_t now)
 {
-	uint16_t conf_id = (uint16_t)(m->hash.usr >> 16), part = (uint16_t)m->hash.usr;
+	struct dp_conf_rtcp *r = &c->rtcp[part];
+	struct codec_rtcp_info in;
+	uint32_t our_ssrc;
+
+	c->rtcp_rx++;
+	if (codec_conf_tx_ssrc(c->engine, part, &our_ssrc) < 0)
+		return;
+	if (codec_rtcp_parse(p, len, our_ssrc, &in) < 0) {
+		r->rx_errors++;
+		c->rtcp_rx_errors++;
+		return;
+	}
+	r->reports_rx += in.reports;
+	if (in.has_sr) {
+		r->srs_rx++;
+		r->lsr = codec_rtcp_ntp_mid(in.sr.ntp);
+		r->lsr_tsc = now;
+		r->remote_sr = in.sr;
+	}
+	if (in.has_rb) {
+		int64_t rtt = codec_rtcp_rtt_us(dp_worker_ntp(w, now), in.rb.lsr, in.rb.dlsr);
+
+		r->have_remote = true;
+		r->remote = in.rb;
+		if (rtt >= 0)
+			r->rtt_us = rtt;
+	}
+}
+
+/* One received RTP or RTCP packet (mbuf data starts at its header) into its engine. */
+static void
+rx_one(struct dp_worker *w, struct dp_main *dm, struct rte_mbuf *m, uint64_t now,
+       uint64_t now_us)
+{
+	uint16_t conf_id = (uint16_t)((m->hash.usr & ~DP_CONF_RX_RTCP) >> 16);
+	uint16_t part = (uint16_t)m->hash.usr;
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint32_t len = rte_pktmbuf_data_len(m), hl = dp_rtp_hdr_len(p, len);
 	struct dp_conf *c = conf_id < DP_CONF_MAX ? dm->confs[conf_id] : NULL;
 
-	if (c == NULL)
+	if (c == NULL || part >= c->max_parts)
 		return;
+	if (m->hash.usr & DP_CONF_RX_RTCP) {
+		rtcp_rx(w, c, part, p, len, now);
+		return;
+	}
 	if (hl == 0) {
 		c->rx_errors++;
 		return;
@@ -184,10 +270,37 @@ rx_one(struct dp_main *dm, struct rte_mbuf *m, uint64_t now_us)
 		len -= pad;
 	}
 	c->rx_packets++;
+	c->rtcp[part].rx_ssrc = dp_rtp_ssrc(p);
+	c->rtcp[part].have_rx = true;
 	if (codec_conf_rx(c->engine, part, p[1] & 0x7f, (uint16_t)(p[2] << 8 | p[3]),
 			  (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7],
 			  p + hl, len - hl, now_us) < 0)
 		c->rx_errors++;
+}
+
+/* Transmit what dp_node_send() made (or hand it to the caller: tests). */
+static void
+xmit(struct dp_lcore_ctx *lc, struct dp_node_out *out, struct rte_mbuf **tx, uint16_t tx_cap,
+     uint16_t *ntx)
+{
+	struct dp_main *dm = lc->dm;
+
+	if (tx != NULL) {
+		uint16_t room = (uint16_t)(tx_cap - *ntx), take = RTE_MIN(room, out->n_wire);
+
+		memcpy(&tx[*ntx], out->wire, sizeof(out->wire[0]) * take);
+		*ntx += take;
+		rte_pktmbuf_free_bulk(&out->wire[take], out->n_wire - take);
+	} else if (out->n_wire != 0) {
+		uint16_t sent = rte_eth_tx_burst(dm->wire_port, lc->wire_queue, out->wire,
+						 out->n_wire);
+
+		lc->stats.tx_wire += sent;
+		if (sent < out->n_wire) {
+			lc->stats.drop[DP_LDROP_TX_WIRE_FULL] += out->n_wire - sent;
+			rte_pktmbuf_free_bulk(&out->wire[sent], out->n_wire - sent);
+		}
+	}
 }
 
 /* Build one RTP packet per output descriptor and send them from the participants' streams. */
@@ -228,25 +341,121 @@ emit(struct dp_lcore_ctx *lc, struct dp_conf *c, const struct codec_conf_out *o,
 		}
 		if (m_n == 0)
 			continue;
-		dp_node_send(lc, pkts, sids, m_n, &out);
+		dp_node_send(lc, pkts, sids, NULL, m_n, &out);
 		c->tx_packets += out.n_wire;
 		c->tx_drops += m_n - out.n_wire;
-		if (tx != NULL) {
-			uint16_t room = (uint16_t)(tx_cap - *ntx), take = RTE_MIN(room, out.n_wire);
+		xmit(lc, &out, tx, tx_cap, ntx);
+	}
+}
 
-			memcpy(&tx[*ntx], out.wire, sizeof(out.wire[0]) * take);
-			*ntx += take;
-			rte_pktmbuf_free_bulk(&out.wire[take], out.n_wire - take);
-		} else if (out.n_wire != 0) {
-			uint16_t sent = rte_eth_tx_burst(dm->wire_port, lc->wire_queue, out.wire,
-							 out.n_wire);
+/* "tsr-" and the SSRC in hex: the CNAME of what we send a participant (RFC 3550 §6.5.1). */
+static void
+cname(uint32_t ssrc, char out[13])
+{
+	static const char hex[] = "0123456789abcdef";
 
-			lc->stats.tx_wire += sent;
-			if (sent < out.n_wire) {
-				lc->stats.drop[DP_LDROP_TX_WIRE_FULL] += out.n_wire - sent;
-				rte_pktmbuf_free_bulk(&out.wire[sent], out.n_wire - sent);
+	memcpy(out, "tsr-", 4);
+	for (int i = 0; i < 8; i++)
+		out[4 + i] = hex[(ssrc >> (28 - 4 * i)) & 0xf];
+	out[12] = '\0';
+}
+
+/*
+ * The RTCP report to participant @p i in @p m: an SR when we sent it RTP
+ * since the report before last (RFC 3550 §6.4), else an RR; a report block
+ * about its stream once it sent RTP, with LSR/DLSR from its last SR.
+ * @return 0, or -1 when nothing was built.
+ */
+static int
+rtcp_build(struct dp_worker *w, struct dp_conf *c, uint16_t i, uint64_t now,
+	   struct rte_mbuf *m)
+{
+	struct dp_conf_rtcp *r = &c->rtcp[i];
+	struct codec_rtcp_sr sr;
+	struct codec_rtcp_rb rb;
+	struct codec_conf_rtcp f;
+	bool sender;
+	char cn[13];
+	uint8_t *p;
+	int len;
+
+	if (codec_conf_rtcp(c->engine, i, &f) < 0)
+		return -1;
+	sender = f.tx_packets > r->sent_at[1];
+	r->sent_at[1] = r->sent_at[0];
+	r->sent_at[0] = f.tx_packets;
+	sr.ntp = dp_worker_ntp(w, now);
+	sr.rtp_ts = f.tx_rtp_ts;
+	sr.packets = (uint32_t)f.tx_packets;
+	sr.octets = (uint32_t)f.tx_octets;
+	if (r->have_rx && f.rx_packets > 0) {
+		rb.ssrc = r->rx_ssrc;
+		rb.fraction_lost = f.rr.fraction_lost;
+		rb.cumulative_lost = f.rr.cumulative_lost;
+		rb.ext_max_seq = f.rr.ext_max_seq;
+		rb.jitter = f.rr.jitter;
+		rb.lsr = r->lsr;
+		rb.dlsr = r->lsr != 0 ? (uint32_t)(((now - r->lsr_tsc) << 16) / rte_get_tsc_hz()) : 0;
+	}
+	cname(f.tx_ssrc, cn);
+	p = (uint8_t *)rte_pktmbuf_append(m, CODEC_RTCP_MAX_LEN);
+	if (p == NULL)
+		return -1;
+	len = codec_rtcp_build(f.tx_ssrc, sender ? &sr : NULL,
+			       r->have_rx && f.rx_packets > 0 ? &rb : NULL, cn, p,
+			       CODEC_RTCP_MAX_LEN);
+	if (len < 0)
+		return -1;
+	rte_pktmbuf_trim(m, (uint16_t)(CODEC_RTCP_MAX_LEN - len));
+	r->reports_sent++;
+	r->srs_sent += sender;
+	return 0;
+}
+
+/*
+ * Send the RTCP reports that are due, from each participant's stream (SRTCP
+ * under its outbound keys, rtcp-mux or port + 1 as the stream says), and
+ * schedule the next ones.
+ */
+static void
+rtcp_send_due(struct dp_lcore_ctx *lc, struct dp_conf *c, uint64_t now, struct rte_mbuf **tx,
+	      uint16_t tx_cap, uint16_t *ntx)
+{
+	struct rte_mbuf *pkts[DP_CONF_RTCP_BURST];
+	uint32_t sids[DP_CONF_RTCP_BURST];
+	bool rtcp[DP_CONF_RTCP_BURST];
+	uint64_t next = UINT64_MAX;
+	uint16_t n = 0;
+
+	for (uint16_t i = 0; i < c->max_parts; i++) {
+		struct dp_conf_rtcp *r = &c->rtcp[i];
+		struct rte_mbuf *m;
+
+		if (c->part_stream[i] == DP_STREAM_NONE)
+			continue;
+		if (r->next_tsc <= now && n < DP_CONF_RTCP_BURST) {
+			r->next_tsc = rtcp_next(now, false);
+			m = rte_pktmbuf_alloc(lc->dm->pool);
+			if (m == NULL || rtcp_build(lc->worker, c, i, now, m) < 0) {
+				rte_pktmbuf_free(m);
+				c->rtcp_tx_drops++;
+			} else {
+				sids[n] = c->part_stream[i];
+				rtcp[n] = true;
+				pkts[n++] = m;
 			}
 		}
+		if (r->next_tsc < next)
+			next = r->next_tsc;
+	}
+	c->rtcp_next_tsc = next == UINT64_MAX ? 0 : next;
+	if (n != 0) {
+		struct dp_node_out out;
+
+		dp_node_send(lc, pkts, sids, rtcp, n, &out);
+		c->rtcp_tx += out.n_wire;
+		c->rtcp_tx_drops += n - out.n_wire;
+		xmit(lc, &out, tx, tx_cap, ntx);
 	}
 }
 
@@ -268,7 +477,7 @@ dp_worker_poll(struct dp_lcore_ctx *lc, uint64_t now, struct rte_mbuf **tx, uint
 		return 0;
 	while ((n = rte_ring_sc_dequeue_burst(w->in, (void **)in, DP_BURST, NULL)) != 0) {
 		for (unsigned int i = 0; i < n; i++)
-			rx_one(dm, in[i], now_us);
+			rx_one(w, dm, in[i], now, now_us);
 		rte_pktmbuf_free_bulk(in, n);
 		work += n;
 	}
@@ -292,6 +501,8 @@ dp_worker_poll(struct dp_lcore_ctx *lc, uint64_t now, struct rte_mbuf **tx, uint
 		np = codec_conf_tick(c->engine, w->out, DP_CONF_MAX_OUT, NULL);
 		if (np != 0)
 			emit(lc, c, w->out, np, tx, tx_cap, ntx);
+		if (c->rtcp_next_tsc != 0 && now >= c->rtcp_next_tsc)
+			rtcp_send_due(lc, c, now, tx, tx_cap, ntx);
 		work++;
 	}
 	return work;

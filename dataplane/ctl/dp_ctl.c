@@ -871,6 +871,39 @@ part_json(const struct dp_conf *c, uint16_t i, const struct codec_conf_part_stat
 	json_object_set_new(o, "hosts_only", json_boolean(st->hosts_only));
 	json_object_set_new(o, "loopback_ms", json_integer(st->loopback_frames * CODEC_FRAME_MS));
 	json_object_set_new(o, "prompt", st->prompt ? json_string(st->prompt) : json_null());
+	json_object_set_new(o, "tx_octets", json_integer((json_int_t)st->tx_octets));
+	return o;
+}
+
+/*
+ * RTCP of one participant: what we sent, what it sent, and what its reports
+ * say about the stream we send it (loss and jitter it sees, round-trip time).
+ */
+static json_t *
+rtcp_json(const struct dp_conf_rtcp *r)
+{
+	json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I}", "reports_sent",
+			      (json_int_t)r->reports_sent, "srs_sent", (json_int_t)r->srs_sent,
+			      "reports_received", (json_int_t)r->reports_rx, "srs_received",
+			      (json_int_t)r->srs_rx, "rx_errors", (json_int_t)r->rx_errors);
+
+	json_object_set_new(o, "rtt_ms", r->rtt_us >= 0 ? json_real((double)r->rtt_us / 1000.0)
+							 : json_null());
+	json_object_set_new(o, "rx_ssrc", r->have_rx ? json_integer(r->rx_ssrc) : json_null());
+	if (r->have_remote)
+		json_object_set_new(o, "remote", json_pack("{s:i, s:f, s:i, s:I, s:I, s:I, s:I}",
+			"fraction_lost", r->remote.fraction_lost, "loss_pct",
+			r->remote.fraction_lost * 100.0 / 256.0, "cumulative_lost",
+			r->remote.cumulative_lost, "ext_max_seq", (json_int_t)r->remote.ext_max_seq,
+			"jitter", (json_int_t)r->remote.jitter, "lsr", (json_int_t)r->remote.lsr,
+			"dlsr", (json_int_t)r->remote.dlsr));
+	else
+		json_object_set_new(o, "remote", json_null());
+	if (r->srs_rx != 0)
+		json_object_set_new(o, "remote_sr", json_pack("{s:I, s:I}", "packets",
+			(json_int_t)r->remote_sr.packets, "octets", (json_int_t)r->remote_sr.octets));
+	else
+		json_object_set_new(o, "remote_sr", json_null());
 	return o;
 }
 
@@ -888,10 +921,15 @@ op_conf_stats(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
 	parts = json_array();
 	for (uint16_t i = 0; i < DP_CONF_MAX_PARTS; i++) {
 		struct codec_conf_part_stats st;
+		struct dp_conf_rtcp rtcp;
+		json_t *pj;
 
-		if (c->part_stream[i] == DP_STREAM_NONE || dp_conf_part_stats(dm, id, i, &st) < 0)
+		if (c->part_stream[i] == DP_STREAM_NONE ||
+		    dp_conf_part_stats_rtcp(dm, id, i, &st, &rtcp) < 0)
 			continue;
-		json_array_append_new(parts, part_json(c, i, &st));
+		pj = part_json(c, i, &st);
+		json_object_set_new(pj, "rtcp", rtcp_json(&rtcp));
+		json_array_append_new(parts, pj);
 	}
 	*res = json_pack("{s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:o}", "conference_id", id,
 			 "worker_lcore", (int)c->worker, "ticks", (json_int_t)c->ticks, "rx_packets",
@@ -900,6 +938,10 @@ op_conf_stats(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
 			 (json_int_t)c->tx_drops, "participants", parts);
 	json_object_set_new(*res, "agc", json_boolean(c->agc));
 	json_object_set_new(*res, "noise_gate", json_boolean(c->noise_gate));
+	json_object_set_new(*res, "rtcp_tx", json_integer((json_int_t)c->rtcp_tx));
+	json_object_set_new(*res, "rtcp_tx_drops", json_integer((json_int_t)c->rtcp_tx_drops));
+	json_object_set_new(*res, "rtcp_rx", json_integer((json_int_t)c->rtcp_rx));
+	json_object_set_new(*res, "rtcp_rx_errors", json_integer((json_int_t)c->rtcp_rx_errors));
 	return 0;
 }
 

@@ -748,15 +748,11 @@ to_worker(struct burst *b, struct media *md)
 	struct rte_mbuf *m = md->m;
 	const struct dp_stream_cfg *c = md->c;
 
-	if (md->rtcp) {
-		/* RTCP of participants is not used by the mixer yet: counted, dropped. */
-		media_drop(b, md, DP_DROP_NO_DEST, md->s);
-		return;
-	}
 	m->data_off = (uint16_t)((uintptr_t)md->payload - (uintptr_t)m->buf_addr);
 	m->data_len = md->plen;
 	m->pkt_len = md->plen;
-	m->hash.usr = (uint32_t)c->conf_id << 16 | c->conf_part;
+	/* RTCP (after SRTCP) goes too: the worker answers it with its reports. */
+	m->hash.usr = (uint32_t)c->conf_id << 16 | c->conf_part | (md->rtcp ? DP_CONF_RX_RTCP : 0);
 	if (rte_ring_mp_enqueue(c->conf_ring, m) != 0) {
 		media_drop(b, md, DP_DROP_WORKER_FULL, md->s);
 		return;
@@ -1040,7 +1036,7 @@ dp_node_wire_rx(struct dp_lcore_ctx *lc, struct rte_mbuf **pkts, uint16_t n,
 
 void
 dp_node_send(struct dp_lcore_ctx *lc, struct rte_mbuf **pkts, const uint32_t *streams,
-	     uint16_t n, struct dp_node_out *out)
+	     const bool *rtcp, uint16_t n, struct dp_node_out *out)
 {
 	struct burst b;
 
@@ -1053,7 +1049,7 @@ dp_node_send(struct dp_lcore_ctx *lc, struct rte_mbuf **pkts, const uint32_t *st
 		md->m = pkts[i];
 		md->payload = rte_pktmbuf_mtod(pkts[i], uint8_t *);
 		md->plen = (uint16_t)rte_pktmbuf_data_len(pkts[i]);
-		md->rtcp = 0;
+		md->rtcp = rtcp != NULL && rtcp[i];
 		md->drop = 0;
 		md->s = ds;
 		md->ds = ds;

@@ -47,14 +47,16 @@ void dp_node_wire_rx(struct dp_lcore_ctx *lc, struct rte_mbuf **pkts, uint16_t n
 		     struct dp_node_out *out);
 
 /**
- * Send RTP packets the data plane made itself (conference mixes): each mbuf
- * holds an RTP packet from its data start; it leaves from stream
- * @p streams[i] exactly as relayed media does (SRTP protect under that
- * stream's outbound keys, headers, DSCP, next hop).
+ * Send RTP or RTCP packets the data plane made itself (conference mixes and
+ * reports): each mbuf holds an RTP (or, with @p rtcp[i], an RTCP compound)
+ * packet from its data start; it leaves from stream @p streams[i] exactly as
+ * relayed media does (SRTP or SRTCP protect under that stream's outbound
+ * keys, headers, DSCP, next hop; RTCP to port + 1 without rtcp-mux).
+ * @param rtcp NULL when all are RTP
  * @param n    at most DP_BURST
  * @param out  filled with the frames for the wire (caller transmits)
  * Ownership: takes every mbuf (in @p out or freed and counted).
  * Context: fast path (the worker lcore that owns those streams' output).
  */
 void dp_node_send(struct dp_lcore_ctx *lc, struct rte_mbuf **pkts, const uint32_t *streams,
-		  uint16_t n, struct dp_node_out *out);
+		  const bool *rtcp, uint16_t n, struct dp_node_out *out);

@@ -16,6 +16,7 @@
  * control operations and their errors (malformed arguments of each op).
  */
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,8 +31,10 @@
 #include <jansson.h>
 #include <rte_cycles.h>
 #include <rte_udp.h>
+#include <srtp2/srtp.h>
 
 #include "codec.h"
+#include "codec_rtcp.h"
 #include "dp_conf.h"
 #include "dp_ctl.h"
 #include "dp_fixture.h"
@@ -204,8 +207,11 @@ run_tick(struct env *e)
 		size_t plen = rte_be_to_cpu_16(udp->dgram_len) - 8 - 12;
 		struct party *p;
 
-		assert_true(i >= 0 && i < NP);
+		if (i < 0 || i >= NP)
+			continue; /* a participant another test added */
 		assert_int_equal(rte_be_to_cpu_16(udp->dst_port), 5004);
+		if (rtp[1] >= 200 && rtp[1] <= 204)
+			continue; /* RTCP (rtcp-mux): test_rtcp looks at it */
 		p = &e->p[i];
 		if (p->n_heard + FRAME_48K <= p->cap &&
 		    codec_dec_decode(p->dec, rtp + 12, plen, p->heard + p->n_heard) == 0)
@@ -665,6 +671,351 @@ test_send_dtmf(void **state)
 	assert_int_equal(rte_mempool_in_use_count(e->dm->pool), 0);
 }
 
+static uint32_t
+be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Send a raw RTCP payload from party @p i to its stream (rtcp-mux). */
+static void
+send_rtcp(struct env *e, int i, const uint8_t *pkt, uint16_t len)
+{
+	uint8_t f[600];
+	struct dp_node_out out;
+	struct rte_mbuf *m;
+	uint16_t flen = dp_fixture_udp4(f, sizeof(f), ips[i], 5004, "198.18.0.1",
+					(uint16_t)(42000 + 2 * i), pkt, len);
+
+	m = dp_fixture_mbuf(e->dm, f, flen);
+	assert_non_null(m);
+	dp_node_wire_rx(e->lc, &m, 1, &out);
+	assert_int_equal(out.n_wire + out.n_tap, 0);
+}
+
+/* What the RTCP test saw leave for each party. */
+struct rtcp_seen {
+	uint64_t rtp, octets;      /* RTP packets and payload octets so far */
+	uint32_t our_ssrc;
+	int srs, rrs;
+	uint64_t last_ntp;         /* NTP of our last SR */
+	uint64_t last_sr_tsc;      /* e->now of the poll that sent it */
+	uint32_t rb_lsr, rb_dlsr;  /* LSR/DLSR of our last report block */
+	uint64_t rb_tsc;
+};
+
+/* One tick; party 0 skips (loses) the frames listed by @p lose; check every SR against the RTP. */
+static void
+rtcp_tick(struct env *e, struct rtcp_seen *seen, bool lose0, uint32_t *lost0)
+{
+	struct rte_mbuf *tx[64];
+	uint16_t ntx = 0;
+
+	for (int i = 0; i < NP; i++) {
+		if (i == 0 && lose0) {
+			e->p[0].seq++;
+			e->p[0].ts += 160;
+			continue;
+		}
+		send_frame(e, i, false);
+	}
+	/* A loss counts once a later packet arrived. */
+	if (!lose0 && lost0[1] != 0) {
+		lost0[0] += lost0[1];
+		lost0[1] = 0;
+	}
+	if (lose0)
+		lost0[1]++;
+	e->now += e->tick;
+	dp_worker_poll(e->lc, e->now, tx, RTE_DIM(tx), &ntx);
+	for (uint16_t k = 0; k < ntx; k++) {
+		struct rte_udp_hdr *udp = rte_pktmbuf_mtod_offset(tx[k], struct rte_udp_hdr *, 34);
+		const uint8_t *p = (const uint8_t *)(udp + 1);
+		uint16_t len = (uint16_t)(rte_be_to_cpu_16(udp->dgram_len) - 8);
+		int i = (rte_be_to_cpu_16(udp->src_port) - 42000) / 2;
+		struct rtcp_seen *sn = &seen[i];
+		struct codec_rtcp_info in;
+
+		assert_true(i >= 0 && i < NP);
+		if (p[1] < 200 || p[1] > 204) {
+			sn->rtp++;
+			sn->octets += len - 12u;
+			sn->our_ssrc = be32(p + 8);
+			continue;
+		}
+		/* Independent of our parser: header fields by hand. */
+		assert_int_equal(p[0] >> 6, 2);
+		assert_int_equal(be32(p + 4), sn->our_ssrc);
+		assert_int_equal(codec_rtcp_parse(p, len, (uint32_t)(i + 1), &in), 0);
+		if (p[1] == 200) {
+			sn->srs++;
+			/* Packet and octet counts equal what left before the SR. */
+			assert_int_equal(be32(p + 20), sn->rtp);
+			assert_int_equal(be32(p + 24), sn->octets);
+			sn->last_ntp = (uint64_t)be32(p + 8) << 32 | be32(p + 12);
+			sn->last_sr_tsc = e->now;
+		} else {
+			assert_int_equal(p[1], 201);
+			sn->rrs++;
+		}
+		/* One report block about the party's SSRC (i + 1, see send_frame()). */
+		assert_int_equal(p[0] & 0x1f, 1);
+		assert_true(in.has_rb);
+		assert_int_equal(in.rb.ext_max_seq, (uint32_t)e->p[i].seq - 1u -
+						   (i == 0 ? lost0[1] : 0));
+		assert_int_equal(in.rb.cumulative_lost, i == 0 ? (int32_t)lost0[0] : 0);
+		if (i != 0)
+			assert_int_equal(in.rb.fraction_lost, 0);
+		sn->rb_lsr = in.rb.lsr;
+		sn->rb_dlsr = in.rb.dlsr;
+		sn->rb_tsc = e->now;
+	}
+	rte_pktmbuf_free_bulk(tx, ntx);
+}
+
+/*
+ * RTCP of conference participants (RFC 3550): our SR counts and report
+ * blocks against what the parties sent and lost, then an RR and an SR from
+ * the parties: RTT, the loss and jitter they report, and LSR/DLSR in our
+ * next block; malformed RTCP is counted.
+ */
+static void
+test_rtcp(void **state)
+{
+	struct env *e = *state;
+	struct rtcp_seen seen[NP];
+	uint32_t lost0[2] = {0, 0};
+	uint8_t rr[32], sr[28];
+	uint64_t hz = rte_get_tsc_hz(), t_rr, ntp2 = 0xe3000000c0000000ull, t_sr2;
+	json_t *st, *rt;
+	double rtt_want;
+	int t;
+
+	memset(seen, 0, sizeof(seen));
+	/* Earlier tests sent on these streams too: start from the engine's counts. */
+	for (int i = 0; i < NP; i++) {
+		st = part_stats(e, e->p[i].part);
+		seen[i].rtp = (uint64_t)json_integer_value(json_object_get(st, "tx_packets"));
+		seen[i].octets = (uint64_t)json_integer_value(json_object_get(st, "tx_octets"));
+		json_decref(st);
+	}
+	for (t = 0; t < 500; t++)
+		rtcp_tick(e, seen, t % 10 == 5, lost0);
+	for (int i = 0; i < NP; i++) {
+		print_message("party %d: %d SR, %d RR, %" PRIu64 " RTP\n", i, seen[i].srs, seen[i].rrs,
+			      seen[i].rtp);
+		assert_true(seen[i].srs >= 1);
+		assert_int_equal(seen[i].rrs, 0);
+	}
+	assert_true(lost0[0] >= 40);
+	/* Party 1 reports on our stream: 25 % loss, 17 lost, jitter 99, LSR of our last SR. */
+	memset(rr, 0, sizeof(rr));
+	rr[0] = 0x81;
+	rr[1] = 201;
+	rr[3] = 7;
+	rr[7] = 2;
+	rr[8] = (uint8_t)(seen[1].our_ssrc >> 24);
+	rr[9] = (uint8_t)(seen[1].our_ssrc >> 16);
+	rr[10] = (uint8_t)(seen[1].our_ssrc >> 8);
+	rr[11] = (uint8_t)seen[1].our_ssrc;
+	rr[12] = 64;
+	rr[15] = 17;
+	rr[18] = 0x04;
+	rr[19] = 0xd2;
+	rr[23] = 99;
+	{
+		uint32_t lsr = codec_rtcp_ntp_mid(seen[1].last_ntp), dlsr = 6554; /* 0.1 s */
+
+		rr[24] = (uint8_t)(lsr >> 24);
+		rr[25] = (uint8_t)(lsr >> 16);
+		rr[26] = (uint8_t)(lsr >> 8);
+		rr[27] = (uint8_t)lsr;
+		rr[30] = (uint8_t)(dlsr >> 8);
+		rr[31] = (uint8_t)dlsr;
+	}
+	send_rtcp(e, 1, rr, sizeof(rr));
+	/* Party 2 sends an SR. */
+	memset(sr, 0, sizeof(sr));
+	sr[0] = 0x80;
+	sr[1] = 200;
+	sr[3] = 6;
+	sr[7] = 3;
+	for (int k = 0; k < 8; k++)
+		sr[8 + k] = (uint8_t)(ntp2 >> (56 - 8 * k));
+	sr[23] = 250;
+	send_rtcp(e, 2, sr, sizeof(sr));
+	/* And a malformed one: a report count beyond its length. */
+	sr[0] = 0x82;
+	send_rtcp(e, 2, sr, sizeof(sr));
+	rtcp_tick(e, seen, false, lost0);
+	t_rr = e->now;
+	t_sr2 = e->now;
+	rtt_want = (double)(t_rr - seen[1].last_sr_tsc) / (double)hz * 1000.0 - 100.0;
+	st = part_stats(e, e->p[1].part);
+	rt = json_object_get(st, "rtcp");
+	print_message("rtt %.3f ms (want %.3f)\n", json_real_value(json_object_get(rt, "rtt_ms")),
+		      rtt_want);
+	assert_true(fabs(json_real_value(json_object_get(rt, "rtt_ms")) - rtt_want) < 0.1);
+	assert_int_equal(json_integer_value(json_object_get(rt, "reports_received")), 1);
+	rt = json_object_get(rt, "remote");
+	assert_int_equal(json_integer_value(json_object_get(rt, "fraction_lost")), 64);
+	assert_int_equal(json_integer_value(json_object_get(rt, "cumulative_lost")), 17);
+	assert_int_equal(json_integer_value(json_object_get(rt, "ext_max_seq")), 1234);
+	assert_int_equal(json_integer_value(json_object_get(rt, "jitter")), 99);
+	json_decref(st);
+	st = part_stats(e, e->p[2].part);
+	rt = json_object_get(st, "rtcp");
+	assert_int_equal(json_integer_value(json_object_get(rt, "srs_received")), 1);
+	assert_int_equal(json_integer_value(json_object_get(rt, "rx_errors")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(rt, "remote_sr"),
+							    "packets")), 250);
+	json_decref(st);
+	/* Our next report to party 2 carries LSR = its SR's middle bits and the delay since. */
+	seen[2].rb_lsr = 0;
+	for (t = 0; t < 400 && seen[2].rb_lsr == 0; t++)
+		rtcp_tick(e, seen, false, lost0);
+	assert_int_equal(seen[2].rb_lsr, codec_rtcp_ntp_mid(ntp2));
+	{
+		double want = (double)(seen[2].rb_tsc - t_sr2) / (double)hz * 65536.0;
+
+		print_message("dlsr %u (want %.0f)\n", seen[2].rb_dlsr, want);
+		assert_true(fabs(seen[2].rb_dlsr - want) < 1400); /* one tick: the SR was read a tick earlier */
+	}
+}
+
+static void
+lib_policy(srtp_policy_t *pol, uint8_t *key)
+{
+	memset(pol, 0, sizeof(*pol));
+	srtp_crypto_policy_set_rtp_default(&pol->rtp);
+	srtp_crypto_policy_set_rtcp_default(&pol->rtcp);
+	pol->ssrc.type = ssrc_any_inbound;
+	pol->key = key;
+	pol->window_size = 128;
+}
+
+/*
+ * A participant on SRTP without rtcp-mux: our reports leave from local
+ * port + 1 to its port + 1 as SRTCP that libsrtp2 authenticates and
+ * decrypts; its SRTCP reports reach the worker (libsrtp2 protects them).
+ */
+static void
+test_rtcp_srtcp(void **state)
+{
+	static const uint8_t mac[6] = {2, 0, 0, 0, 0, 0x15};
+	struct env *e = *state;
+	struct dp_stream_params sp;
+	uint8_t kout[46], kin[46];
+	srtp_policy_t pol;
+	srtp_t rx_sess, tx_sess;
+	uint32_t sid, our_ssrc = 0;
+	int rc, reports = 0;
+	uint16_t part;
+	char req[256];
+	json_t *r, *st;
+
+	assert_int_equal(srtp_init(), srtp_err_status_ok);
+	for (int i = 0; i < 46; i++) {
+		kout[i] = (uint8_t)(i * 7 + 1);
+		kin[i] = (uint8_t)(i * 5 + 3);
+	}
+	dp_fixture_neigh(e->dm, "198.18.0.15", mac);
+	memset(&sp, 0, sizeof(sp));
+	sp.local.family = AF_INET;
+	inet_pton(AF_INET, "198.18.0.1", sp.local.addr);
+	sp.local.port = rte_cpu_to_be_16(42200);
+	sp.remote.family = AF_INET;
+	inet_pton(AF_INET, "198.18.0.15", sp.remote.addr);
+	sp.remote.port = rte_cpu_to_be_16(5004);
+	sp.rtcp_mux = false;
+	sp.relay_to = DP_STREAM_NONE;
+	sp.out_suite = DP_SRTP_AES_CM_128_HMAC_SHA1_80;
+	memcpy(sp.out_key, kout, 30);
+	sp.in_suite = DP_SRTP_AES_CM_128_HMAC_SHA1_80;
+	memcpy(sp.in_key, kin, 30);
+	rc = dp_flow_stream_add(&e->dm->flows, &sp);
+	assert_true(rc >= 0);
+	sid = (uint32_t)rc;
+	snprintf(req, sizeof(req), "{\"v\":1,\"op\":\"conference.attach\",\"args\":{\"conference_id\":%u,"
+		 "\"stream_id\":%u,\"codec\":\"PCMU\"}}", e->conf, sid);
+	r = call(e, req);
+	assert_string_equal(code(r), "ok");
+	part = (uint16_t)json_integer_value(json_object_get(json_object_get(r, "result"), "participant"));
+	json_decref(r);
+	lib_policy(&pol, kout);
+	assert_int_equal(srtp_create(&rx_sess, &pol), srtp_err_status_ok);
+	lib_policy(&pol, kin);
+	pol.ssrc.type = ssrc_any_outbound;
+	assert_int_equal(srtp_create(&tx_sess, &pol), srtp_err_status_ok);
+	for (int t = 0; t < 500; t++) {
+		struct rte_mbuf *tx[64];
+		uint16_t ntx = 0;
+
+		for (int i = 0; i < NP; i++)
+			send_frame(e, i, false);
+		e->now += e->tick;
+		dp_worker_poll(e->lc, e->now, tx, RTE_DIM(tx), &ntx);
+		for (uint16_t k = 0; k < ntx; k++) {
+			struct rte_udp_hdr *udp =
+				rte_pktmbuf_mtod_offset(tx[k], struct rte_udp_hdr *, 34);
+			uint8_t pkt[1500];
+			int len = rte_be_to_cpu_16(udp->dgram_len) - 8;
+			struct codec_rtcp_info in;
+
+			if (rte_be_to_cpu_16(udp->src_port) == 42200) {
+				/* RTP from the port itself. */
+				assert_int_equal(rte_be_to_cpu_16(udp->dst_port), 5004);
+				memcpy(pkt, udp + 1, (size_t)len);
+				assert_int_equal(srtp_unprotect(rx_sess, pkt, &len), srtp_err_status_ok);
+				our_ssrc = be32(pkt + 8);
+			} else if (rte_be_to_cpu_16(udp->src_port) == 42201) {
+				assert_int_equal(rte_be_to_cpu_16(udp->dst_port), 5005);
+				memcpy(pkt, udp + 1, (size_t)len);
+				assert_int_equal(srtp_unprotect_rtcp(rx_sess, pkt, &len),
+						 srtp_err_status_ok);
+				assert_int_equal(codec_rtcp_parse(pkt, (size_t)len, 0, &in), 0);
+				assert_int_equal(in.ssrc, our_ssrc);
+				assert_true(in.has_sr);
+				reports++;
+			}
+		}
+		rte_pktmbuf_free_bulk(tx, ntx);
+	}
+	assert_true(reports >= 1);
+	/* Its SRTCP receiver report about our stream, to our port + 1. */
+	{
+		uint8_t pkt[64] = {0x81, 201, 0, 7, 0, 0, 0, 9}, f[200];
+		int len = 32;
+		struct dp_node_out out;
+		struct rte_mbuf *m;
+		uint16_t flen;
+
+		pkt[8] = (uint8_t)(our_ssrc >> 24);
+		pkt[9] = (uint8_t)(our_ssrc >> 16);
+		pkt[10] = (uint8_t)(our_ssrc >> 8);
+		pkt[11] = (uint8_t)our_ssrc;
+		pkt[15] = 5; /* cumulative lost */
+		assert_int_equal(srtp_protect_rtcp(tx_sess, pkt, &len), srtp_err_status_ok);
+		flen = dp_fixture_udp4(f, sizeof(f), "198.18.0.15", 5005, "198.18.0.1", 42201, pkt,
+				       (uint16_t)len);
+		m = dp_fixture_mbuf(e->dm, f, flen);
+		dp_node_wire_rx(e->lc, &m, 1, &out);
+		assert_int_equal(out.n_wire + out.n_tap, 0);
+		run_tick(e);
+	}
+	st = part_stats(e, part);
+	print_message("srtcp: %d reports decrypted by libsrtp2; remote cumulative lost %lld\n",
+		      reports, json_integer_value(json_object_get(json_object_get(
+				json_object_get(st, "rtcp"), "remote"), "cumulative_lost")));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+				 json_object_get(st, "rtcp"), "remote"), "cumulative_lost")), 5);
+	json_decref(st);
+	srtp_dealloc(rx_sess);
+	srtp_dealloc(tx_sess);
+	assert_int_equal(dp_conf_detach(e->dm, e->conf, part), 0);
+	assert_int_equal(dp_flow_stream_del(&e->dm->flows, sid), 0);
+}
+
 int
 main(void)
 {
@@ -672,6 +1023,8 @@ main(void)
 		cmocka_unit_test(test_three_party_mix),
 		cmocka_unit_test(test_lobby_prompt),
 		cmocka_unit_test(test_send_dtmf),
+		cmocka_unit_test(test_rtcp),
+		cmocka_unit_test(test_rtcp_srtcp),
 		cmocka_unit_test(test_ctl_ops),
 	};
 
