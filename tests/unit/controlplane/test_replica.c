@@ -120,6 +120,16 @@ test_rejects(void **state)
 		{"{\"gateway_routing_rule\": [{\"name\": \"r\", \"priority\": 0,"
 		 " \"match_string\": \"x\"}]}",
 		 "priority"},
+		{"{\"device\": [{\"username\": \"u\"}]}", "alias"},
+		{"{\"device\": [{\"alias\": \"a b\"}]}", "spaces"},
+		{"{\"device\": [{\"alias\": \"a\", \"username\": \"u\"}]}", "together"},
+		{"{\"device\": [{\"alias\": \"a\", \"password\": \"p\"}]}", "together"},
+		{"{\"device\": [{\"alias\": \"a\"}, {\"alias\": \"A\"}]}", "twice"},
+		{"{\"device\": [{\"alias\": \"a\", \"enable_sip\": 1}]}", "enable_sip"},
+		{"{\"device\": \"a\"}", "list"},
+		{"{\"global\": {\"registration_refresh_strategy\": \"fast\"}}", "strategy"},
+		{"{\"global\": {\"basic_min_refresh\": 400}}", "exceeds"},
+		{"{\"global\": {\"nat_max_refresh\": 0}}", "bounds"},
 	};
 	char err[256];
 
@@ -136,6 +146,48 @@ test_rejects(void **state)
 	}
 }
 
+/* device objects (the registrar's allow-list) and the registrar settings. */
+static void
+test_devices(void **state)
+{
+	struct cp_replica *r = NULL;
+	const struct cp_replica_device *d;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(load("{\"device\": {\"meta\": {}, \"objects\": ["
+			      "  {\"alias\": \"alice@example.com\", \"username\": \"Alice\","
+			      "   \"password\": \"S3cret\", \"description\": \"desk\"},"
+			      "  {\"alias\": \"sip:room@example.com\", \"enable_sip\": false}]},"
+			      " \"global\": {\"registration_refresh_strategy\": \"Basic\","
+			      "   \"basic_min_refresh\": 30, \"basic_max_refresh\": 600}}",
+			      &r, err, sizeof(err)),
+			 0);
+	assert_int_equal(r->n_devices, 2);
+	d = cp_replica_device_lookup(r, "ALICE@example.com");
+	assert_non_null(d);
+	assert_string_equal(d->username, "Alice");
+	assert_string_equal(d->password, "S3cret");
+	assert_true(d->enable_sip);
+	assert_false(cp_replica_device_lookup(r, "sip:room@example.com")->enable_sip);
+	assert_null(cp_replica_device_lookup(r, "bob@example.com"));
+	assert_true(r->registrar.enable);
+	assert_false(r->registrar.adaptive);
+	assert_int_equal(r->registrar.basic_min, 30);
+	assert_int_equal(r->registrar.basic_max, 600);
+	assert_int_equal(r->registrar.nat_min, 60);
+	assert_int_equal(r->registrar.nat_max, 90);
+	cp_replica_destroy(r);
+
+	r = cp_replica_empty();
+	assert_non_null(r);
+	assert_true(r->registrar.enable && r->registrar.adaptive);
+	assert_int_equal(r->registrar.adaptive_min, 60);
+	assert_int_equal(r->registrar.adaptive_max, 3600);
+	assert_int_equal(r->registrar.basic_max, 300);
+	cp_replica_destroy(r);
+}
+
 int
 main(void)
 {
@@ -143,6 +195,7 @@ main(void)
 		cmocka_unit_test(test_services_and_aliases),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_rejects),
+		cmocka_unit_test(test_devices),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
