@@ -408,8 +408,111 @@ static const char migration_2[] =
 	"NULL;"
 	"CREATE VIEW alarm_active_view AS SELECT * FROM alarm WHERE time_lowered IS NULL;";
 
+/*
+ * 3: the remaining configuration resources. Device aliases and service
+ * aliases share one namespace: triggers refuse an alias (case-insensitive)
+ * already used by the other table, so registrations and services can never
+ * be confused (guide part 3 §2.7, §2.8).
+ */
+#define IP_TEXT(c) c " TEXT NOT NULL CHECK (length(" c ") BETWEEN 2 AND 45)"
+static const char migration_3[] =
+	"CREATE TABLE ivr_theme ("
+	" id INTEGER PRIMARY KEY,"
+	" " NAME("name") ","
+	" " TEXT("description", 250) ","
+	" " CREATED ");"
+	"ALTER TABLE conference ADD COLUMN ivr_theme_id INTEGER REFERENCES ivr_theme(id)"
+	" ON DELETE SET NULL;"
+	"ALTER TABLE gateway_routing_rule ADD COLUMN ivr_theme_id INTEGER REFERENCES ivr_theme(id)"
+	" ON DELETE SET NULL;"
+
+	"CREATE TABLE device ("
+	" id INTEGER PRIMARY KEY,"
+	" alias TEXT NOT NULL COLLATE NOCASE UNIQUE CHECK (length(alias) BETWEEN 1 AND 250"
+	"  AND alias NOT GLOB '*[ *?]*'),"
+	" " TEXT("description", 250) ","
+	" " TEXT("username", 100) ","
+	" " TEXT("password", 100) ","
+	" " TEXT("primary_owner_email_address", 100) ","
+	" " BOOL("enable_sip", 1) ","
+	" " BOOL("enable_h323", 0) ","
+	" " BOOL("enable_infinity_connect_non_sso", 1) ","
+	" " TEXT("tag", 250) ","
+	" " TEXT("sync_tag", 250) ","
+	" " CREATED ","
+	" CHECK (password = '' OR username != ''));"
+	"CREATE TRIGGER device_alias_unique_insert BEFORE INSERT ON device"
+	" WHEN EXISTS (SELECT 1 FROM conference_alias WHERE alias = NEW.alias COLLATE NOCASE)"
+	" BEGIN SELECT RAISE(ABORT, 'UNIQUE constraint failed: device.alias'); END;"
+	"CREATE TRIGGER device_alias_unique_update BEFORE UPDATE OF alias ON device"
+	" WHEN EXISTS (SELECT 1 FROM conference_alias WHERE alias = NEW.alias COLLATE NOCASE)"
+	" BEGIN SELECT RAISE(ABORT, 'UNIQUE constraint failed: device.alias'); END;"
+	"CREATE TRIGGER conference_alias_unique_insert BEFORE INSERT ON conference_alias"
+	" WHEN EXISTS (SELECT 1 FROM device WHERE alias = NEW.alias COLLATE NOCASE)"
+	" BEGIN SELECT RAISE(ABORT, 'UNIQUE constraint failed: conference_alias.alias'); END;"
+	"CREATE TRIGGER conference_alias_unique_update BEFORE UPDATE OF alias ON conference_alias"
+	" WHEN EXISTS (SELECT 1 FROM device WHERE alias = NEW.alias COLLATE NOCASE)"
+	" BEGIN SELECT RAISE(ABORT, 'UNIQUE constraint failed: conference_alias.alias'); END;"
+
+	"CREATE TABLE sip_credential ("
+	" id INTEGER PRIMARY KEY,"
+	" realm TEXT NOT NULL UNIQUE CHECK (length(realm) BETWEEN 1 AND 250),"
+	" username TEXT NOT NULL CHECK (length(username) BETWEEN 1 AND 100),"
+	" password TEXT NOT NULL CHECK (length(password) BETWEEN 1 AND 100));"
+
+	"CREATE TABLE syslog_server ("
+	" id INTEGER PRIMARY KEY,"
+	" address TEXT NOT NULL CHECK (length(address) BETWEEN 1 AND 255),"
+	" port INTEGER NOT NULL DEFAULT 514 CHECK (port BETWEEN 1 AND 65535),"
+	" transport TEXT NOT NULL DEFAULT 'udp' CHECK (transport IN ('udp', 'tcp', 'tls')),"
+	" " TEXT("description", 250) ","
+	" " BOOL("audit_log", 1) ","
+	" " BOOL("support_log", 1) ","
+	" UNIQUE (address, port, transport));"
+
+	"CREATE TABLE dns_server ("
+	" id INTEGER PRIMARY KEY,"
+	" address TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(address) BETWEEN 2 AND 45),"
+	" " TEXT("description", 250) ");"
+
+	"CREATE TABLE ntp_server ("
+	" id INTEGER PRIMARY KEY,"
+	" address TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(address) BETWEEN 1 AND 255),"
+	" " TEXT("description", 250) ","
+	" key_id INTEGER CHECK (key_id IS NULL OR key_id BETWEEN 1 AND 65535),"
+	" key_hash TEXT CHECK (key_hash IS NULL OR length(key_hash) = 40));"
+	/* A key is nothing without its id: clearing the id clears the key. */
+	"CREATE TRIGGER ntp_server_key_cleared AFTER UPDATE OF key_id ON ntp_server"
+	" WHEN NEW.key_id IS NULL BEGIN UPDATE ntp_server SET key_hash = NULL WHERE id = NEW.id; END;"
+
+	"CREATE TABLE static_route ("
+	" id INTEGER PRIMARY KEY,"
+	" " NAME("name") ","
+	" " IP_TEXT("address") ","
+	" prefix INTEGER NOT NULL CHECK (prefix BETWEEN 0 AND 128),"
+	" " IP_TEXT("gateway") ");"
+
+	/* Lists on locations and nodes. */
+	"CREATE TABLE system_location_dns_server ("
+	" system_location_id INTEGER NOT NULL REFERENCES system_location(id) ON DELETE CASCADE,"
+	" dns_server_id INTEGER NOT NULL REFERENCES dns_server(id) ON DELETE CASCADE,"
+	" PRIMARY KEY (system_location_id, dns_server_id));"
+	"CREATE TABLE system_location_ntp_server ("
+	" system_location_id INTEGER NOT NULL REFERENCES system_location(id) ON DELETE CASCADE,"
+	" ntp_server_id INTEGER NOT NULL REFERENCES ntp_server(id) ON DELETE CASCADE,"
+	" PRIMARY KEY (system_location_id, ntp_server_id));"
+	"CREATE TABLE system_location_syslog_server ("
+	" system_location_id INTEGER NOT NULL REFERENCES system_location(id) ON DELETE CASCADE,"
+	" syslog_server_id INTEGER NOT NULL REFERENCES syslog_server(id) ON DELETE CASCADE,"
+	" PRIMARY KEY (system_location_id, syslog_server_id));"
+	"CREATE TABLE worker_vm_static_route ("
+	" worker_vm_id INTEGER NOT NULL REFERENCES worker_vm(id) ON DELETE CASCADE,"
+	" static_route_id INTEGER NOT NULL REFERENCES static_route(id) ON DELETE CASCADE,"
+	" PRIMARY KEY (worker_vm_id, static_route_id));";
+
 const struct mgmt_db_migration mgmt_db_migrations[] = {
 	{1, migration_1},
 	{2, migration_2},
+	{3, migration_3},
 	{0, NULL},
 };

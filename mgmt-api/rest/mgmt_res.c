@@ -70,8 +70,10 @@ static const char *const ocsp_states[] = {"off", "on", "override", NULL};
 static const char *const account_roles[] = {"admin", "readonly", NULL};
 
 static const struct mgmt_field conference_alias_fields[] = {
-	FS("alias", "alias", F_REQ | MGMT_F_UNIQUE, NULL, 1, 250, mgmt_check_alias,
-	   "dialled string; unique across all services, case-insensitive"),
+	{.name = "alias", .column = "alias", .type = MGMT_FT_STRING,
+	 .flags = F_REQ | MGMT_F_UNIQUE, .min = 1, .max = 250, .check = mgmt_check_alias,
+	 .also_unique = "device",
+	 .help = "dialled string; unique across all services and device aliases, case-insensitive"},
 	FR("conference", "conference_id", F_REQ, "conference", "the service this alias reaches"),
 	FS("description", "description", F_STR, "\"\"", 0, 250, NULL, "free text"),
 	FT_CREATION,
@@ -115,6 +117,8 @@ static const struct mgmt_field conference_fields[] = {
 	FS("replace_string", "replace_string", F_STR, "\"\"", 0, 250, NULL,
 	   "Virtual Reception: regex replacement"),
 	FE("two_stage_dial_type", F_STR, "\"regular\"", dial_types, "Virtual Reception kind"),
+	FR("ivr_theme", "ivr_theme_id", F_NULL, "ivr_theme",
+	   "theme of prompts and splash screens, null = default"),
 	{.name = "aliases", .type = MGMT_FT_CHILDREN, .ref = "conference_alias",
 	 .join_self = "conference_id", .def = "[]",
 	 .help = "ordered list of {\"alias\", \"description\"}; replaced as a whole when given"},
@@ -180,6 +184,8 @@ static const struct mgmt_field routing_rule_fields[] = {
 	FE("crypto_mode", F_NULL, "null", crypto_modes, "media encryption, null = global"),
 	FB("treat_as_trusted", "false", "treat the destination as a trusted device"),
 	FS("tag", "tag", F_STR, "\"\"", 0, 250, NULL, "service tag"),
+	FR("ivr_theme", "ivr_theme_id", F_NULL, "ivr_theme",
+	   "theme of the call's prompts, null = default"),
 	FT_CREATION,
 };
 
@@ -195,6 +201,18 @@ static const struct mgmt_field location_fields[] = {
 	   "primary overflow location"),
 	FR("overflow_location2", "overflow_location2_id", F_NULL, "system_location",
 	   "secondary overflow location"),
+	{.name = "dns_servers", .type = MGMT_FT_REFLIST, .ref = "dns_server",
+	 .join_table = "system_location_dns_server", .join_self = "system_location_id",
+	 .join_other = "dns_server_id", .def = "[]",
+	 .help = "DNS servers of the location's nodes (resource URIs)"},
+	{.name = "ntp_servers", .type = MGMT_FT_REFLIST, .ref = "ntp_server",
+	 .join_table = "system_location_ntp_server", .join_self = "system_location_id",
+	 .join_other = "ntp_server_id", .def = "[]",
+	 .help = "NTP servers of the location's nodes (resource URIs)"},
+	{.name = "syslog_servers", .type = MGMT_FT_REFLIST, .ref = "syslog_server",
+	 .join_table = "system_location_syslog_server", .join_self = "system_location_id",
+	 .join_other = "syslog_server_id", .def = "[]",
+	 .help = "remote syslog servers of the location's nodes (resource URIs)"},
 };
 
 static const struct mgmt_field worker_vm_fields[] = {
@@ -237,6 +255,81 @@ static const struct mgmt_field worker_vm_fields[] = {
 	FI("vm_cpu_count", F_STR, "4", 1, 256, "CPU cores"),
 	FI("vm_system_memory", F_STR, "4096", 1024, 1048576, "memory (MB), a multiple of 4"),
 	FB("cloud_bursting", "false", "started on demand (overflow)"),
+	{.name = "static_routes", .type = MGMT_FT_REFLIST, .ref = "static_route",
+	 .join_table = "worker_vm_static_route", .join_self = "worker_vm_id",
+	 .join_other = "static_route_id", .def = "[]",
+	 .help = "static routes of the node, from the static_route pool (resource URIs)"},
+};
+
+static const char *const transports[] = {"udp", "tcp", "tls", NULL};
+
+static const struct mgmt_field device_fields[] = {
+	{.name = "alias", .column = "alias", .type = MGMT_FT_STRING,
+	 .flags = F_REQ | MGMT_F_UNIQUE, .min = 1, .max = 250, .check = mgmt_check_device_alias,
+	 .also_unique = "conference_alias",
+	 .help = "alias a device registers with (exact match); unique across device and service "
+		 "aliases, case-insensitive"},
+	FS("description", "description", F_STR, "\"\"", 0, 250, NULL, "free text"),
+	FS("username", "username", F_STR, "\"\"", 0, 100, NULL,
+	   "registration username; empty = the device is not challenged"),
+	FS("password", "password", F_STR, "\"\"", 0, 100, NULL,
+	   "registration password (needs a username); returned, nodes answer digest with it"),
+	FS("primary_owner_email_address", "primary_owner_email_address", F_STR, "\"\"", 0, 100,
+	   mgmt_check_email, "owner's email address, for provisioning emails"),
+	FB("enable_sip", "true", "may register over SIP"),
+	FB("enable_h323", "false", "may register over H.323"),
+	FB("enable_infinity_connect_non_sso", "true", "may register from a client app"),
+	FS("tag", "tag", F_STR, "\"\"", 0, 250, NULL, "service tag for usage tracking"),
+	FS("sync_tag", "sync_tag", F_STR, "\"\"", 0, 250, NULL, "LDAP template that made it"),
+	FT_CREATION,
+};
+
+static const struct mgmt_field ivr_theme_fields[] = {
+	FS("name", "name", F_REQ | MGMT_F_UNIQUE, NULL, 1, 250, NULL, "unique theme name"),
+	FS("description", "description", F_STR, "\"\"", 0, 250, NULL, "free text"),
+	FT_CREATION,
+};
+
+static const struct mgmt_field sip_credential_fields[] = {
+	FS("realm", "realm", F_REQ | MGMT_F_UNIQUE, NULL, 1, 250, NULL,
+	   "digest realm of the proxy (case-sensitive)"),
+	FS("username", "username", F_REQ, NULL, 1, 100, NULL, "username (case-sensitive)"),
+	FS("password", "password", F_REQ, NULL, 1, 100, NULL,
+	   "password (case-sensitive); returned, nodes authenticate with it"),
+};
+
+static const struct mgmt_field syslog_server_fields[] = {
+	FS("address", "address", F_REQ, NULL, 1, 255, mgmt_check_host, "IP address or FQDN"),
+	FI("port", F_STR, "514", 1, 65535, "port"),
+	FE("transport", F_STR, "\"udp\"", transports, "udp, tcp or tls"),
+	FS("description", "description", F_STR, "\"\"", 0, 250, NULL, "free text"),
+	FB("audit_log", "true", "send the administrator log"),
+	FB("support_log", "true", "send the support log"),
+};
+
+static const struct mgmt_field dns_server_fields[] = {
+	FS("address", "address", F_REQ | MGMT_F_UNIQUE, NULL, 2, 45, mgmt_check_ip, "IP address"),
+	FS("description", "description", F_STR, "\"\"", 0, 250, NULL, "free text"),
+};
+
+static const struct mgmt_field ntp_server_fields[] = {
+	FS("address", "address", F_REQ | MGMT_F_UNIQUE, NULL, 1, 255, mgmt_check_host,
+	   "IP address or FQDN"),
+	FS("description", "description", F_STR, "\"\"", 0, 250, NULL, "free text"),
+	FI("key_id", F_NULL, "null", 1, 65535,
+	   "secure NTP key id; needed with key, setting it to null removes the key"),
+	{.name = "key", .column = "key_hash", .type = MGMT_FT_PASSWORD,
+	 .flags = MGMT_F_WRITEONLY | MGMT_F_SHA1, .min = 0, .max = 128,
+	 .help = "secure NTP key; stored as a SHA-1 hash, never returned; \"\" removes it"},
+};
+
+static const struct mgmt_field static_route_fields[] = {
+	FS("name", "name", F_REQ | MGMT_F_UNIQUE, NULL, 1, 250, NULL, "unique route name"),
+	FS("address", "address", F_REQ, NULL, 2, 45, mgmt_check_ip,
+	   "destination network address (IPv4 or IPv6, host bits zero)"),
+	FI("prefix", F_REQ, NULL, 0, 128, "network prefix: 0-32 (IPv4), 0-128 (IPv6)"),
+	FS("gateway", "gateway", F_REQ, NULL, 2, 45, mgmt_check_ip,
+	   "next hop, same address family"),
 };
 
 static const struct mgmt_field end_user_fields[] = {
@@ -319,14 +412,28 @@ RES(worker_vm, "worker_vm", worker_vm_fields);
 RES(end_user, "end_user", end_user_fields);
 RES(global, "global", global_fields, .singleton = true, .cross = mgmt_cross_global);
 RES(user, "account", user_fields);
+RES(device, "device", device_fields, .cross = mgmt_cross_device);
+RES(ivr_theme, "ivr_theme", ivr_theme_fields);
+RES(sip_credential, "sip_credential", sip_credential_fields);
+RES(syslog_server, "syslog_server", syslog_server_fields);
+RES(dns_server, "dns_server", dns_server_fields);
+RES(ntp_server, "ntp_server", ntp_server_fields, .cross = mgmt_cross_ntp);
+RES(static_route, "static_route", static_route_fields, .cross = mgmt_cross_static_route);
 
 const struct mgmt_resource *const mgmt_resources[] = {
 	&res_automatic_participant,
 	&res_conference,
 	&res_conference_alias,
+	&res_device,
+	&res_dns_server,
 	&res_end_user,
 	&res_gateway_routing_rule,
 	&res_global,
+	&res_ivr_theme,
+	&res_ntp_server,
+	&res_sip_credential,
+	&res_static_route,
+	&res_syslog_server,
 	&res_system_location,
 	&res_user,
 	&res_worker_vm,

@@ -46,6 +46,7 @@ enum mgmt_ftype {
 #define MGMT_F_UNIQUE (1u << 3)    /* unique, case-insensitive */
 #define MGMT_F_WRITEONLY (1u << 4) /* never serialised */
 #define MGMT_F_FILTER (1u << 5)    /* usable in filters and order_by */
+#define MGMT_F_SHA1 (1u << 6)      /* PASSWORD stored as a SHA-1 hex digest ("" = none) */
 
 /**
  * Extra check of a string value (PIN, alias, address...).
@@ -81,6 +82,8 @@ struct mgmt_field {
 	const char *join_other;     /* REFLIST: column for the other object */
 	mgmt_check_fn check;        /* optional extra check (strings) */
 	const char *help;           /* for /schema/ */
+	const char *also_unique;    /* UNIQUE: another table whose same-named column shares the
+				     * namespace (service and device aliases) */
 };
 
 /*

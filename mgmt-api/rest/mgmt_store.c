@@ -15,6 +15,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+
 #include "mgmt_auth.h"
 #include "mgmt_db.h"
 #include "mgmt_store.h"
@@ -312,6 +315,11 @@ taken(const struct mgmt_resource *r, const struct mgmt_field *f, sqlite3 *h, int
 
 	snprintf(sql, sizeof(sql), "SELECT 1 FROM %s WHERE %s = ? AND id != ?", r->table,
 		 f->column);
+	if (f->also_unique != NULL)
+		/* The other table shares the namespace: any row there counts. */
+		snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql),
+			 " UNION ALL SELECT 1 FROM %s WHERE %s = ?1 COLLATE NOCASE", f->also_unique,
+			 f->column);
 	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, value, -1, SQLITE_TRANSIENT);
@@ -369,6 +377,18 @@ check_db(const struct mgmt_resource *r, sqlite3 *h, int64_t id, const json_t *ob
 }
 
 static int
+sha1_hex(const char *s, char *out, size_t cap)
+{
+	unsigned char d[20];
+
+	if (cap < 41 || gnutls_hash_fast(GNUTLS_DIG_SHA1, s, strlen(s), d) != 0)
+		return -EIO;
+	for (int i = 0; i < 20; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+	return 0;
+}
+
+static int
 bind_field(const struct mgmt_field *f, sqlite3_stmt *st, int idx, const json_t *v,
 	   const struct mgmt_store_ctx *ctx)
 {
@@ -386,8 +406,14 @@ bind_field(const struct mgmt_field *f, sqlite3_stmt *st, int idx, const json_t *
 		rc = sqlite3_bind_int(st, idx, json_is_true(v));
 		break;
 	case MGMT_FT_PASSWORD:
-		rc = mgmt_auth_hash(ctx->pbkdf2_iterations, json_string_value(v), hash,
-				    sizeof(hash));
+		if (f->flags & MGMT_F_SHA1) {
+			if (json_string_length(v) == 0)
+				return sqlite3_bind_null(st, idx) == SQLITE_OK ? 0 : -EIO;
+			rc = sha1_hex(json_string_value(v), hash, sizeof(hash));
+		} else {
+			rc = mgmt_auth_hash(ctx->pbkdf2_iterations, json_string_value(v), hash,
+					    sizeof(hash));
+		}
 		if (rc < 0)
 			return rc;
 		rc = sqlite3_bind_text(st, idx, hash, -1, SQLITE_TRANSIENT);

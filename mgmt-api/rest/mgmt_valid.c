@@ -17,6 +17,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "mgmt_valid.h"
 
@@ -590,6 +591,34 @@ mgmt_check_username(const char *v, char *msg, size_t cap)
 		       : bad(msg, cap, "must be letters, digits, '.', '_', '@' or '-'");
 }
 
+int
+mgmt_check_device_alias(const char *v, char *msg, size_t cap)
+{
+	static const char *const schemes[] = {"sip:", "sips:", "h323:", NULL};
+
+	/* guide part 3 §3.9: the exact URI a device registers with, scheme optional. */
+	for (const char *const *s = schemes; *s != NULL; s++)
+		if (strncasecmp(v, *s, strlen(*s)) == 0) {
+			v += strlen(*s);
+			break;
+		}
+	return mgmt_check_alias(v, msg, cap);
+}
+
+int
+mgmt_check_ip(const char *v, char *msg, size_t cap)
+{
+	return is_ip(v) ? 0 : bad(msg, cap, "must be an IPv4 or IPv6 address");
+}
+
+int
+mgmt_check_host(const char *v, char *msg, size_t cap)
+{
+	if (is_ip(v) || mgmt_check_domain(v, msg, cap) == 0)
+		return 0;
+	return bad(msg, cap, "must be an IP address or a DNS name");
+}
+
 /* ---- cross-field rules ------------------------------------------------------------------ */
 
 static const char *
@@ -665,4 +694,47 @@ mgmt_cross_location(const json_t *obj, json_t *errors)
 	else if (json_is_integer(a) && json_is_integer(b) &&
 		 json_integer_value(a) == json_integer_value(b))
 		mgmt_err_add(errors, "overflow_location2", "must differ from overflow_location1");
+}
+
+void
+mgmt_cross_device(const json_t *obj, json_t *errors)
+{
+	if (str(obj, "password")[0] != '\0' && str(obj, "username")[0] == '\0')
+		mgmt_err_add(errors, "password", "requires a username");
+}
+
+void
+mgmt_cross_ntp(const json_t *obj, json_t *errors)
+{
+	json_t *key = json_object_get(obj, "key");
+
+	if (json_is_string(key) && json_string_length(key) > 0 &&
+	    !json_is_integer(json_object_get(obj, "key_id")))
+		mgmt_err_add(errors, "key", "requires key_id");
+}
+
+void
+mgmt_cross_static_route(const json_t *obj, json_t *errors)
+{
+	unsigned char a[16], g[16];
+	const char *addr = str(obj, "address"), *gw = str(obj, "gateway");
+	bool v4 = inet_pton(AF_INET, addr, a) == 1, v6 = !v4 && inet_pton(AF_INET6, addr, a) == 1;
+	bool g4 = inet_pton(AF_INET, gw, g) == 1;
+	int64_t prefix = json_integer_value(json_object_get(obj, "prefix"));
+	int bytes = v4 ? 4 : 16;
+
+	if (!v4 && !v6)
+		return; /* reported by the field check */
+	if (v4 && prefix > 32) {
+		mgmt_err_add(errors, "prefix", "must be between 0 and 32 for an IPv4 network");
+		return;
+	}
+	if (gw[0] != '\0' && g4 != v4)
+		mgmt_err_add(errors, "gateway", "must be of the same address family as address");
+	for (int bit = (int)prefix; bit < bytes * 8; bit++) {
+		if (a[bit / 8] & (0x80 >> (bit % 8))) {
+			mgmt_err_add(errors, "address", "has host bits set beyond the prefix");
+			return;
+		}
+	}
 }

@@ -96,6 +96,9 @@ int mgmt_check_email(const char *v, char *msg, size_t cap);
 int mgmt_check_regex(const char *v, char *msg, size_t cap);
 int mgmt_check_dtmf(const char *v, char *msg, size_t cap);
 int mgmt_check_username(const char *v, char *msg, size_t cap);
+int mgmt_check_device_alias(const char *v, char *msg, size_t cap);
+int mgmt_check_ip(const char *v, char *msg, size_t cap);
+int mgmt_check_host(const char *v, char *msg, size_t cap);
 
 /** Cross-field rules of conference PINs (guide part 3 §2.10 FR-PIN-4). */
 void mgmt_cross_conference(const json_t *obj, json_t *errors);
@@ -103,3 +106,9 @@ void mgmt_cross_conference(const json_t *obj, json_t *errors);
 void mgmt_cross_global(const json_t *obj, json_t *errors);
 /** Overflow locations must differ. */
 void mgmt_cross_location(const json_t *obj, json_t *errors);
+/** A device password needs a username. */
+void mgmt_cross_device(const json_t *obj, json_t *errors);
+/** A secure NTP key needs its key id. */
+void mgmt_cross_ntp(const json_t *obj, json_t *errors);
+/** Route address, prefix and gateway: one family, prefix in range, no host bits. */
+void mgmt_cross_static_route(const json_t *obj, json_t *errors);

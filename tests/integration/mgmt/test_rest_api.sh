@@ -109,7 +109,7 @@ ADMIN="admin:$(cat "$STATE/admin-password")"
 tsr_expect_eq "generated admin password file mode" "$(stat -c %a "$STATE/admin-password")" 600
 tsr_expect_eq "generated TLS key mode" "$(stat -c %a "$STATE/tls-key.pem")" 600
 tsr_expect_eq "database in WAL mode" "$(sqlite3 "$STATE/mgmt.db" 'PRAGMA journal_mode')" wal
-tsr_expect_eq "schema version" "$(sqlite3 "$STATE/mgmt.db" 'SELECT max(version) FROM schema_version')" 2
+tsr_expect_eq "schema version" "$(sqlite3 "$STATE/mgmt.db" 'SELECT max(version) FROM schema_version')" 3
 if curl -s -o /dev/null "$BASE$API/" 2>/dev/null; then
 	tsr_fail "the self-signed certificate was accepted without pinning"
 else
@@ -203,6 +203,85 @@ api POST "$API/worker_vm/" "{\"name\":\"cn2\",\"hostname\":\"cn2\",\"domain\":\"
 expect "worker_vm cn2" 201
 api DELETE "$LOC2"
 expect "a location used by a node cannot be deleted (409)" 409
+
+# ---- system, call control and device resources ----------------------------------------------
+crud device '{"alias":"sip:alice@example.com","username":"alice","password":"s3cret","tag":"t1"}' \
+	'{"description":"desk phone","enable_h323":true}' enable_h323 true
+crud ivr_theme '{"name":"Blue"}' '{"description":"corporate"}' description corporate
+crud sip_credential '{"realm":"proxy.example.com","username":"tessera","password":"pw-1"}' \
+	'{"username":"other"}' username other
+crud syslog_server '{"address":"logs.example.com"}' '{"transport":"tcp","port":6514}' transport tcp
+crud dns_server '{"address":"192.0.2.53"}' '{"description":"resolver"}' description resolver
+crud ntp_server '{"address":"pool.ntp.org"}' '{"key_id":7,"key":"ntp-secret"}' key_id 7
+crud static_route '{"name":"to-lan","address":"10.40.0.0","prefix":24,"gateway":"172.16.0.10"}' \
+	'{"prefix":16,"address":"10.40.0.0"}' prefix 16
+api POST "$API/syslog_server/" '{"address":"192.0.2.9"}'
+expect "syslog_server defaults" 201 port 514 transport udp audit_log true
+api POST "$API/syslog_server/" '{"address":"bad host!","port":0,"transport":"smtp"}'
+expect "syslog_server validation" 400 address.0 "must be an IP address or a DNS name" \
+	port.0 "must be between 1 and 65535" transport.0 "must be one of: udp, tcp, tls"
+api POST "$API/dns_server/" '{"address":"dns.example.com"}'
+expect "dns_server needs an IP address" 400 address.0 "must be an IPv4 or IPv6 address"
+api POST "$API/dns_server/" '{"address":"2001:db8::53"}'
+expect "dns_server IPv6" 201
+DNS=$(jget resource_uri)
+api POST "$API/ntp_server/" '{"address":"ntp1.example.com","key":"k"}'
+expect "ntp key needs key_id" 400 key.0 "requires key_id"
+api POST "$API/ntp_server/" '{"address":"ntp1.example.com","key_id":3,"key":"abc"}'
+expect "ntp server with a key" 201 key MISSING
+NTP=$(jget resource_uri)
+tsr_expect_eq "ntp key stored as SHA-1" "$(sqlite3 "$STATE/mgmt.db" "SELECT key_hash FROM ntp_server WHERE address = 'ntp1.example.com'")" \
+	"$(printf abc | sha1sum | cut -d' ' -f1)"
+api POST "$API/static_route/" '{"name":"r1","address":"10.40.0.1","prefix":24,"gateway":"10.0.0.1"}'
+expect "static route: host bits" 400 address.0 "has host bits set beyond the prefix"
+api POST "$API/static_route/" '{"name":"r2","address":"10.40.0.0","prefix":33,"gateway":"10.0.0.1"}'
+expect "static route: IPv4 prefix" 400 prefix.0 "must be between 0 and 32 for an IPv4 network"
+api POST "$API/static_route/" '{"name":"r3","address":"2001:db8::","prefix":32,"gateway":"10.0.0.1"}'
+expect "static route: one family" 400 gateway.0 "must be of the same address family as address"
+api POST "$API/static_route/" '{"name":"r4","address":"2001:db8::","prefix":32,"gateway":"2001:db8::1"}'
+expect "static route IPv6" 201
+ROUTE=$(jget resource_uri)
+api POST "$API/static_route/" '{"name":"R4","address":"10.0.0.0","prefix":8,"gateway":"10.0.0.1"}'
+expect "static route names unique" 400 name.0 "static_route with this name already exists"
+api POST "$API/device/" '{"alias":"bob@example.com","password":"x"}'
+expect "device password needs a username" 400 password.0 "requires a username"
+api POST "$API/device/" '{"alias":"bad alias","primary_owner_email_address":"nobody"}'
+expect "device validation" 400 primary_owner_email_address.0 "must be an email address"
+api POST "$API/sip_credential/" '{"realm":"r"}'
+expect "sip_credential required fields" 400 username.0 "this field is required" password.0 "this field is required"
+api POST "$API/ivr_theme/" '{"name":"Green"}'
+THEME=$(jget resource_uri)
+api POST "$API/system_location/" "{\"name\":\"Bergen\",\"dns_servers\":[\"$DNS\"],\"ntp_servers\":[\"$NTP\"]}"
+expect "location with DNS and NTP servers" 201 dns_servers.0 "$DNS" ntp_servers.0 "$NTP"
+BERGEN=$(jget resource_uri)
+api POST "$API/worker_vm/" "{\"name\":\"cn9\",\"hostname\":\"cn9\",\"domain\":\"example.com\",\"address\":\"10.0.0.19\",\"netmask\":\"255.255.255.0\",\"gateway\":\"10.0.0.1\",\"system_location\":\"$BERGEN\",\"static_routes\":[\"$ROUTE\"]}"
+expect "node with a static route" 201 static_routes.0 "$ROUTE"
+api POST "$API/system_location/" '{"name":"Bad","dns_servers":["/api/admin/configuration/v1/dns_server/999/"]}'
+expect "location: missing DNS server" 400 dns_servers.0 "dns_server 999 does not exist"
+api POST "$API/conference/" "{\"name\":\"Themed\",\"ivr_theme\":\"$THEME\"}"
+expect "conference with a theme" 201 ivr_theme "$THEME"
+THEMED=$(jget resource_uri)
+api DELETE "$THEME"
+expect "theme deleted" 204
+api GET "$THEMED"
+expect "its services fall back to the default theme" 200 ivr_theme null
+
+# Service aliases and device aliases share one namespace, case-insensitively.
+api POST "$API/device/" '{"alias":"room1@example.com"}'
+expect "device alias" 201
+api POST "$API/conference/" '{"name":"Clash","aliases":[{"alias":"ROOM1@example.com"}]}'
+expect "a service alias equal to a device alias is refused" 400 aliases.0 \
+	"item 0: alias: conference_alias with this alias already exists"
+api POST "$API/conference/" '{"name":"NoClash","aliases":[{"alias":"room2@example.com"}]}'
+expect "service alias" 201
+api POST "$API/device/" '{"alias":"Room2@Example.com"}'
+expect "a device alias equal to a service alias is refused" 400 alias.0 "device with this alias already exists"
+api POST "$API/device/" '{"alias":"sip:room3@example.com"}'
+DEV3=$(jget resource_uri)
+api PATCH "$DEV3" '{"alias":"room2@example.com"}'
+expect "renaming a device alias onto a service alias is refused" 400
+tsr_expect_eq "the database refuses it too (trigger)" \
+	"$(sqlite3 "$STATE/mgmt.db" "INSERT INTO device (alias, creation_time) VALUES ('ROOM2@example.com', 'x')" 2>&1 | grep -c UNIQUE)" 1
 
 # ---- schema -------------------------------------------------------------------------------------
 api GET "$API/conference/schema/"

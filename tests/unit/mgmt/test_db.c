@@ -54,11 +54,11 @@ test_migrations(void **state)
 	(void)state;
 	assert_int_equal(sqlite3_open(":memory:", &h), SQLITE_OK);
 	assert_int_equal(mgmt_db_version(h), 0);
-	assert_int_equal(mgmt_db_migrate(h, mgmt_db_migrations), 2);
-	assert_int_equal(mgmt_db_version(h), 2);
+	assert_int_equal(mgmt_db_migrate(h, mgmt_db_migrations), 3);
+	assert_int_equal(mgmt_db_version(h), 3);
 	/* Idempotent: nothing left to apply. */
-	assert_int_equal(mgmt_db_migrate(h, mgmt_db_migrations), 2);
-	assert_int_equal(count(h, "SELECT count(*) FROM schema_version"), 2);
+	assert_int_equal(mgmt_db_migrate(h, mgmt_db_migrations), 3);
+	assert_int_equal(count(h, "SELECT count(*) FROM schema_version"), 3);
 	assert_int_equal(count(h, "SELECT count(*) FROM global"), 1);
 	sqlite3_close(h);
 
@@ -89,7 +89,7 @@ test_tables_match_schema(void **state)
 
 	(void)state;
 	assert_int_equal(sqlite3_open(":memory:", &h), SQLITE_OK);
-	assert_int_equal(mgmt_db_migrate(h, mgmt_db_migrations), 2);
+	assert_int_equal(mgmt_db_migrate(h, mgmt_db_migrations), 3);
 	static const struct mgmt_resource *const *const lists[] = {
 		mgmt_resources, mgmt_status_resources, mgmt_history_resources, NULL};
 
@@ -197,7 +197,7 @@ test_constraints(void **state)
 	assert_int_equal(sqlite3_open(":memory:", &h), SQLITE_OK);
 	sqlite3_extended_result_codes(h, 1);
 	assert_int_equal(mgmt_db_exec(h, "PRAGMA foreign_keys = ON"), 0);
-	assert_int_equal(mgmt_db_migrate(h, mgmt_db_migrations), 2);
+	assert_int_equal(mgmt_db_migrate(h, mgmt_db_migrations), 3);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int rc = mgmt_db_exec(h, cases[i].sql);
 
