@@ -20,7 +20,9 @@
  *    else: the ceiling for this machine.
  * Only the transform calls are timed; every burst is refilled (and, for
  * dec, sealed with a fresh sequence number by the untimed sender) outside
- * the timed region.
+ * the timed region. The ESP and raw figures are measured in 8 interleaved
+ * slices each and the best slice of each is reported, so a burst of other
+ * load on a shared machine does not land on one side of the ratio only.
  *
  * Prints, per case:
  *   BENCH esp_<cipher>_<enc|dec>_<size> mpps=.. gbps=.. raw_mpps=.. raw_gbps=.. ratio=..
@@ -39,6 +41,7 @@
 #include "dp_fixture.h"
 
 #define BURST 32
+#define SLICES 8
 
 static double seconds = 1.0;
 
@@ -210,6 +213,7 @@ main(int argc, char **argv)
 
 	if (argc > 1)
 		seconds = atof(argv[1]);
+	seconds /= SLICES;
 	memset(&b, 0, sizeof(b));
 	if (dp_fixture_create(16, 4095, &b.dm, &b.lc) != 0) {
 		fprintf(stderr, "bench_esp: cannot build the fixture\n");
@@ -240,8 +244,13 @@ main(int argc, char **argv)
 					 sizes[si]);
 				if (only != NULL && strcmp(only, name) != 0)
 					continue;
-				pps = run_esp(&b, dec);
-				raw = run_raw(&b, c, dec, sizes[si]);
+				pps = raw = 0;
+				for (int sl = 0; sl < SLICES; sl++) {
+					double x = run_esp(&b, dec), y = run_raw(&b, c, dec, sizes[si]);
+
+					pps = x > pps ? x : pps;
+					raw = y > raw ? y : raw;
+				}
 
 				printf("BENCH esp_%s mpps=%.2f gbps=%.2f raw_mpps=%.2f "
 				       "raw_gbps=%.2f ratio=%.2f\n",
