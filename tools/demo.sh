@@ -5,9 +5,10 @@
 # demo.sh - start or stop the demo node behind `make run` / `make stop`.
 #
 #   demo.sh start [BUILD_DIR]   lab namespaces, data plane, a demo SRTP relay,
-#                               the SIP control plane with a gateway rule,
-#                               the management node with a demo room and the
-#                               test call, run/demo.env with addresses and
+#                               the management node with the demo services
+#                               (VMR "meet", test_call, a gateway rule) created
+#                               through its API, the Conferencing Node enrolled
+#                               with it, run/demo.env with addresses and
 #                               credentials
 #   demo.sh stop                stop everything and delete the namespaces
 #
@@ -36,6 +37,7 @@ stop_pid() {	# PIDFILE
 
 stop() {
 	stop_pid "$run/node.pid"
+	ip link del "$prefix-mgmt" 2>/dev/null || true
 	stop_pid "$run/mgmt.pid"
 	if [ -f "$run/dataplane.pid" ]; then
 		pid=$(cat "$run/dataplane.pid")
@@ -53,20 +55,33 @@ stop() {
 
 b64key() { head -c "$1" /dev/urandom | base64 -w0; }
 
-# The management node on loopback (HTTPS, self-signed certificate in run/mgmt),
-# with the demo meeting room and the test call service created through its API.
+# The management network: a veth between this namespace (the management node)
+# and the node namespace, as a Conferencing Node's management interface.
+MGMT_ADDR=198.19.254.1
+NODE_MGMT_ADDR=198.19.254.2
 MGMT_PORT=${MGMT_PORT:-8443}
+mgmt_link() {
+	ip link del "$prefix-mgmt" 2>/dev/null || true
+	ip link add "$prefix-mgmt" type veth peer name mgmt0 netns "$NODE_NS"
+	ip addr add "$MGMT_ADDR/30" dev "$prefix-mgmt"
+	ip link set "$prefix-mgmt" up
+	ip -n "$NODE_NS" addr add "$NODE_MGMT_ADDR/30" dev mgmt0
+	ip -n "$NODE_NS" link set mgmt0 up
+}
+
+# The management node (HTTPS, self-signed certificate in run/mgmt), the demo
+# services, the node's enrolment, all through its REST API.
 start_mgmt() {
-	local build=$1 api
+	local build=$1 api loc node
 	[ -x "$build/mgmt-api/tessera-mgmt" ] || die "no tessera-mgmt in $build"
-	MGMT_URL="https://127.0.0.1:$MGMT_PORT"
+	MGMT_URL="https://$MGMT_ADDR:$MGMT_PORT"
 	MGMT_USER=admin
 	MGMT_PASS=$(head -c 12 /dev/urandom | base64 -w0 | tr '+/' 'xy')
 	rm -rf "$run/mgmt"
 	mkdir -p "$run/mgmt"
-	setsid "$build/mgmt-api/tessera-mgmt" --listen 127.0.0.1 --port "$MGMT_PORT" \
-		--state-dir "$run/mgmt" --admin-user "$MGMT_USER" --admin-password "$MGMT_PASS" \
-		</dev/null >"$run/mgmt.log" 2>&1 &
+	setsid "$build/mgmt-api/tessera-mgmt" --listen "$MGMT_ADDR" --port "$MGMT_PORT" \
+		--management-url "$MGMT_URL" --state-dir "$run/mgmt" --admin-user "$MGMT_USER" \
+		--admin-password "$MGMT_PASS" </dev/null >"$run/mgmt.log" 2>&1 &
 	echo $! > "$run/mgmt.pid"
 	api="$MGMT_URL/api/admin/configuration/v1"
 	for _ in $(seq 100); do
@@ -78,39 +93,57 @@ start_mgmt() {
 	mgmt_post "$api/conference/" '{"name": "Demo room", "service_type": "conference",
 		"description": "Demo meeting room created by make run",
 		"pin": "1234", "guest_pin": "5678", "allow_guests": true,
-		"aliases": [{"alias": "demo"}, {"alias": "demo@tessera.test"}]}'
-	mgmt_post "$api/conference/" '{"name": "Test call", "service_type": "test_call",
-		"aliases": [{"alias": "test_call"}]}'
+		"aliases": [{"alias": "meet"}, {"alias": "meet@tessera.test"}, {"alias": "7001"}]}' >/dev/null
+	mgmt_post "$api/conference/" '{"name": "Open room", "service_type": "conference",
+		"description": "A room without PIN", "aliases": [{"alias": "open"}, {"alias": "7002"}]}' \
+		>/dev/null
+	mgmt_post "$api/conference/" '{"name": "Reception", "service_type": "two_stage_dialing",
+		"match_string": "(7[0-9]{3})", "aliases": [{"alias": "reception"}]}' >/dev/null
+	mgmt_post "$api/conference/" '{"name": "Test Call Service", "service_type": "test_call",
+		"aliases": [{"alias": "test_call"}, {"alias": "test_call@tessera.test"}]}' >/dev/null
+	mgmt_post "$api/gateway_routing_rule/" "{\"name\": \"demo: gw-<user> to client 2\",
+		\"priority\": 100, \"match_string\": \"gw-(.+)\",
+		\"replace_string\": \"\\\\1@$CLIENT2_ADDR:5060\"}" >/dev/null
+	loc=$(mgmt_post "$api/system_location/" '{"name": "demo", "description": "make run"}' |
+		sed -n 's/.*"resource_uri": *"\([^"]*\)".*/\1/p')
+	node=$(mgmt_post "$api/worker_vm/" "{\"name\": \"node1\", \"hostname\": \"node1\",
+		\"domain\": \"tessera.test\", \"address\": \"$NODE_ADDR\", \"netmask\": \"255.255.255.0\",
+		\"gateway\": \"$NODE_ADDR\", \"system_location\": \"$loc\"}" |
+		sed -n 's/.*"id": *\([0-9]*\).*/\1/p' | head -1)
+	[ -n "$node" ] || die "cannot create the worker_vm (see $run/mgmt.log)"
+	(umask 077 && curl -fsS --cacert "$run/mgmt/tls-cert.pem" -u "$MGMT_USER:$MGMT_PASS" \
+		"$MGMT_URL/api/admin/command/v1/worker_vm/$node/bootstrap/" >"$run/node-bootstrap.json") ||
+		die "cannot get the node's bootstrap document"
 }
 
-# The control plane in the node namespace: SIP on the node address (TCP 5060,
-# TLS 5061), a gateway rule sending calls for gw-<user> to client 2.
+# The Conferencing Node in the node namespace: SIP on the node address (TCP 5060,
+# TLS 5061), configuration replicated from the management node.
 start_node() {
 	local build=$1 sock=$2
 	[ -x "$build/controlplane/tessera-node" ] || die "no tessera-node in $build"
-	cat > "$run/objects.json" <<OBJ
-{
-  "gateway_routing_rule": [
-    {"name": "demo: gw-<user> to client 2", "priority": 100, "match_string": "gw-(.+)",
-     "replace_string": "\\\\1@$CLIENT2_ADDR:5060"}
-  ]
-}
-OBJ
+	rm -rf "$run/node"
 	ip netns exec "$NODE_NS" setsid "$build/controlplane/tessera-node" --media-addr "$NODE_ADDR" \
-		--objects "$run/objects.json" --dp-sock "$sock" --tls-dir "$run/tls" \
+		--bootstrap "$run/node-bootstrap.json" --replica-db "$run/node/replica.db" \
+		--dp-sock "$sock" --ctl-sock "$run/node.sock" --tls-dir "$run/tls" \
 		</dev/null >"$run/node.log" 2>&1 &
 	echo $! > "$run/node.pid"
 	for _ in $(seq 100); do
-		ip netns exec "$NODE_NS" ss -Hltn "sport = :5061" | grep -q . && return 0
+		ip netns exec "$NODE_NS" ss -Hltn "sport = :5061" | grep -q . && break
 		kill -0 "$(cat "$run/node.pid")" 2>/dev/null || die "tessera-node exited: see $run/node.log"
 		sleep 0.1
 	done
-	die "tessera-node does not listen on 5061: see $run/node.log"
+	ip netns exec "$NODE_NS" ss -Hltn "sport = :5061" | grep -q . ||
+		die "tessera-node does not listen on 5061: see $run/node.log"
+	for _ in $(seq 100); do
+		grep -q 'msg="configuration updated".* services=[1-9]' "$run/node.log" && return 0
+		sleep 0.1
+	done
+	die "tessera-node got no configuration from the management node: see $run/node.log"
 }
 
-mgmt_post() {	# URL JSON
+mgmt_post() {	# URL JSON: prints the created object
 	curl -fsS --cacert "$run/mgmt/tls-cert.pem" -u "$MGMT_USER:$MGMT_PASS" -X POST "$1" \
-		-H 'Content-Type: application/json' -d "$2" >/dev/null ||
+		-H 'Content-Type: application/json' -d "$2" ||
 		die "management API refused $2 (see $run/mgmt.log)"
 }
 
@@ -154,6 +187,7 @@ start() {
 		| sed -n 's/.*"stream_id": \([0-9]*\).*/\1/p')
 	[ -n "$a" ] && [ -n "$b" ] || die "cannot create the demo relay"
 
+	mgmt_link
 	start_mgmt "$build"
 	start_node "$build" "$sock"
 
@@ -167,6 +201,7 @@ DP_CTL_SOCK=$sock
 SIP_TCP_PORT=5060
 SIP_TLS_PORT=5061
 NODE_LOG=$run/node.log
+NODE_CTL_SOCK=$run/node.sock
 DP_LOG=$run/dataplane.log
 CLIENT1_NS=$CLIENT1_NS
 CLIENT1_ADDR=$CLIENT1_ADDR
@@ -191,12 +226,17 @@ ENV
 Tessera demo is running (data plane in namespace $NODE_NS, node address $NODE_ADDR).
 Addresses, keys and credentials: run/demo.env   Logs: run/*.log   Stop: make stop
 
-SIP: tessera-node on $NODE_ADDR (TCP 5060, TLS 5061); calls to gw-<user> are routed to
-client 2 ($CLIENT2_ADDR:5060) with the media relayed by the data plane. For example:
-  ip netns exec \$CLIENT1_NS sipp -nostdin -t t1 -sn uac -m 1 -s gw-alice \$NODE_ADDR:5060
-(answered by whatever SIP UA listens in \$CLIENT2_NS, e.g. baresip or sipp -sn uas).
+SIP: tessera-node on $NODE_ADDR (TCP 5060, TLS 5061), configured from the management node:
+  meet (also 7001)   VMR "Demo room": Host PIN 1234, Guest PIN 5678 (or dial meet**1234)
+  open (also 7002)   VMR without PIN
+  reception          Virtual Reception: key 7001# or 7002#
+  test_call          hear yourself 2 s later
+  gw-<user>          gateway calls to client 2 ($CLIENT2_ADDR:5060)
+For example, from client 1 (README.md shows baresip over TLS with SRTP):
+  . run/demo.env
+  ip netns exec \$CLIENT1_NS sipp -nostdin -t t1 -sn uac -m 1 -d 5000 -s open \$NODE_ADDR:5060
 
-Management API (demo room "demo" and "test_call" are configured):
+Management API (node1 is enrolled; the services above were created through it):
   . run/demo.env
   curl --cacert \$MGMT_CACERT -u "\$MGMT_USER:\$MGMT_PASS" \$MGMT_URL/api/admin/configuration/v1/conference/
 

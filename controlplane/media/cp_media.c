@@ -99,6 +99,13 @@ cp_media_port_get(struct cp_media *m, uint16_t *port)
 }
 
 void
+cp_media_port_usage(const struct cp_media *m, unsigned int *used, unsigned int *total)
+{
+	*used = m->n_used * 2;
+	*total = m->n_pairs * 2;
+}
+
+void
 cp_media_port_put(struct cp_media *m, uint16_t port)
 {
 	uint32_t i;

@@ -73,6 +73,9 @@ int cp_media_ping(struct cp_media *m);
  */
 int cp_media_port_get(struct cp_media *m, uint16_t *port);
 
+/** Media ports in use and in the range (each counts the pair P, P + 1 as two). */
+void cp_media_port_usage(const struct cp_media *m, unsigned int *used, unsigned int *total);
+
 /** Give back a port from cp_media_port_get(); 0 is a no-op. */
 void cp_media_port_put(struct cp_media *m, uint16_t port);
 

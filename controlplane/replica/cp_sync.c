@@ -27,6 +27,7 @@
 #include <sqlite3.h>
 
 #include "cp_ctl.h"
+#include "cp_media.h"
 #include "cp_replica.h"
 #include "cp_sip.h"
 #include "cp_svc.h"
@@ -405,17 +406,21 @@ on_status_timer(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
 	size_t i;
 	json_t *e;
 
+	unsigned int used = 0, total = 0;
+
 	(void)magic;
 	(void)t;
+	cp_media_port_usage(y->sip->media, &used, &total);
 	if (st != NULL) {
 		json_object_set_new(st, "node", json_string(y->node_name));
 		json_object_set_new(st, "config_version", json_integer(y->version));
 		json_object_set_new(
 			st, "load",
-			json_pack("{s:i, s:i}", "participants",
+			json_pack("{s:i, s:i, s:i, s:i}", "participants",
 				  (int)json_array_size(json_object_get(st, "participants")),
 				  "conferences",
-				  (int)json_array_size(json_object_get(st, "conferences"))));
+				  (int)json_array_size(json_object_get(st, "conferences")),
+				  "media_ports_used", (int)used, "media_ports_total", (int)total));
 	}
 	pthread_mutex_lock(&y->lock);
 	json_decref(y->status);
