@@ -439,6 +439,15 @@ cp_media_conf_prompt(struct cp_media *m, int conf_id, int part, const char *name
 }
 
 int
+cp_media_conf_send_dtmf(struct cp_media *m, int conf_id, int part, const char *digits)
+{
+	return request(m, "conference.send_dtmf",
+		       json_pack("{s:i, s:i, s:s}", "conference_id", conf_id, "participant", part,
+				 "digits", digits),
+		       NULL);
+}
+
+int
 cp_media_conf_dtmf(struct cp_media *m, int conf_id, cp_media_digit_fn fn, void *ctx)
 {
 	json_t *res = NULL, *d;

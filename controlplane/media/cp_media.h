@@ -143,6 +143,13 @@ int cp_media_conf_update(struct cp_media *m, int conf_id, int part, int lobby, i
 /** conference.prompt: play prompt @p name to one participant (NULL stops). */
 int cp_media_conf_prompt(struct cp_media *m, int conf_id, int part, const char *name, bool loop);
 
+/**
+ * conference.send_dtmf: RFC 4733 digits ("0-9*#A-D", ',' = 2 s pause) to one
+ * participant; the data plane starts 3 s later and sends one digit every
+ * 0.5 s (the guide's timing for dial-out DTMF sequences).
+ */
+int cp_media_conf_send_dtmf(struct cp_media *m, int conf_id, int part, const char *digits);
+
 /** A digit received from participant @p part of conference @p conf_id. */
 typedef void (*cp_media_digit_fn)(void *ctx, int conf_id, int part, char digit);
 

@@ -676,6 +676,14 @@ enter_conference(struct cp_part *p)
 	}
 	count_add(p);
 	admin_event(p->svc, "participant_connected", "Participant has joined.", p, c, NULL);
+	if (p->outgoing && p->dtmf_seq[0] != '\0') {
+		/* FR-ADP: the data plane times the sequence (3 s lead, 0.5 s per digit). */
+		rc = cp_media_conf_send_dtmf(p->svc->sip->media, c->dp, p->dp_part, p->dtmf_seq);
+		if (rc < 0)
+			TSR_WARN(LOG_COMP, "dial-out DTMF not sent\tparticipant=%s err=%s", p->id,
+				 strerror(-rc));
+		p->dtmf_seq[0] = '\0';
+	}
 	if (p->role == CP_ROLE_HOST && !c->host_joined) {
 		c->host_joined = true;
 		admit_all(c, PS_WAIT_HOST);
@@ -1259,9 +1267,6 @@ on_r_invite(struct cp_part *p, int status, const char *phrase, const sip_t *sip)
 		return;
 	}
 	on_ack(p, sip); /* the 200 carries the answer to our offer */
-	if (!p->hung_up && p->dtmf_seq[0] != '\0')
-		TSR_INFO(LOG_COMP, "dial-out connected\tparticipant=%s dtmf_digits=%zu", p->id,
-			 strlen(p->dtmf_seq));
 }
 
 static void
@@ -1766,6 +1771,13 @@ cp_svc_status(struct cp_svc *v)
 				    json_string(state_names[p->state]));
 		json_object_set_new(json_array_get(parts, json_array_size(parts) - 1),
 				    "remote_port", json_integer(p->remote_port));
+		/* Where its media is on this node's data plane (for tessctl dp / telemetry). */
+		json_object_set_new(json_array_get(parts, json_array_size(parts) - 1),
+				    "media_stream", json_integer(p->stream));
+		json_object_set_new(json_array_get(parts, json_array_size(parts) - 1),
+				    "media_conference", json_integer(p->conf ? p->conf->dp : -1));
+		json_object_set_new(json_array_get(parts, json_array_size(parts) - 1),
+				    "media_participant", json_integer(p->dp_part));
 	}
 	res = json_pack("{s:o, s:o, s:o}", "conferences", confs, "participants", parts,
 			"registrations", cp_reg_status(v->sip->reg));

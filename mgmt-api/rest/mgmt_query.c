@@ -419,6 +419,16 @@ mgmt_query_sql(const struct mgmt_query *q, const struct mgmt_resource *r, char *
 		}
 		if (put(where, wcap, &wn, t, i == 0 ? " WHERE " : " AND ", col) < 0)
 			return -ENOSPC;
+		/*
+		 * A prefix is also a range, and unique columns have an index to
+		 * search it: every string with the prefix sorts between the prefix
+		 * and the prefix followed by U+10FFFF, whatever the collation.
+		 */
+		if (f->op == MGMT_OP_STARTSWITH && f->field != NULL &&
+		    (f->field->flags & MGMT_F_UNIQUE) &&
+		    (put(where, wcap, &wn, " AND %s >= %s", col, num) < 0 ||
+		     put(where, wcap, &wn, " AND %s < %s || char(1114111)", col, num) < 0))
+			return -ENOSPC;
 		param++;
 	}
 	order[0] = '\0';

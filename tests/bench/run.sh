@@ -4,7 +4,7 @@
 #
 # run.sh - run the benchmarks (make bench [BENCH=name]). Each prints
 # "BENCH <name> key=value ..." lines; nothing here asserts on speed.
-#   run.sh BENCH_BUILD [srtp|dp_relay|dp_e2e|mix|esp]
+#   run.sh BENCH_BUILD [srtp|dp_relay|dp_e2e|mix|esp|mgmt]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-build-bench}
@@ -26,3 +26,5 @@ run dp_e2e "idle CPU and af_packet end-to-end relay in namespaces" \
 	bash "$here/dp_e2e.sh" "$build" 5
 run mix "audio engine: jitter-decode-mix-encode-packetise per core, idle conferences" \
 	"$build/tests/bench/bench_mix" 100
+run mgmt "tessera-mgmt over HTTPS with wrk, 10,000 VMRs and 30,000 aliases" \
+	bash "$here/bench_mgmt.sh" "$build" 10 16

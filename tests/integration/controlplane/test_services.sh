@@ -10,6 +10,7 @@
 #   "Open room" VMR without PIN (open, 7002)
 #   "Reception" Virtual Reception, destinations 7xxx (ivr)
 #   "Test Call" test_call
+#   "Hall"      Virtual Auditorium, Host PIN 4321, Guest PIN 8765, Guests muted
 # with guests_only_timeout 0, so Guests leave as soon as the last Host does.
 # Checks:
 #   - sipp into "open": G.711 answer keeping telephone-event, hold
@@ -26,6 +27,10 @@
 #   - three wrong PINs: the node hangs up, three "Incorrect PIN" admin events;
 #   - reception: baresip keys 7002# and lands in "Open room"; sipp dialling
 #     ivr**7002 lands there directly;
+#   - dial-out from "Open room" to a sipp UAS with a DTMF sequence: it joins
+#     as a Guest and tshark at the callee decodes the RFC 4733 digits 1 2 #;
+#   - Virtual Auditorium: the data plane has the Guest hearing Hosts only and
+#     muted (mute_all_guests), the Host hearing everyone;
 #   - a malformed control request gets an error reply, the node keeps going;
 #   - SIGTERM stops the node cleanly.
 #
@@ -58,7 +63,9 @@ cat >"$TSR_TMP/objects.json" <<EOF
     {"id": 3, "name": "Reception", "service_type": "two_stage_dialing",
      "match_string": "(7[0-9]{3})", "aliases": [{"alias": "ivr"}]},
     {"id": 4, "name": "Test Call", "service_type": "test_call",
-     "aliases": [{"alias": "test_call"}]}
+     "aliases": [{"alias": "test_call"}]},
+    {"id": 5, "name": "Hall", "service_type": "lecture", "pin": "4321", "allow_guests": true,
+     "guest_pin": "8765", "mute_all_guests": true, "aliases": [{"alias": "hall"}]}
   ],
   "global": {"guests_only_timeout": 0}
 }
@@ -244,6 +251,34 @@ wav=$(recording host)
 tsr_check "Host hears the Guest's 1500 Hz, not its own 1000 Hz" \
 	tsr_tone "${wav:-/nonexistent}" --expect 1500 --absent 1000 --start 4 --end 8 --min-seconds 2
 
+# ---- Virtual Auditorium: Guests hear Hosts only, and join muted --------------------------------
+sipp_bg "$CLIENT1_NS" "$CLIENT1_ADDR" 5098 svc_bye_from_node.xml 'hall**4321'
+VA_HOST=$BG_PID
+sipp_bg "$CLIENT3_NS" "$CLIENT3_ADDR" 5100 svc_bye_from_node.xml 'hall**8765'
+VA_GUEST=$BG_PID
+tsr_check "auditorium Host in" wait_part 5098 state connected 5
+tsr_check "auditorium Guest in" wait_part 5100 state connected 5
+# dp_part ALIAS FIELD: the participant's entry in the data plane's conference.stats.
+dp_part() {
+	local conf idx
+	conf=$(part "$1" media_conference)
+	idx=$(part "$1" media_participant)
+	tsr_ctl conference.stats "{\"conference_id\": $conf}" | "$PY" -c '
+import json, sys
+for p in json.load(sys.stdin)["participants"]:
+    if p["participant"] == int(sys.argv[1]):
+        v = p.get(sys.argv[2])
+        print(str(v).lower() if isinstance(v, bool) else v)' "$idx" "$2"
+}
+tsr_expect_eq "data plane: the auditorium Guest hears Hosts only" "$(dp_part 5100 hosts_only)" true
+tsr_expect_eq "data plane: the Guest is muted (mute_all_guests)" "$(dp_part 5100 muted)" true
+tsr_expect_eq "data plane: the Host hears everyone" "$(dp_part 5098 hosts_only)" false
+tsr_expect_eq "data plane: neither is in the lobby" \
+	"$(dp_part 5098 lobby)/$(dp_part 5100 lobby)" false/false
+tsr_check "disconnect the auditorium" node_ctl conference_disconnect '{"conference": "Hall"}'
+tsr_check "the auditorium Host got the node's BYE (sipp)" tsr_wait_exit "$VA_HOST" 5
+tsr_check "the auditorium Guest got the node's BYE (sipp)" tsr_wait_exit "$VA_GUEST" 5
+
 # ---- reception -------------------------------------------------------------------------------------------
 baresip_call ivr "$CLIENT2_NS" "$CLIENT2_ADDR" 900 "sip:ivr@$NODE_ADDR:5061;transport=tls" 12 '7002#'
 IVR=$BG_PID
@@ -253,8 +288,26 @@ tsr_expect_eq "and it is in" "$(part ivr state)" connected
 sipp_bg "$CLIENT1_NS" "$CLIENT1_ADDR" 5096 svc_bye_from_node.xml 'ivr**7002'
 BYPASS=$BG_PID
 tsr_check "reception dial-string bypass lands in 'Open room'" wait_part 5096 conference "Open room" 5
+# ---- dial-out with a DTMF sequence (FR-ADP timing in the data plane) ------------------------------
+tsr_bg "$CLIENT1_NS" "$TSR_TMP/uas.log" timeout 70 sipp -nostdin -t t1 -sf "$SIPP_DIR/uas_answer.xml" \
+	-m 1 -i "$CLIENT1_ADDR" -p 5110 -mp 6110
+UAS=$BG_PID
+tsr_wait_port "$CLIENT1_NS" tcp 5110 || tsr_fail "sipp UAS on 5110 did not start"
+tsr_bg "$CLIENT1_NS" "$TSR_TMP/dtmf.txt" timeout 9 tshark -l -n -i eth0 -f "udp dst port 6110" \
+	-d udp.port==6110,rtp -Y rtpevent -T fields -e rtpevent.event_id -e rtpevent.end_of_event
+SHARK=$BG_PID
+sleep 1
+tsr_check "dial-out command accepted" node_ctl participant_dial "{\"conference_alias\": \"open\",
+	\"destination\": \"uas@$CLIENT1_ADDR:5110\", \"role\": \"guest\", \"dtmf_sequence\": \"12#\"}"
+tsr_check "the dialled participant joins 'Open room'" wait_part "uas@" state connected 5
+tsr_expect_eq "with the role it was dialled with" "$(part "uas@" role)" guest
+tsr_wait_exit "$SHARK" 12 >/dev/null
+digits=$(awk '$2 == 1 {print $1}' "$TSR_TMP/dtmf.txt" | uniq | tr '\n' ' ')
+tsr_expect_eq "the callee received the DTMF sequence 1 2 # as RFC 4733 events" "$digits" "1 2 11 "
+
 tsr_check "disconnect the conference" node_ctl conference_disconnect '{"conference_id": "Open room"}'
 tsr_check "sipp got the BYE" tsr_wait_exit "$BYPASS" 5
+tsr_check "the dial-out callee got the BYE (sipp UAS)" tsr_wait_exit "$UAS" 5
 no_parts() {
 	for _ in $(seq 30); do
 		[ "$(count_parts)" = 0 ] && return 0
