@@ -289,7 +289,7 @@ sipp_bg "$CLIENT1_NS" "$CLIENT1_ADDR" 5096 svc_bye_from_node.xml 'ivr**7002'
 BYPASS=$BG_PID
 tsr_check "reception dial-string bypass lands in 'Open room'" wait_part 5096 conference "Open room" 5
 # ---- dial-out with a DTMF sequence (FR-ADP timing in the data plane) ------------------------------
-tsr_bg "$CLIENT1_NS" "$TSR_TMP/uas.log" timeout 70 sipp -nostdin -t t1 -sf "$SIPP_DIR/uas_answer.xml" \
+tsr_bg "$CLIENT1_NS" "$TSR_TMP/uas.log" timeout 70 sipp -nostdin -t t1 -sf "$SIPP_DIR/uas_answer_dtmf.xml" \
 	-m 1 -i "$CLIENT1_ADDR" -p 5110 -mp 6110
 UAS=$BG_PID
 tsr_wait_port "$CLIENT1_NS" tcp 5110 || tsr_fail "sipp UAS on 5110 did not start"
