@@ -52,6 +52,9 @@ struct cp_leg {
 	bool up;	      /* a 2xx was sent or received on the INVITE */
 	bool ended;	      /* NUA reported the leg terminated */
 	bool hung_up;	      /* we sent BYE/CANCEL or a final error */
+	bool ack_answer;      /* we offered in a 2xx: the ACK carries the answer */
+	bool has_saved;	      /* saved holds an UPDATE awaiting our answer */
+	nua_saved_event_t saved[1];
 	int family;
 	const char *local_ip; /* borrowed from the sip cfg */
 	uint16_t port;	      /* media port pair, 0 none */
@@ -95,18 +98,40 @@ other(struct cp_leg *l)
 	return l == &l->call->a ? &l->call->b : &l->call->a;
 }
 
+/*
+ * The request a response on leg @p l answers: an UPDATE saved when it came
+ * (NUA needs it named, RFC 3311 offers are answered later, from the other
+ * leg's callback), or NULL for an INVITE, which NUA finds by itself.
+ */
+static msg_t *
+pending_req(struct cp_leg *l)
+{
+	return l->has_saved ? nua_saved_event_request(l->saved) : NULL;
+}
+
+static void
+release_req(struct cp_leg *l)
+{
+	if (l->has_saved)
+		nua_destroy_event(l->saved);
+	l->has_saved = false;
+}
+
 static void
 respond_error(struct cp_call *c, struct cp_leg *l, int status, const char *phrase, int wcode,
 	      const char *why)
 {
+	msg_t *req = pending_req(l);
 	char w[160];
 
 	if (phrase == NULL)
 		phrase = sip_status_phrase(status) ?: "Error";
-	nua_respond(l->nh, status, phrase, TAG_IF(why != NULL, SIPTAG_WARNING_STR(
-							 cp_sip_warning(c->sip, wcode, why ? why : "", w,
-									sizeof(w)))),
+	nua_respond(l->nh, status, phrase, TAG_IF(req != NULL, NUTAG_WITH(req)),
+		    TAG_IF(why != NULL, SIPTAG_WARNING_STR(cp_sip_warning(c->sip, wcode,
+									  why ? why : "", w,
+									  sizeof(w)))),
 		    TAG_END());
+	release_req(l);
 }
 
 static void
@@ -352,8 +377,13 @@ leg_hangup(struct cp_call *c, struct cp_leg *l, int status, const char *phrase, 
 		return;
 	l->hung_up = true;
 	if (l->up) {
-		if (c->offerer == l)
-			nua_respond(l->nh, SIP_487_REQUEST_TERMINATED, TAG_END());
+		if (c->offerer == l) {
+			msg_t *req = pending_req(l);
+
+			nua_respond(l->nh, SIP_487_REQUEST_TERMINATED,
+				    TAG_IF(req != NULL, NUTAG_WITH(req)), TAG_END());
+			release_req(l);
+		}
 		nua_bye(l->nh, TAG_END());
 	} else if (l == &c->b) {
 		nua_cancel(l->nh, TAG_END());
@@ -383,6 +413,7 @@ call_destroy(struct cp_call *c)
 	streams_delete(c);
 	for (int i = 0; i < 2; i++) {
 		cp_media_port_put(s->media, legs[i]->port);
+		release_req(legs[i]);
 		if (legs[i]->nh != NULL) {
 			nua_handle_bind(legs[i]->nh, NULL);
 			nua_handle_destroy(legs[i]->nh);
@@ -441,8 +472,11 @@ on_r_invite(struct cp_call *c, struct cp_leg *y, int status, const char *phrase,
 	if (status >= 300) {
 		c->offerer = NULL;
 		if (!initial) { /* a failed re-INVITE: the call goes on as it was */
+			msg_t *req = pending_req(x);
+
 			nua_respond(x->nh, status, phrase ? su_strdup(c->home, phrase) : NULL,
-				    TAG_END());
+				    TAG_IF(req != NULL, NUTAG_WITH(req)), TAG_END());
+			release_req(x);
 			return;
 		}
 		TSR_INFO(LOG_COMP, "outgoing leg failed\tcall_id=%s status=%d", c->call_id, status);
@@ -479,8 +513,14 @@ on_r_invite(struct cp_call *c, struct cp_leg *y, int status, const char *phrase,
 		su_free(c->home, sdp);
 		return;
 	}
-	nua_respond(x->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
-		    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+	{
+		msg_t *req = pending_req(x);
+
+		nua_respond(x->nh, SIP_200_OK, TAG_IF(req != NULL, NUTAG_WITH(req)),
+			    SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp),
+			    TAG_END());
+		release_req(x);
+	}
 	su_free(c->home, sdp);
 	x->up = true;
 	c->offerer = NULL;
@@ -506,6 +546,65 @@ offer_problem(const struct cp_call *c, const struct cp_sdp_audio *a, const struc
 	return NULL;
 }
 
+/*
+ * A re-INVITE without SDP (RFC 3261 §14.2; session refreshes, RFC 4028
+ * §7.4, often are): the 200 offers what is in force on this leg, our key
+ * included; the ACK answers and only this leg's stream changes.
+ */
+static void
+reoffer(struct cp_call *c, struct cp_leg *x)
+{
+	const struct cp_sdp_audio *ya = &other(x)->remote.audio;
+	struct cp_sdp_audio *o = &x->offered;
+	char *sdp = su_alloc(c->home, SDP_MAX);
+	int rc;
+
+	explicit_bzero(o->crypto, sizeof(o->crypto));
+	o->n_crypto = 0;
+	if (x->proto == CP_SDP_PROTO_SAVP) {
+		o->crypto[0] = x->out;
+		o->n_crypto = 1;
+	}
+	o->proto = x->proto;
+	o->n_codecs = ya->n_codecs;
+	memcpy(o->codecs, ya->codecs, sizeof(ya->codecs[0]) * ya->n_codecs);
+	o->dir = ya->dir;
+	o->rtcp_mux = x->rtcp_mux;
+	o->ptime = ya->ptime;
+	rc = sdp ? write_sdp(x, o, &x->remote, sdp, SDP_MAX) : -ENOMEM;
+	if (rc < 0) {
+		respond_error(c, x, SIP_500_INTERNAL_SERVER_ERROR, 399, "cannot build the offer");
+	} else {
+		x->ack_answer = true;
+		nua_respond(x->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+			    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+		TSR_INFO(LOG_COMP, "re-INVITE without SDP: offered in the 200\tcall_id=%s leg=%c",
+			 c->call_id, x->name);
+	}
+	su_free(c->home, sdp);
+}
+
+/* The ACK of a 200 in which we offered (reoffer): its answer takes effect. */
+static void
+on_ack(struct cp_call *c, struct cp_leg *x, const sip_t *sip)
+{
+	char why[128];
+	int rc;
+
+	if (!x->ack_answer)
+		return;
+	x->ack_answer = false;
+	rc = take_answer(x, sip, why, sizeof(why));
+	if (rc == 0)
+		rc = streams_apply(c);
+	if (rc < 0) {
+		call_fail(c, SIP_488_NOT_ACCEPTABLE, rc == -EBADMSG || rc == -ENOTSUP ? why :
+							 "media update failed");
+		return;
+	}
+	TSR_INFO(LOG_COMP, "answer in ACK taken\tcall_id=%s leg=%c", c->call_id, x->name);
+}
+
 static void
 on_reinvite(struct cp_call *c, struct cp_leg *x, const sip_t *sip)
 {
@@ -519,8 +618,7 @@ on_reinvite(struct cp_call *c, struct cp_leg *x, const sip_t *sip)
 		return;
 	}
 	if (sip->sip_payload == NULL || sip->sip_payload->pl_len == 0) {
-		respond_error(c, x, SIP_488_NOT_ACCEPTABLE, 399,
-			      "re-INVITE without SDP is not supported yet");
+		reoffer(c, x);
 		return;
 	}
 	rc = cp_sdp_parse(sip->sip_payload->pl_data, sip->sip_payload->pl_len, &c->pending);
@@ -579,6 +677,26 @@ cp_gw_event(struct cp_hmagic *hm, nua_event_t ev, int status, const char *phrase
 		break;
 	case nua_i_invite:
 		on_reinvite(c, leg, sip);
+		break;
+	case nua_i_update:
+		/* UPDATE (RFC 3311): with an offer like a re-INVITE, without one a refresh. */
+		if (sip == NULL || sip->sip_payload == NULL || sip->sip_payload->pl_len == 0)
+			nua_respond(leg->nh, SIP_200_OK, NUTAG_WITH_THIS(c->sip->nua), TAG_END());
+		else if (c->state != CALL_ACTIVE || c->offerer != NULL)
+			nua_respond(leg->nh, SIP_491_REQUEST_PENDING, NUTAG_WITH_THIS(c->sip->nua),
+				    TAG_END());
+		else {
+			nua_save_event(c->sip->nua, leg->saved);
+			leg->has_saved = true;
+			on_reinvite(c, leg, sip);
+		}
+		break;
+	case nua_i_ack:
+		on_ack(c, leg, sip);
+		break;
+	case nua_i_refer:
+		/* A transfer of a gateway call would need a third leg: declined. */
+		nua_respond(leg->nh, SIP_603_DECLINE, NUTAG_WITH_THIS(c->sip->nua), TAG_END());
 		break;
 	case nua_i_cancel:
 	case nua_i_bye:

@@ -233,11 +233,21 @@ cp_sip_create(su_root_t *root, const struct cp_sip_cfg *cfg, struct cp_media *me
 		free(s);
 		return -EADDRNOTAVAIL;
 	}
+	/*
+	 * Session timers (RFC 4028): offered and honoured (Min-SE 90 s, 422 below
+	 * it); the peer is asked to refresh, and when it makes us the refresher
+	 * NUA refreshes with an UPDATE without a body, which needs no SDP from
+	 * the engine we switched off. REGISTER, UPDATE and REFER are answered by
+	 * us (cp_reg.c, cp_gw.c, cp_svc.c).
+	 */
 	nua_set_params(s->nua, NUTAG_AUTOANSWER(0), NUTAG_AUTOALERT(0), NUTAG_AUTOACK(1),
-		       NUTAG_ENABLEMESSAGE(0), NUTAG_SESSION_TIMER(0),
-		       SIPTAG_ALLOW_STR("INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER"),
-		       NUTAG_APPL_METHOD("REGISTER"),
-		       SIPTAG_SUPPORTED_STR(""), NUTAG_OUTBOUND("no-options-keepalive no-validate"),
+		       NUTAG_ENABLEMESSAGE(0), NUTAG_SESSION_TIMER(CP_SIP_SESSION_EXPIRES),
+		       NUTAG_MIN_SE(CP_SIP_MIN_SE), NUTAG_SESSION_REFRESHER(nua_remote_refresher),
+		       NUTAG_UPDATE_REFRESH(1),
+		       SIPTAG_ALLOW_STR("INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, UPDATE, REFER"),
+		       NUTAG_APPL_METHOD("REGISTER, UPDATE, REFER"),
+		       SIPTAG_SUPPORTED_STR("timer"),
+		       NUTAG_OUTBOUND("no-options-keepalive no-validate"),
 		       SIPTAG_USER_AGENT_STR("tessera-node/" TSR_VERSION),
 		       SIPTAG_SERVER_STR("tessera-node/" TSR_VERSION), TAG_END());
 	TSR_INFO(LOG_COMP, "sip listening\turl=%s sips_url=%s", url, cfg->tls ? surl : "-");

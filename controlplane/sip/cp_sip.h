@@ -29,6 +29,9 @@ struct cp_call;
 struct cp_svc;
 struct cp_reg;
 
+#define CP_SIP_SESSION_EXPIRES 1800 /* s, RFC 4028 Session-Expires we ask for */
+#define CP_SIP_MIN_SE 90	    /* s, RFC 4028 §5 minimum */
+
 struct cp_sip_cfg {
 	const char *sip_addr;	 /* bind and Contact address (an IP) */
 	uint16_t port;		 /* TCP (and UDP) */
