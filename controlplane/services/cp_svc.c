@@ -1126,17 +1126,26 @@ part_place(struct cp_part *p)
 		part_hangup(p, "cannot join the conference");
 }
 
+/* The request being answered in its own NUA callback. */
+#define WITH_REQ(p) NUTAG_WITH_THIS((p)->svc->sip->nua)
+
 static void
 respond_warning(struct cp_part *p, nua_handle_t *nh, int status, const char *phrase, int code,
 		const char *why)
 {
 	char w[200];
 
-	nua_respond(nh, status, phrase,
+	/* Always called in the callback of the request it answers (INVITE, UPDATE, REFER). */
+	nua_respond(nh, status, phrase, NUTAG_WITH_THIS(p->svc->sip->nua),
 		    SIPTAG_WARNING_STR(cp_sip_warning(p->svc->sip, code, why, w, sizeof(w))),
 		    TAG_END());
 }
 
+/*
+ * An offer in a re-INVITE or an UPDATE (RFC 3311), or a re-INVITE without
+ * one. Called in the request's own callback: responses name it (WITH_REQ), which
+ * NUA needs for UPDATE.
+ */
 static void
 on_reinvite(struct cp_part *p, const sip_t *sip)
 {
@@ -1145,18 +1154,18 @@ on_reinvite(struct cp_part *p, const sip_t *sip)
 	int rc;
 
 	if (d == NULL || sdp == NULL) {
-		nua_respond(p->nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
+		nua_respond(p->nh, SIP_500_INTERNAL_SERVER_ERROR, WITH_REQ(p), TAG_END());
 		goto out;
 	}
 	if (sip->sip_payload == NULL || sip->sip_payload->pl_len == 0) {
 		/* No offer: offer what is in force (RFC 3261 §14.2); the answer comes in the ACK. */
 		rc = write_local_sdp(p, false, sdp, SDP_MAX);
 		if (rc < 0) {
-			nua_respond(p->nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
+			nua_respond(p->nh, SIP_500_INTERNAL_SERVER_ERROR, WITH_REQ(p), TAG_END());
 			goto out;
 		}
 		p->offer_pending = true;
-		nua_respond(p->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+		nua_respond(p->nh, SIP_200_OK, WITH_REQ(p), SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 			    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
 		goto out;
 	}
@@ -1209,11 +1218,11 @@ on_reinvite(struct cp_part *p, const sip_t *sip)
 		}
 	}
 	if (rc < 0) {
-		nua_respond(p->nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
+		nua_respond(p->nh, SIP_500_INTERNAL_SERVER_ERROR, WITH_REQ(p), TAG_END());
 		part_hangup(p, "media update failed");
 		goto out;
 	}
-	nua_respond(p->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+	nua_respond(p->nh, SIP_200_OK, WITH_REQ(p), SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 		    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
 	TSR_INFO(LOG_COMP, "re-INVITE answered\tparticipant=%s dir=%d codec=%s", p->id,
 		 p->remote.audio.dir, p->codec.name);
@@ -1297,6 +1306,50 @@ on_state(struct cp_part *p, tagi_t tags[])
 	part_free(p);
 }
 
+/*
+ * REFER from a participant (RFC 3515): a transfer to another VMR or Virtual
+ * Auditorium alias of this node is done on the same dialog and media
+ * stream, as a reception does (202, then a NOTIFY with the outcome); any
+ * other target is declined (603).
+ */
+static void
+on_refer(struct cp_part *p, const sip_t *sip, tagi_t tags[])
+{
+	const struct cp_replica *r = p->svc->sip->replica;
+	const sip_refer_to_t *rt = sip != NULL ? sip->sip_refer_to : NULL;
+	const struct cp_replica_service *target = NULL;
+	nua_t *nua = p->svc->sip->nua;
+	sip_event_t const *event = NULL;
+	char alias[CP_ROUTE_ALIAS_MAX], id[sizeof(p->id)];
+	int rc;
+
+	if (rt != NULL &&
+	    (rt->r_url->url_type == url_sip || rt->r_url->url_type == url_sips) &&
+	    cp_route_alias(rt->r_url->url_user, rt->r_url->url_host, alias, sizeof(alias)) == 0)
+		target = cp_replica_alias_service(r, cp_replica_alias_lookup(r, alias));
+	if (target == NULL || p->hung_up || p->stream < 0 ||
+	    (strcmp(target->service_type, "conference") != 0 &&
+	     strcmp(target->service_type, "lecture") != 0)) {
+		TSR_INFO(LOG_COMP, "transfer declined\tparticipant=%s call_id=%s", p->id,
+			 p->call_id);
+		respond_warning(p, p->nh, SIP_603_DECLINE, 399,
+				"transfer target is not a conference on this node");
+		return;
+	}
+	nua_respond(p->nh, SIP_202_ACCEPTED, NUTAG_WITH_THIS(nua), TAG_END());
+	tl_gets(tags, NUTAG_REFER_EVENT_REF(event), TAG_END());
+	snprintf(id, sizeof(id), "%s", p->id);
+	TSR_INFO(LOG_COMP, "transfer by REFER\tparticipant=%s call_id=%s alias=%s", p->id,
+		 p->call_id, alias);
+	rc = cp_svc_part_transfer(p->svc, id, alias, NULL);
+	nua_notify(p->nh, NUTAG_SUBSTATE(nua_substate_terminated),
+		   TAG_IF(event != NULL, SIPTAG_EVENT(event)),
+		   SIPTAG_CONTENT_TYPE_STR("message/sipfrag"),
+		   SIPTAG_PAYLOAD_STR(rc == 0 ? "SIP/2.0 200 OK\r\n" :
+						"SIP/2.0 503 Service Unavailable\r\n"),
+		   TAG_END());
+}
+
 void
 cp_svc_event(struct cp_hmagic *hm, nua_event_t ev, int status, const char *phrase,
 	     const sip_t *sip, tagi_t tags[])
@@ -1315,6 +1368,20 @@ cp_svc_event(struct cp_hmagic *hm, nua_event_t ev, int status, const char *phras
 			nua_respond(p->nh, SIP_491_REQUEST_PENDING, TAG_END());
 		else
 			on_reinvite(p, sip);
+		break;
+	case nua_i_update:
+		/* UPDATE (RFC 3311): an offer is handled as a re-INVITE's; none: a refresh. */
+		if (sip == NULL || sip->sip_payload == NULL || sip->sip_payload->pl_len == 0)
+			nua_respond(p->nh, SIP_200_OK, NUTAG_WITH_THIS(p->svc->sip->nua),
+				    TAG_END());
+		else if (p->offer_pending || p->hung_up)
+			nua_respond(p->nh, SIP_491_REQUEST_PENDING,
+				    NUTAG_WITH_THIS(p->svc->sip->nua), TAG_END());
+		else
+			on_reinvite(p, sip);
+		break;
+	case nua_i_refer:
+		on_refer(p, sip, tags);
 		break;
 	case nua_i_bye:
 	case nua_i_cancel:
