@@ -27,6 +27,7 @@
 
 #include "config.h"
 #include "mgmt_auth.h"
+#include "mgmt_ca.h"
 #include "mgmt_db.h"
 #include "mgmt_http.h"
 #include "mgmt_repl.h"
@@ -371,6 +372,10 @@ serve(const struct opts *o, struct mgmt_db *db, struct mgmt_auth *auth, struct m
 		hc.key_pem = key;
 		rest.cfg.cert_pem = cert;
 	}
+	/* The node CA: without it bootstrap documents carry no node certificate. */
+	if (mgmt_ca_open(o->state_dir, &rest.cfg.ca) < 0)
+		TSR_WARN("mgmt.ca", "node CA unavailable: nodes get no backplane certificate"
+			 "\tdir=%s", o->state_dir);
 	rc = mgmt_http_start(&hc, &rest, auth, &http);
 	if (key != NULL)
 		explicit_bzero(key, strlen(key));
@@ -393,6 +398,7 @@ serve(const struct opts *o, struct mgmt_db *db, struct mgmt_auth *auth, struct m
 		mgmt_http_stop(http);
 		mgmt_db_set_notify(db, NULL, NULL);
 	}
+	mgmt_ca_close(rest.cfg.ca);
 	free(cert);
 	free(key);
 	return rc;

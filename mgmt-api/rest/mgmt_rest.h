@@ -41,6 +41,7 @@
 #include <time.h>
 
 #include "mgmt_auth.h"
+#include "mgmt_ca.h"
 #include "mgmt_db.h"
 #include "mgmt_repl.h"
 
@@ -51,6 +52,7 @@ struct mgmt_rest_cfg {
 	unsigned int pbkdf2_iterations; /* for passwords set through "user" */
 	const char *management_url;     /* for bootstrap documents; NULL = from Host */
 	const char *cert_pem;           /* the HTTPS certificate, NULL when plain */
+	struct mgmt_ca *ca;             /* node CA for bootstrap certificates, may be NULL */
 	bool plain;                     /* serving plain HTTP (management_url scheme) */
 	unsigned int command_timeout_s; /* how long a command waits for its node (5) */
 };

@@ -27,6 +27,7 @@
 
 #include <sqlite3.h>
 
+#include "mgmt_ca.h"
 #include "mgmt_res.h"
 #include "mgmt_rest_priv.h"
 #include "mgmt_store.h"
@@ -225,6 +226,8 @@ mgmt_rest_internal(struct mgmt_rest *rest, const struct mgmt_rest_req *req, char
 
 /* ---- bootstrap ---------------------------------------------------------------------- */
 
+#define MGMT_NODE_CERT_DAYS 825 /* node certificates; a new bootstrap issues a new one */
+
 static bool
 host_ok(const char *h)
 {
@@ -240,7 +243,8 @@ bootstrap(struct mgmt_rest *rest, const struct mgmt_rest_req *req, const char *s
 	  struct mgmt_rest_resp *resp)
 {
 	char token[MGMT_REPL_TOKEN_LEN + 1], url[300];
-	json_t *node = NULL;
+	char *ncert = NULL, *nkey = NULL;
+	json_t *node = NULL, *doc;
 	int64_t id;
 	sqlite3 *h;
 	int rc;
@@ -273,13 +277,28 @@ bootstrap(struct mgmt_rest *rest, const struct mgmt_rest_req *req, const char *s
 	else
 		snprintf(url, sizeof(url), "%s://%s", rest->cfg.plain ? "http" : "https",
 			 host_ok(req->host) ? req->host : "localhost");
-	mgmt_rest_reply(resp, 200,
-			json_pack("{s:O,s:I,s:O,s:s,s:s,s:s?}", "node_name",
-				  json_object_get(node, "name"), "node_id", (json_int_t)id,
-				  "address", json_object_get(node, "address"), "management_url",
-				  url, "token", token, "management_certificate",
-				  rest->cfg.cert_pem));
+	/* The node's certificate for node-to-node TLS, with a fresh key (docs/security.md). */
+	if (rest->cfg.ca != NULL &&
+	    mgmt_ca_issue(rest->cfg.ca, json_string_value(json_object_get(node, "name")),
+			  json_string_value(json_object_get(node, "address")), MGMT_NODE_CERT_DAYS,
+			  &ncert, &nkey) < 0)
+		TSR_WARN("mgmt.ca", "cannot issue a node certificate\tnode_id=%" PRId64, id);
+	doc = json_pack("{s:O,s:I,s:O,s:s,s:s,s:s?}", "node_name", json_object_get(node, "name"),
+			"node_id", (json_int_t)id, "address", json_object_get(node, "address"),
+			"management_url", url, "token", token, "management_certificate",
+			rest->cfg.cert_pem);
+	if (doc != NULL && ncert != NULL && nkey != NULL) {
+		json_object_set_new(doc, "node_certificate", json_string(ncert));
+		json_object_set_new(doc, "node_private_key", json_string(nkey));
+		json_object_set_new(doc, "ca_certificate",
+				    json_string(mgmt_ca_cert_pem(rest->cfg.ca)));
+	}
+	mgmt_rest_reply(resp, 200, doc);
 	explicit_bzero(token, sizeof(token));
+	if (nkey != NULL)
+		explicit_bzero(nkey, strlen(nkey));
+	free(nkey);
+	free(ncert);
 	json_decref(node);
 }
 
