@@ -78,6 +78,7 @@ struct codec_part_cfg {
 	uint32_t tx_ts;           /**< first timestamp */
 	enum codec_role role;
 	bool hosts_only;          /**< hears hosts only (auditorium guest) */
+	bool backplane;           /**< a backplane: hears only non-backplanes (codec_mix_set_backplane()) */
 	bool inband_dtmf;         /**< run the Goertzel detector (G.711 only) */
 	bool lobby;               /**< starts in the lobby (see codec_conf_set_lobby()) */
 	bool own_enc;             /**< create its private encoder now (prompts, tones) */
@@ -113,6 +114,7 @@ struct codec_conf_part_stats {
 	bool muted;
 	enum codec_role role;
 	bool hosts_only;
+	bool backplane;
 	uint16_t loopback_frames;
 };
 
@@ -208,7 +210,9 @@ void codec_conf_announce(struct codec_conf *c, const struct codec_prompt *pr, ui
 
 /**
  * One received RTP packet of participant @p idx (header already parsed,
- * SRTP removed).
+ * SRTP removed). Audio goes to the jitter buffer; RFC 4733 events are
+ * detected at once and counted in the jitter buffer's sequence figures
+ * (received, lost), since they take sequence numbers of the same stream.
  * @return 0, -ENOENT (no such participant), -EPROTO (unexpected payload type),
  *         or what codec_jb_insert() returns; each case is counted.
  * Context: worker.

@@ -50,6 +50,7 @@ enum codec_role {
 enum codec_mix_filter {
 	CODEC_MIX_ALL = 0,   /**< every seated speaker */
 	CODEC_MIX_HOSTS,     /**< seated speakers with CODEC_ROLE_HOST */
+	CODEC_MIX_LOCAL,     /**< seated speakers that are not backplanes */
 	CODEC_MIX_FILTERS,
 };
 
@@ -108,6 +109,15 @@ int codec_mix_set_mute(struct codec_mix *m, uint16_t idx, bool muted);
 int codec_mix_set_lobby(struct codec_mix *m, uint16_t idx, bool lobby);
 /** Change role and listening restriction. @return 0, -ENOENT, -EINVAL */
 int codec_mix_set_role(struct codec_mix *m, uint16_t idx, enum codec_role role, bool hosts_only);
+/**
+ * Mark @p idx as a backplane (the link to this conference on another node):
+ * everyone hears it, and it hears only participants that are not
+ * backplanes (filter CODEC_MIX_LOCAL). With three or more nodes joined by a
+ * mesh of backplanes this keeps a node's audio from coming back to it
+ * through a third node. A backplane cannot be hosts_only.
+ * @return 0, -ENOENT, -EINVAL (hosts_only participant)
+ */
+int codec_mix_set_backplane(struct codec_mix *m, uint16_t idx, bool backplane);
 
 /**
  * One tick of speaker selection.

@@ -44,6 +44,7 @@ struct conf_part {
 	bool prompt_loop;
 	enum codec_role role;
 	bool hosts_only;
+	bool backplane;
 	const struct codec_prompt *prompt; /* borrowed, NULL when none plays */
 	uint32_t prompt_pos;
 	int16_t *lb;            /* owned: loopback ring, (loopback_frames + 1) frames */
@@ -351,17 +352,23 @@ codec_conf_part_add(struct codec_conf *c, const struct codec_part_cfg *pc, uint1
 	ret = class_get(c, pc, &p->cls);
 	if (ret < 0)
 		goto out_free;
-	ret = codec_mix_part_add(c->mix, i, pc->role, pc->hosts_only);
+	if (pc->backplane && pc->hosts_only)
+		ret = -EINVAL;
+	else
+		ret = codec_mix_part_add(c->mix, i, pc->role, pc->hosts_only);
 	if (ret < 0) {
 		class_put(c, p->cls);
 		goto out_free;
 	}
+	if (pc->backplane)
+		codec_mix_set_backplane(c->mix, i, true);
 	if (pc->lobby)
 		codec_mix_set_lobby(c->mix, i, true);
 	p->present = true;
 	p->lobby = pc->lobby;
 	p->role = pc->role;
 	p->hosts_only = pc->hosts_only;
+	p->backplane = pc->backplane;
 	p->seq = pc->tx_seq;
 	p->ts = pc->tx_ts;
 	p->tx_silent = true;
@@ -539,7 +546,14 @@ codec_conf_rx(struct codec_conf *c, uint16_t idx, uint8_t pt, uint16_t seq, uint
 		return codec_jb_insert(p->jb, seq, ts, payload, len, now_us);
 	}
 	if (p->cfg.dtmf_pt != 0 && pt == p->cfg.dtmf_pt) {
-		int r = codec_rfc4733_rx_packet(&p->dtmf_rx, ts, payload, len, &d);
+		int r;
+
+		/*
+		 * Events share the audio's sequence numbers (RFC 4733 §2.1) but
+		 * not its jitter buffer: count them for the loss figures.
+		 */
+		codec_jb_seq_only(p->jb, seq);
+		r = codec_rfc4733_rx_packet(&p->dtmf_rx, ts, payload, len, &d);
 
 		if (r == 1) {
 			p->st.dtmf_rfc4733++;
@@ -933,6 +947,7 @@ codec_conf_part_stats(const struct codec_conf *c, uint16_t idx, struct codec_con
 	st->muted = p->muted;
 	st->role = p->role;
 	st->hosts_only = p->hosts_only;
+	st->backplane = p->backplane;
 	st->loopback_frames = p->cfg.loopback_frames;
 	return 0;
 }

@@ -22,6 +22,7 @@ struct mix_part {
 	bool muted;
 	bool lobby;       /* neither hears nor is heard: not counted, never seated */
 	bool hosts_only;
+	bool backplane;   /* hears CODEC_MIX_LOCAL; heard by everyone */
 	uint8_t role;
 	int16_t lvl_q8;   /* smoothed level, dBov * 256 */
 	uint16_t seat;    /* CODEC_MIX_NONE when not seated */
@@ -46,7 +47,8 @@ struct codec_mix {
 	uint16_t challenger;
 	uint16_t challenge_ticks;
 	uint16_t n_present;
-	uint16_t n_hear_all;   /* present listeners without restriction */
+	uint16_t n_hear_all;   /* present listeners that hear every non-backplane speaker */
+	uint16_t n_backplane;  /* present backplanes (counted in n_hear_all too) */
 	uint16_t n_hosts;      /* present hosts */
 	bool filter_used[CODEC_MIX_FILTERS];
 	struct mix_part *part; /* [max_participants], owned */
@@ -110,8 +112,8 @@ static void
 recount(struct codec_mix *m)
 {
 	memset(m->n_filter, 0, sizeof(m->n_filter));
-	m->n_present = m->n_hear_all = m->n_hosts = 0;
-	m->filter_used[CODEC_MIX_ALL] = m->filter_used[CODEC_MIX_HOSTS] = false;
+	m->n_present = m->n_hear_all = m->n_hosts = m->n_backplane = 0;
+	memset(m->filter_used, 0, sizeof(m->filter_used));
 	for (uint16_t i = 0; i < m->cfg.max_participants; i++) {
 		const struct mix_part *p = &m->part[i];
 
@@ -120,7 +122,9 @@ recount(struct codec_mix *m)
 		m->n_present++;
 		m->n_hear_all += !p->hosts_only;
 		m->n_hosts += p->role == CODEC_ROLE_HOST;
-		m->filter_used[p->hosts_only ? CODEC_MIX_HOSTS : CODEC_MIX_ALL] = true;
+		m->n_backplane += p->backplane;
+		m->filter_used[p->backplane ? CODEC_MIX_LOCAL :
+			       p->hosts_only ? CODEC_MIX_HOSTS : CODEC_MIX_ALL] = true;
 	}
 	for (unsigned int s = 0; s < m->cfg.speakers; s++) {
 		uint16_t i = m->seat[s].idx;
@@ -129,6 +133,7 @@ recount(struct codec_mix *m)
 			continue;
 		m->n_filter[CODEC_MIX_ALL]++;
 		m->n_filter[CODEC_MIX_HOSTS] += m->part[i].role == CODEC_ROLE_HOST;
+		m->n_filter[CODEC_MIX_LOCAL] += !m->part[i].backplane;
 	}
 }
 
@@ -221,8 +226,24 @@ codec_mix_set_role(struct codec_mix *m, uint16_t idx, enum codec_role role, bool
 
 	if (p == NULL || (role != CODEC_ROLE_HOST && role != CODEC_ROLE_GUEST))
 		return p == NULL ? -ENOENT : -EINVAL;
+	if (hosts_only && p->backplane)
+		return -EINVAL;
 	p->role = (uint8_t)role;
 	p->hosts_only = hosts_only;
+	recount(m);
+	return 0;
+}
+
+int
+codec_mix_set_backplane(struct codec_mix *m, uint16_t idx, bool backplane)
+{
+	struct mix_part *p = get(m, idx);
+
+	if (p == NULL)
+		return -ENOENT;
+	if (backplane && p->hosts_only)
+		return -EINVAL;
+	p->backplane = backplane;
 	recount(m);
 	return 0;
 }
@@ -381,7 +402,14 @@ codec_mix_is_audible(const struct codec_mix *m, uint16_t idx)
 	p = &m->part[idx];
 	if (!p->present || p->muted || p->lobby)
 		return false;
-	/* Someone else hears everyone, or @p idx is a host and someone else is present. */
+	/*
+	 * A backplane is heard by the unrestricted listeners that are not
+	 * backplanes (and by hosts_only ones if it is a host); anyone else by
+	 * every other unrestricted listener, or, as a host, by anyone present.
+	 */
+	if (p->backplane)
+		return m->n_hear_all - m->n_backplane > 0 ||
+		       (p->role == CODEC_ROLE_HOST && m->n_present > m->n_hear_all);
 	if (m->n_hear_all - !p->hosts_only > 0)
 		return true;
 	return p->role == CODEC_ROLE_HOST && m->n_present > 1;
@@ -390,6 +418,8 @@ codec_mix_is_audible(const struct codec_mix *m, uint16_t idx)
 static inline bool
 in_filter(const struct codec_mix *m, unsigned int f, uint16_t idx)
 {
+	if (f == CODEC_MIX_LOCAL)
+		return !m->part[idx].backplane;
 	return f == CODEC_MIX_ALL || m->part[idx].role == CODEC_ROLE_HOST;
 }
 
@@ -399,7 +429,7 @@ codec_mix_listener_key(const struct codec_mix *m, uint16_t idx)
 	struct codec_mix_key k = {CODEC_MIX_ALL, CODEC_MIX_NONE};
 	const struct mix_part *p = &m->part[idx];
 
-	k.filter = p->hosts_only ? CODEC_MIX_HOSTS : CODEC_MIX_ALL;
+	k.filter = p->backplane ? CODEC_MIX_LOCAL : p->hosts_only ? CODEC_MIX_HOSTS : CODEC_MIX_ALL;
 	if (p->seat != CODEC_MIX_NONE && in_filter(m, k.filter, idx))
 		k.excl_seat = p->seat;
 	return k;

@@ -143,6 +143,7 @@ struct dp_conf_part_params {
 	uint32_t ssrc;           /* 0 = random */
 	enum codec_role role;
 	bool hosts_only;
+	bool backplane;          /* link to another node: hears only non-backplanes */
 	bool lobby;              /* neither hears nor is heard (PIN entry, waiting room) */
 	bool tones;              /* play join_tone to the others */
 	uint16_t loopback_ms;    /* 0 = off; else hears itself this much later (test call) */

@@ -759,7 +759,8 @@ op_conf_attach(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e
 {
 	static const char *const allowed[] = {"conference_id", "stream_id", "codec", "pt",
 					      "dtmf_pt", "rate", "channels", "ssrc", "role",
-					      "hosts_only", "lobby", "tones", "loopback_ms", NULL};
+					      "hosts_only", "lobby", "tones", "loopback_ms", "backplane",
+					      NULL};
 	static const uint8_t default_pt[CODEC_ID_COUNT] = {0, 8, 9, 111};
 	struct dp_conf_part_params p = {.role = CODEC_ROLE_HOST};
 	json_int_t v = 0;
@@ -798,8 +799,10 @@ op_conf_attach(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e
 		p.ssrc = (uint32_t)v;
 	if (get_bool(args, "hosts_only", &p.hosts_only, e) < 0 ||
 	    get_bool(args, "lobby", &p.lobby, e) < 0 || get_bool(args, "tones", &p.tones, e) < 0 ||
-	    get_role(args, &p.role, e) < 0)
+	    get_bool(args, "backplane", &p.backplane, e) < 0 || get_role(args, &p.role, e) < 0)
 		return -1;
+	if (p.backplane && p.hosts_only)
+		return fail(e, "EINVAL", "backplane", "a backplane cannot be hosts_only");
 	if ((rc = get_int(args, "loopback_ms", 0, DP_CONF_MAX_LOOPBACK_MS, &v, e)) < 0)
 		return -1;
 	if (rc == 0)
@@ -869,6 +872,7 @@ part_json(const struct dp_conf *c, uint16_t i, const struct codec_conf_part_stat
 	json_object_set_new(o, "muted", json_boolean(st->muted));
 	json_object_set_new(o, "role", json_string(st->role == CODEC_ROLE_GUEST ? "guest" : "host"));
 	json_object_set_new(o, "hosts_only", json_boolean(st->hosts_only));
+	json_object_set_new(o, "backplane", json_boolean(st->backplane));
 	json_object_set_new(o, "loopback_ms", json_integer(st->loopback_frames * CODEC_FRAME_MS));
 	json_object_set_new(o, "prompt", st->prompt ? json_string(st->prompt) : json_null());
 	json_object_set_new(o, "tx_octets", json_integer((json_int_t)st->tx_octets));

@@ -8,7 +8,8 @@
 # Lab: two locations x one node (tessera-lab --locations 2), the locations
 # joined by the lab router; one tessera-dataplane per node. On each node a
 # conference; between the nodes a backplane: one stream per node (plain RTP,
-# Opus) attached to its local conference as a participant, each sending to
+# Opus) attached to its local conference as a backplane participant (it
+# hears only the node's own participants, everyone hears it), each sending to
 # the other node through an outbound ESP SA (l1 -> l2 AES-256-GCM, l2 -> l1
 # AES-256-CBC + HMAC-SHA-512-256, both with ESN), each received through the
 # matching inbound SA. One real client per node (ffmpeg over SRTP): c1 (l1,
@@ -93,7 +94,10 @@ setup_node() {
 		return 1
 	bsid=$(tsr_stream_create "{\"local_ip\":\"$addr\",\"local_port\":$BP_PORT,\"remote_ip\":\"$peer\",\"remote_port\":$BP_PORT,\"latch\":false,\"strict_source\":true,\"esp_sa\":$spi}") ||
 		return 1
-	out=$(tsr_ctl_ok conference.attach "{\"conference_id\":$conf,\"stream_id\":$bsid,\"codec\":\"opus\",\"pt\":111,\"channels\":1}") ||
+	# A backplane cannot be hosts_only (it must carry every local speaker).
+	tsr_ctl conference.attach "{\"conference_id\":$conf,\"stream_id\":$bsid,\"codec\":\"opus\",\"backplane\":true,\"hosts_only\":true}" >/dev/null 2>&1 &&
+		tsr_fail "$id: a hosts_only backplane was accepted"
+	out=$(tsr_ctl_ok conference.attach "{\"conference_id\":$conf,\"stream_id\":$bsid,\"codec\":\"opus\",\"pt\":111,\"channels\":1,\"backplane\":true}") ||
 		return 1
 	eval "CONF_$n=$conf CSID_$n=$csid BSID_$n=$bsid KIN_$n=$kin KOUT_$n=$kout"
 	eval "BPART_$n=$(tsr_json "$out" participant)"
@@ -187,6 +191,10 @@ for n in 1 2; do
 s = json.loads(sys.argv[1]); i = int(sys.argv[2])
 print(next((q["received"] for q in s["participants"] if q["participant"] == i), -1))' "$stats" "${!bpart}")
 	tsr_expect_ge "$id: the backplane participant's media reached the engine" "$p" 300
+	b=$("$PY" -c 'import json,sys
+s = json.loads(sys.argv[1]); i = int(sys.argv[2])
+print(next((str(q.get("backplane")).lower() for q in s["participants"] if q["participant"] == i), "missing"))' "$stats" "${!bpart}")
+	tsr_expect_eq "$id: conference.stats marks it as a backplane" "$b" true
 	tsr_check "$id: data plane still running" tsr_node_alive $id
 done
 

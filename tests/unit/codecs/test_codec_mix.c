@@ -219,6 +219,55 @@ test_roles(void **state)
 	codec_mix_destroy(m);
 }
 
+/*
+ * Three nodes in a mesh, seen from one of them: 0 and 1 are local callers,
+ * 2 and 3 the backplanes from the two other nodes. A backplane hears the
+ * local callers only (what it forwards must not come back to the mesh); the
+ * callers hear everyone.
+ */
+static void
+test_backplane(void **state)
+{
+	struct codec_mix *m = mk(4);
+
+	(void)state;
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(codec_mix_part_add(m, (uint16_t)i, CODEC_ROLE_HOST, false), 0);
+	assert_int_equal(codec_mix_set_backplane(m, 2, true), 0);
+	assert_int_equal(codec_mix_set_backplane(m, 3, true), 0);
+	assert_int_equal(codec_mix_set_backplane(m, 5, true), -ENOENT);
+	level[0] = level[1] = level[2] = level[3] = -20;
+	tick(m, 2);
+	assert_int_equal(heard(m, 0), 200 + 400 + 800); /* N-1: everyone else */
+	assert_int_equal(heard(m, 1), 100 + 400 + 800);
+	assert_int_equal(heard(m, 2), 100 + 200);       /* the local callers, not backplane 3 */
+	assert_int_equal(heard(m, 3), 100 + 200);
+	assert_int_equal(codec_mix_listener_key(m, 2).filter, CODEC_MIX_LOCAL);
+	assert_int_equal(codec_mix_listener_key(m, 2).excl_seat, CODEC_MIX_NONE);
+	assert_int_equal(codec_mix_key_sources(m, codec_mix_listener_key(m, 2)), 2);
+	assert_true(codec_mix_is_audible(m, 2));
+	/* Without local callers the backplanes hear silence and nobody hears them. */
+	assert_int_equal(codec_mix_part_del(m, 0), 0);
+	assert_int_equal(codec_mix_part_del(m, 1), 0);
+	tick(m, 1);
+	assert_int_equal(heard(m, 2), 0);
+	assert_false(codec_mix_is_audible(m, 2));
+	assert_false(codec_mix_is_audible(m, 3));
+	/* A hosts_only guest is not a backplane, and the other way round. */
+	assert_int_equal(codec_mix_part_add(m, 4, CODEC_ROLE_GUEST, true), 0);
+	assert_int_equal(codec_mix_set_backplane(m, 4, true), -EINVAL);
+	assert_int_equal(codec_mix_set_role(m, 2, CODEC_ROLE_HOST, true), -EINVAL);
+	/* A host backplane is heard by a hosts_only guest; a guest backplane is not. */
+	assert_true(codec_mix_is_audible(m, 2));
+	assert_int_equal(codec_mix_set_role(m, 2, CODEC_ROLE_GUEST, false), 0);
+	assert_int_equal(codec_mix_set_role(m, 3, CODEC_ROLE_GUEST, false), 0);
+	assert_false(codec_mix_is_audible(m, 2));
+	/* Back to an ordinary participant: it hears everyone again. */
+	assert_int_equal(codec_mix_set_backplane(m, 2, false), 0);
+	assert_true(codec_mix_is_audible(m, 3));
+	codec_mix_destroy(m);
+}
+
 static void
 test_groups(void **state)
 {
@@ -270,6 +319,7 @@ main(void)
 		cmocka_unit_test(test_top_k_holdover),
 		cmocka_unit_test(test_mute),
 		cmocka_unit_test(test_roles),
+		cmocka_unit_test(test_backplane),
 		cmocka_unit_test(test_groups),
 	};
 
