@@ -63,7 +63,8 @@ struct codec_jb_frame {
 };
 
 struct codec_jb_stats {
-	uint64_t received;   /**< valid packets, duplicates and late ones included (RFC 3550) */
+	uint64_t received;   /**< valid packets, duplicates and late ones included (RFC 3550),
+				  and the packets of codec_jb_seq_only() */
 	uint64_t lost;       /**< expected - unique received, never negative */
 	uint64_t late;       /**< arrived after their playout time */
 	uint64_t duplicates;
@@ -115,6 +116,17 @@ size_t codec_jb_mem_size(const struct codec_jb_cfg *cfg);
  */
 int codec_jb_insert(struct codec_jb *jb, uint16_t seq, uint32_t ts, const uint8_t *payload,
 		    size_t len, uint64_t now_us);
+
+/**
+ * Count a packet of the same RTP stream that carries no audio frame (an
+ * RFC 4733 telephone-event).
+ * It used a sequence number, so the RFC 3550 A.1 / A.3 figures (received,
+ * extended highest sequence, lost, fraction lost) must see it; it is neither
+ * stored nor fed to the jitter estimate (telephone-events repeat one
+ * timestamp for the whole event).
+ * Context: fast path.
+ */
+void codec_jb_seq_only(struct codec_jb *jb, uint16_t seq);
 
 /**
  * Take the frame for this 20 ms tick.

@@ -145,7 +145,8 @@ seq_update(struct codec_jb *jb, uint16_t seq)
 		jb->base_seq = seq;
 		jb->cycles = 0;
 		jb->expected_prior = 0;
-		jb->received_prior = jb->st.received;
+		/* received already counts this packet, the first one expected. */
+		jb->received_prior = jb->st.received - 1;
 		return 0;
 	}
 	d = (int16_t)(uint16_t)(seq - jb->max_seq);
@@ -295,6 +296,13 @@ codec_jb_insert(struct codec_jb *jb, uint16_t seq, uint32_t ts, const uint8_t *p
 	if (ret != -EALREADY)
 		jitter_update(jb, ts, now_us);
 	return ret;
+}
+
+void
+codec_jb_seq_only(struct codec_jb *jb, uint16_t seq)
+{
+	jb->st.received++;
+	seq_update(jb, seq);
 }
 
 static struct jb_slot *

@@ -7,7 +7,7 @@
  * three participants on Opus, G.722 and G.711 send 440/660/880 Hz; each
  * listener's decoded output holds the other two tones and not its own; mute
  * removes a tone; a lone participant costs no decode and no encode; RFC 4733
- * digits in and out.
+ * digits in and out, and their sequence numbers in the loss figures.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -208,6 +208,65 @@ test_dtmf(void **state)
 }
 
 /*
+ * RFC 4733 events take sequence numbers of the audio stream but skip the
+ * jitter buffer: audio 0..9, one digit as events 10..14 (two growing
+ * packets, then the end packet three times), audio 15..39, all contiguous,
+ * must give 0 lost in the stats and in the report block figures; then a
+ * real gap of one sequence number counts 1.
+ */
+static void
+test_dtmf_seq_loss(void **state)
+{
+	static struct rig r;
+	struct codec_conf_part_stats st;
+	struct codec_conf_rtcp rc;
+	struct codec_conf_out o[16];
+	uint8_t ev[4] = {7, 0x0a, 0, 160}, pl[160];
+	uint16_t seq = 100, who;
+	uint32_t ts = 8000;
+	char d;
+
+	(void)state;
+	rig_init(&r);
+	memset(pl, 0xff, sizeof(pl)); /* PCMU silence */
+	for (int t = 0; t < 40; t++) {
+		if (t >= 10 && t < 15) {
+			/* The event starts at ts and grows; the last three are its end. */
+			ev[1] = t >= 12 ? 0x8a : 0x0a;
+			ev[2] = (uint8_t)((160 * (t - 9)) >> 8);
+			ev[3] = (uint8_t)(160 * (t - 9));
+			assert_int_equal(codec_conf_rx(r.c, r.idx[2], 101, seq++, 8000 + 10 * 160, ev, 4,
+						       (uint64_t)t * 20000), 0);
+		} else {
+			assert_int_equal(codec_conf_rx(r.c, r.idx[2], 0, seq++, ts, pl, sizeof(pl),
+						       (uint64_t)t * 20000), 0);
+		}
+		ts += 160;
+		codec_conf_tick(r.c, o, 16, NULL);
+	}
+	assert_int_equal(codec_conf_dtmf_poll(r.c, &who, &d), 1);
+	assert_int_equal(d, '7');
+	assert_int_equal(codec_conf_part_stats(r.c, r.idx[2], &st), 0);
+	assert_int_equal(codec_conf_rtcp(r.c, r.idx[2], &rc), 0);
+	print_message("audio + events: received %lu lost %lu; rb cumulative %d fraction %u max %u\n",
+		      (unsigned long)st.jb.received, (unsigned long)st.jb.lost, rc.rr.cumulative_lost,
+		      rc.rr.fraction_lost, rc.rr.ext_max_seq);
+	assert_int_equal(st.jb.received, 40);
+	assert_int_equal(st.jb.lost, 0);
+	assert_int_equal(rc.rr.cumulative_lost, 0);
+	assert_int_equal(rc.rr.fraction_lost, 0);
+	assert_int_equal(rc.rr.ext_max_seq, seq - 1u);
+	/* One sequence number really missing (an event lost on the way) counts. */
+	seq++;
+	assert_int_equal(codec_conf_rx(r.c, r.idx[2], 101, seq++, 8000 + 40 * 160, ev, 4, 800000), 0);
+	assert_int_equal(codec_conf_part_stats(r.c, r.idx[2], &st), 0);
+	assert_int_equal(codec_conf_rtcp(r.c, r.idx[2], &rc), 0);
+	assert_int_equal(st.jb.lost, 1);
+	assert_int_equal(rc.rr.cumulative_lost, 1);
+	rig_fini(&r);
+}
+
+/*
  * A dial-out sequence as the guide times it: nothing for the lead (3 s, the
  * participant hears the conference meanwhile), then one digit every 0.5 s
  * and 2 s per ','; the event timestamps step by exactly those amounts.
@@ -287,6 +346,7 @@ main(void)
 		cmocka_unit_test(test_idle_and_lone),
 		cmocka_unit_test(test_dtmf),
 		cmocka_unit_test(test_dtmf_dialout_timing),
+		cmocka_unit_test(test_dtmf_seq_loss),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
