@@ -62,7 +62,9 @@ struct dp_conf_rtcp {
 	uint32_t lsr;                /* middle 32 bits of its last SR's NTP, 0 = none */
 	uint64_t lsr_tsc;            /* when that SR arrived */
 	uint64_t next_tsc;           /* our next report */
-	uint64_t sent_at[2];         /* our RTP packet count at the last two reports */
+	uint64_t sent_at[2];         /* wire_packets at the last two reports */
+	uint64_t wire_packets;       /* RTP packets to it handed to the wire: our SR count */
+	uint64_t wire_octets;        /* their payload octets: our SR octet count */
 	uint64_t reports_sent;       /* SR + RR we sent */
 	uint64_t srs_sent;
 	uint64_t reports_rx;         /* SR/RR packets from it that parsed */
@@ -91,8 +93,12 @@ struct dp_conf {
 	uint64_t ticks;
 	uint64_t rx_packets;
 	uint64_t rx_errors;
-	uint64_t tx_packets;
-	uint64_t tx_drops;
+	uint64_t tx_packets;        /* RTP handed to the wire */
+	uint64_t tx_drops;          /* RTP the engine made that did not leave: the sum of */
+	uint64_t tx_drops_no_mbuf;  /*   no mbuf */
+	uint64_t tx_drops_path;     /*   dropped by dp_node_send() (no destination or
+				     *   neighbour, SRTP; counted by reason on the stream) */
+	uint64_t tx_drops_queue_full; /* the wire TX queue was full */
 	uint64_t late_ticks;
 	uint64_t rtcp_tx;           /* RTCP compound packets sent */
 	uint64_t rtcp_tx_drops;     /* not built or not sent (no mbuf, no neighbour, ...) */

@@ -31,6 +31,13 @@
 #include "dp_rtp.h"
 
 #define TICK_US 20000
+/*
+ * m->hash.usr of a conference RTP packet on its way out: this flag, the
+ * participant (bits 16-30) and the payload octets (bits 0-15), read back
+ * just before the packet is handed to the wire so only what left is counted
+ * in our SRs. RTCP and anything else carry 0.
+ */
+#define TX_TAG_RTP (1u << 31)
 /* Seconds from the NTP epoch (1900) to the Unix epoch (1970). */
 #define NTP_UNIX_OFFSET 2208988800ull
 
@@ -278,29 +285,47 @@ rx_one(struct dp_worker *w, struct dp_main *dm, struct rte_mbuf *m, uint64_t now
 		c->rx_errors++;
 }
 
-/* Transmit what dp_node_send() made (or hand it to the caller: tests). */
-static void
-xmit(struct dp_lcore_ctx *lc, struct dp_node_out *out, struct rte_mbuf **tx, uint16_t tx_cap,
-     uint16_t *ntx)
+/*
+ * Transmit what dp_node_send() made (or hand it to the caller: tests), and
+ * count each conference RTP packet that left in its participant's SR figures
+ * (RFC 3550 §6.4.1: packets and payload octets transmitted). The tags are
+ * read before the hand-over: after it the mbufs belong to the driver.
+ * @return the frames handed over; the rest were freed (TX queue full).
+ */
+static uint16_t
+xmit(struct dp_lcore_ctx *lc, struct dp_conf *c, struct dp_node_out *out, struct rte_mbuf **tx,
+     uint16_t tx_cap, uint16_t *ntx)
 {
 	struct dp_main *dm = lc->dm;
+	uint32_t tag[DP_BURST];
+	uint16_t sent = 0;
 
+	for (uint16_t j = 0; j < out->n_wire; j++)
+		tag[j] = out->wire[j]->hash.usr;
 	if (tx != NULL) {
-		uint16_t room = (uint16_t)(tx_cap - *ntx), take = RTE_MIN(room, out->n_wire);
+		uint16_t room = (uint16_t)(tx_cap - *ntx);
 
-		memcpy(&tx[*ntx], out->wire, sizeof(out->wire[0]) * take);
-		*ntx += take;
-		rte_pktmbuf_free_bulk(&out->wire[take], out->n_wire - take);
+		sent = RTE_MIN(room, out->n_wire);
+		memcpy(&tx[*ntx], out->wire, sizeof(out->wire[0]) * sent);
+		*ntx += sent;
 	} else if (out->n_wire != 0) {
-		uint16_t sent = rte_eth_tx_burst(dm->wire_port, lc->wire_queue, out->wire,
-						 out->n_wire);
-
+		sent = rte_eth_tx_burst(dm->wire_port, lc->wire_queue, out->wire, out->n_wire);
 		lc->stats.tx_wire += sent;
-		if (sent < out->n_wire) {
-			lc->stats.drop[DP_LDROP_TX_WIRE_FULL] += out->n_wire - sent;
-			rte_pktmbuf_free_bulk(&out->wire[sent], out->n_wire - sent);
-		}
 	}
+	if (sent < out->n_wire) {
+		lc->stats.drop[DP_LDROP_TX_WIRE_FULL] += out->n_wire - sent;
+		rte_pktmbuf_free_bulk(&out->wire[sent], out->n_wire - sent);
+	}
+	for (uint16_t j = 0; j < sent; j++) {
+		struct dp_conf_rtcp *r;
+
+		if (!(tag[j] & TX_TAG_RTP))
+			continue;
+		r = &c->rtcp[(tag[j] & ~TX_TAG_RTP) >> 16];
+		r->wire_packets++;
+		r->wire_octets += tag[j] & 0xffff;
+	}
+	return sent;
 }
 
 /* Build one RTP packet per output descriptor and send them from the participants' streams. */
@@ -315,6 +340,7 @@ emit(struct dp_lcore_ctx *lc, struct dp_conf *c, const struct codec_conf_out *o,
 		struct rte_mbuf *pkts[DP_BURST];
 		uint32_t sids[DP_BURST];
 		struct dp_node_out out;
+		uint16_t sent;
 
 		for (uint16_t i = 0; i < k; i++) {
 			const struct codec_conf_out *d = &o[base + i];
@@ -324,8 +350,10 @@ emit(struct dp_lcore_ctx *lc, struct dp_conf *c, const struct codec_conf_out *o,
 			if (m == NULL || (p = (uint8_t *)rte_pktmbuf_append(m, 12 + d->len)) == NULL) {
 				rte_pktmbuf_free(m);
 				c->tx_drops++;
+				c->tx_drops_no_mbuf++;
 				continue;
 			}
+			m->hash.usr = TX_TAG_RTP | (uint32_t)d->idx << 16 | d->len;
 			p[0] = 0x80;
 			p[1] = (uint8_t)(d->pt | (d->marker ? 0x80 : 0));
 			p[2] = (uint8_t)(d->seq >> 8);
@@ -342,9 +370,11 @@ emit(struct dp_lcore_ctx *lc, struct dp_conf *c, const struct codec_conf_out *o,
 		if (m_n == 0)
 			continue;
 		dp_node_send(lc, pkts, sids, NULL, m_n, &out);
-		c->tx_packets += out.n_wire;
-		c->tx_drops += m_n - out.n_wire;
-		xmit(lc, &out, tx, tx_cap, ntx);
+		c->tx_drops_path += m_n - out.n_wire;
+		sent = xmit(lc, c, &out, tx, tx_cap, ntx);
+		c->tx_packets += sent;
+		c->tx_drops_queue_full += out.n_wire - sent;
+		c->tx_drops += m_n - sent;
 	}
 }
 
@@ -381,13 +411,14 @@ rtcp_build(struct dp_worker *w, struct dp_conf *c, uint16_t i, uint64_t now,
 
 	if (codec_conf_rtcp(c->engine, i, &f) < 0)
 		return -1;
-	sender = f.tx_packets > r->sent_at[1];
+	/* What left for the wire, not what the engine made (some may have been dropped). */
+	sender = r->wire_packets > r->sent_at[1];
 	r->sent_at[1] = r->sent_at[0];
-	r->sent_at[0] = f.tx_packets;
+	r->sent_at[0] = r->wire_packets;
 	sr.ntp = dp_worker_ntp(w, now);
 	sr.rtp_ts = f.tx_rtp_ts;
-	sr.packets = (uint32_t)f.tx_packets;
-	sr.octets = (uint32_t)f.tx_octets;
+	sr.packets = (uint32_t)r->wire_packets;
+	sr.octets = (uint32_t)r->wire_octets;
 	if (r->have_rx && f.rx_packets > 0) {
 		rb.ssrc = r->rx_ssrc;
 		rb.fraction_lost = f.rr.fraction_lost;
@@ -425,7 +456,7 @@ rtcp_send_due(struct dp_lcore_ctx *lc, struct dp_conf *c, uint64_t now, struct r
 	uint32_t sids[DP_CONF_RTCP_BURST];
 	bool rtcp[DP_CONF_RTCP_BURST];
 	uint64_t next = UINT64_MAX;
-	uint16_t n = 0;
+	uint16_t n = 0, sent;
 
 	for (uint16_t i = 0; i < c->max_parts; i++) {
 		struct dp_conf_rtcp *r = &c->rtcp[i];
@@ -436,6 +467,8 @@ rtcp_send_due(struct dp_lcore_ctx *lc, struct dp_conf *c, uint64_t now, struct r
 		if (r->next_tsc <= now && n < DP_CONF_RTCP_BURST) {
 			r->next_tsc = rtcp_next(now, false);
 			m = rte_pktmbuf_alloc(lc->dm->pool);
+			if (m != NULL)
+				m->hash.usr = 0; /* not RTP: xmit() leaves the SR figures alone */
 			if (m == NULL || rtcp_build(lc->worker, c, i, now, m) < 0) {
 				rte_pktmbuf_free(m);
 				c->rtcp_tx_drops++;
@@ -453,9 +486,9 @@ rtcp_send_due(struct dp_lcore_ctx *lc, struct dp_conf *c, uint64_t now, struct r
 		struct dp_node_out out;
 
 		dp_node_send(lc, pkts, sids, rtcp, n, &out);
-		c->rtcp_tx += out.n_wire;
-		c->rtcp_tx_drops += n - out.n_wire;
-		xmit(lc, &out, tx, tx_cap, ntx);
+		sent = xmit(lc, c, &out, tx, tx_cap, ntx);
+		c->rtcp_tx += sent;
+		c->rtcp_tx_drops += n - sent;
 	}
 }
 

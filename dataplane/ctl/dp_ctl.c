@@ -891,6 +891,9 @@ rtcp_json(const struct dp_conf_rtcp *r)
 			      "reports_received", (json_int_t)r->reports_rx, "srs_received",
 			      (json_int_t)r->srs_rx, "rx_errors", (json_int_t)r->rx_errors);
 
+	/* What our SRs count: RTP handed to the wire, not what the engine made. */
+	json_object_set_new(o, "packets_sent", json_integer((json_int_t)r->wire_packets));
+	json_object_set_new(o, "octets_sent", json_integer((json_int_t)r->wire_octets));
 	json_object_set_new(o, "rtt_ms", r->rtt_us >= 0 ? json_real((double)r->rtt_us / 1000.0)
 							 : json_null());
 	json_object_set_new(o, "rx_ssrc", r->have_rx ? json_integer(r->rx_ssrc) : json_null());
@@ -942,6 +945,10 @@ op_conf_stats(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
 			 (json_int_t)c->tx_drops, "participants", parts);
 	json_object_set_new(*res, "agc", json_boolean(c->agc));
 	json_object_set_new(*res, "noise_gate", json_boolean(c->noise_gate));
+	json_object_set_new(*res, "tx_drop_reasons",
+			    json_pack("{s:I, s:I, s:I}", "no_mbuf", (json_int_t)c->tx_drops_no_mbuf,
+				      "path", (json_int_t)c->tx_drops_path, "queue_full",
+				      (json_int_t)c->tx_drops_queue_full));
 	json_object_set_new(*res, "rtcp_tx", json_integer((json_int_t)c->rtcp_tx));
 	json_object_set_new(*res, "rtcp_tx_drops", json_integer((json_int_t)c->rtcp_tx_drops));
 	json_object_set_new(*res, "rtcp_rx", json_integer((json_int_t)c->rtcp_rx));
