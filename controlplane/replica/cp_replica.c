@@ -10,6 +10,7 @@
  * a file built from API responses loads as is.
  * Context: control path (startup).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -480,6 +481,96 @@ load_rules(struct cp_replica *r, json_t *root, char *err, size_t errcap)
 	return 0;
 }
 
+/* The index of the object whose resource URI or id is @p ref, or -1. */
+static int
+ref_index(json_t *list, json_t *ref)
+{
+	const char *uri = json_string_value(ref);
+	json_t *o;
+	size_t i;
+
+	if (ref == NULL || json_is_null(ref) || list == NULL)
+		return -1; /* none, or a document without locations (a file) */
+	json_array_foreach(list, i, o) {
+		json_t *id = json_object_get(o, "id");
+		const char *ru = json_string_value(json_object_get(o, "resource_uri"));
+
+		if ((uri != NULL && ru != NULL && strcmp(uri, ru) == 0) ||
+		    (json_is_integer(ref) && json_is_integer(id) &&
+		     json_integer_value(ref) == json_integer_value(id)))
+			return (int)i;
+		if (uri != NULL && json_is_integer(id)) {
+			char want[96];
+
+			snprintf(want, sizeof(want), "/api/admin/configuration/v1/system_location/%lld/",
+				 (long long)json_integer_value(id));
+			if (strcmp(uri, want) == 0)
+				return (int)i;
+		}
+	}
+	return -2;
+}
+
+/* system_location and worker_vm: where the node's peers are (backplane, placement). */
+static int
+load_nodes(struct cp_replica *r, json_t *root, char *err, size_t errcap)
+{
+	json_t *locs = objects_of(root, "system_location"), *vms = objects_of(root, "worker_vm");
+	json_t *o;
+	size_t i;
+	int k;
+
+	if ((locs != NULL && !json_is_array(locs)) || (vms != NULL && !json_is_array(vms)))
+		return FAIL("system_location and worker_vm must be lists");
+	r->locations = calloc(json_array_size(locs) + 1, sizeof(*r->locations));
+	r->nodes = calloc(json_array_size(vms) + 1, sizeof(*r->nodes));
+	if (r->locations == NULL || r->nodes == NULL)
+		return -ENOMEM;
+	json_array_foreach(locs, i, o) {
+		struct cp_replica_location *l = &r->locations[i];
+
+		if (!json_is_object(o) || get_str(o, "name", l->name, sizeof(l->name), "") < 0 ||
+		    l->name[0] == '\0')
+			return FAIL("system_location #%zu: name is required", i);
+		l->id = json_integer_value(json_object_get(o, "id"));
+		l->overflow1 = ref_index(locs, json_object_get(o, "overflow_location1"));
+		l->overflow2 = ref_index(locs, json_object_get(o, "overflow_location2"));
+		if (l->overflow1 < -1 || l->overflow2 < -1)
+			return FAIL("system_location %s: unknown overflow location", l->name);
+		r->n_locations++;
+	}
+	json_array_foreach(vms, i, o) {
+		struct cp_replica_node *n = &r->nodes[i];
+		unsigned char ip[16];
+
+		if (!json_is_object(o) || get_str(o, "name", n->name, sizeof(n->name), "") < 0 ||
+		    n->name[0] == '\0')
+			return FAIL("worker_vm #%zu: name is required", i);
+		if (get_str(o, "address", n->address, sizeof(n->address), "") < 0 ||
+		    (inet_pton(AF_INET, n->address, ip) != 1 && inet_pton(AF_INET6, n->address, ip) != 1))
+			return FAIL("worker_vm %s: address must be an IP address", n->name);
+		if (get_bool(o, "maintenance_mode", &n->maintenance, false) < 0)
+			return FAIL("worker_vm %s: maintenance_mode is not a boolean", n->name);
+		k = ref_index(locs, json_object_get(o, "system_location"));
+		if (k < -1)
+			return FAIL("worker_vm %s: unknown system_location", n->name);
+		n->location = k;
+		if (cp_replica_node_lookup(r, n->name) != NULL)
+			return FAIL("worker_vm name %s is used twice", n->name);
+		r->n_nodes++;
+	}
+	return 0;
+}
+
+const struct cp_replica_node *
+cp_replica_node_lookup(const struct cp_replica *r, const char *name)
+{
+	for (unsigned int i = 0; i < r->n_nodes; i++)
+		if (strcmp(r->nodes[i].name, name) == 0)
+			return &r->nodes[i];
+	return NULL;
+}
+
 struct cp_replica *
 cp_replica_empty(void)
 {
@@ -515,6 +606,8 @@ cp_replica_from_json(json_t *root, struct cp_replica **out, char *err, size_t er
 		rc = load_adps(r, root, err, errcap);
 	if (rc == 0)
 		rc = load_devices(r, root, err, errcap);
+	if (rc == 0)
+		rc = load_nodes(r, root, err, errcap);
 	if (rc < 0) {
 		cp_replica_destroy(r);
 		return rc;
@@ -554,6 +647,8 @@ cp_replica_destroy(struct cp_replica *r)
 	if (r->devices != NULL)
 		explicit_bzero(r->devices, r->n_devices * sizeof(*r->devices));
 	free(r->devices);
+	free(r->locations);
+	free(r->nodes);
 	free(r);
 }
 

@@ -120,6 +120,28 @@ struct cp_replica_rule {
 	regex_t re;
 };
 
+/*
+ * A system location (`system_location`): overflow links are indexes into
+ * cp_replica.locations, or -1 (guide part 2 §2.2, part 1 §2.3).
+ */
+struct cp_replica_location {
+	long long id;
+	char name[CP_REPLICA_STR];
+	int overflow1, overflow2;
+};
+
+/*
+ * A Conferencing Node (`worker_vm`): the peers of the backplane control
+ * channel (backplane/cp_bp.h). Invariant: name and address are set;
+ * location is an index into cp_replica.locations or -1.
+ */
+struct cp_replica_node {
+	char name[CP_REPLICA_STR];
+	char address[46];
+	int location;
+	bool maintenance;
+};
+
 struct cp_replica {
 	long long version; /* replication version, 0 for a file */
 	unsigned int n_services;
@@ -134,6 +156,10 @@ struct cp_replica {
 	unsigned int n_devices;
 	struct cp_replica_device *devices; /* owned; passwords wiped on destroy */
 	struct cp_replica_registrar registrar;
+	unsigned int n_locations;
+	struct cp_replica_location *locations; /* owned */
+	unsigned int n_nodes;
+	struct cp_replica_node *nodes; /* owned */
 };
 
 /**
@@ -173,6 +199,9 @@ const struct cp_replica_alias *cp_replica_alias_lookup(const struct cp_replica *
  */
 const struct cp_replica_device *cp_replica_device_lookup(const struct cp_replica *r,
 							 const char *alias);
+
+/** A node by name (exact). @return borrowed, valid until cp_replica_destroy(), or NULL. */
+const struct cp_replica_node *cp_replica_node_lookup(const struct cp_replica *r, const char *name);
 
 /** The service an alias reaches (borrowed, valid until cp_replica_destroy()). */
 const struct cp_replica_service *cp_replica_alias_service(const struct cp_replica *r,
