@@ -398,6 +398,14 @@ m_line_ok(const char *p, size_t n)
 	k = span_digits(p, end);
 	if (k == 0 || k > 5)
 		return false;
+	{
+		unsigned long port = 0;
+
+		for (size_t i = 0; i < k; i++)
+			port = port * 10 + (unsigned long)(p[i] - '0');
+		if (port > 65535) /* sofia would keep it modulo 2^16 */
+			return false;
+	}
 	if (k < end && p[k] == '/') {
 		size_t m = span_digits(p + k + 1, end - k - 1);
 

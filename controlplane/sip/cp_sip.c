@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sofia-sip/su_log.h>
 
@@ -33,6 +34,41 @@
 #include "tsr_log.h"
 
 #define LOG_COMP "cp.sip"
+
+/*
+ * Checks nta leaves to us (RFC 3261 §8.2): a body that is not SDP gets 415
+ * with Accept (§8.2.3); a header the call depends on that sofia could not
+ * parse (kept in sip_error) gets 400 rather than being silently ignored.
+ * @return true after answering.
+ */
+static bool
+refuse_malformed(struct cp_sip *s, nua_handle_t *nh, const sip_t *sip)
+{
+	static const char *const vital[] = {"Max-Forwards", "Content-Type", "Session-Expires",
+					    "Min-SE", "Require", "Supported", "Contact", NULL};
+	char w[160], why[64];
+
+	for (const sip_error_t *e = sip->sip_error; e != NULL; e = e->er_next) {
+		const char *name = e->er_name ? e->er_name : "";
+
+		for (int i = 0; vital[i] != NULL; i++)
+			if (strcasecmp(name, vital[i]) == 0) {
+				snprintf(why, sizeof(why), "malformed %s header", vital[i]);
+				nua_respond(nh, SIP_400_BAD_REQUEST,
+					    SIPTAG_WARNING_STR(cp_sip_warning(s, 399, why, w, sizeof(w))),
+					    TAG_END());
+				return true;
+			}
+	}
+	if (sip->sip_payload != NULL && sip->sip_payload->pl_len > 0 &&
+	    (sip->sip_content_type == NULL || sip->sip_content_type->c_type == NULL ||
+	     strcasecmp(sip->sip_content_type->c_type, "application/sdp") != 0)) {
+		nua_respond(nh, SIP_415_UNSUPPORTED_MEDIA, SIPTAG_ACCEPT_STR("application/sdp"),
+			    TAG_END());
+		return true;
+	}
+	return false;
+}
 
 /*
  * A call routing rule matched (FR-CRR-*). The registration table comes first
@@ -88,6 +124,8 @@ on_invite(struct cp_sip *s, nua_handle_t *nh, const sip_t *sip)
 		nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, TAG_END());
 		return;
 	}
+	if (refuse_malformed(s, nh, sip))
+		return;
 	if (ru == NULL || cp_route_alias(ru->url_user, ru->url_host, alias, sizeof(alias)) < 0 ||
 	    url_e(full, sizeof(full), ru) < 0) {
 		nua_respond(nh, SIP_404_NOT_FOUND, TAG_END());
