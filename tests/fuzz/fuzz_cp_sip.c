@@ -11,7 +11,8 @@
  * take the request-URI the way cp_sip.c routes (cp_route_alias, url_e) and
  * the body the way cp_gw.c handles offers and answers: cp_sdp_parse() over
  * sofia's sdp_parse(), then cp_sdp_check_answer() of the description against
- * itself and cp_sdp_write() of an answer built from it. Nothing may crash,
+ * itself and cp_sdp_write() of an answer built from it; and the registrar's
+ * and REFER's inputs (Digest parameters, To/Contact/Refer-To URIs). Nothing may crash,
  * leak, or read out of bounds; every written SDP must be NUL-terminated.
  *
  * Context: fuzz build only (CC=clang -Dfuzz=true).
@@ -28,6 +29,7 @@
 #include <sofia-sip/url.h>
 
 #include "cp_route.h"
+#include "cp_digest.h"
 #include "cp_sdp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -69,6 +71,36 @@ sdp_roundtrip(const char *body, size_t len)
 	}
 }
 
+/*
+ * What the registrar and REFER handling take from a request: Digest
+ * parameters of Authorization (cp_digest_parse, then a verify and a nonce
+ * check as cp_reg.c does), and the To, Contact and Refer-To URIs reduced to
+ * aliases and printed back.
+ */
+static void
+registrar_inputs(const sip_t *sip)
+{
+	static const uint8_t key[CP_DIGEST_KEY_LEN] = {1};
+	char alias[CP_ROUTE_ALIAS_MAX], buf[2048], uri[512];
+	struct cp_digest_resp d;
+
+	for (const msg_auth_t *au = sip->sip_authorization; au != NULL; au = au->au_next)
+		if (cp_digest_parse(au->au_params, buf, sizeof(buf), &d) == 0) {
+			(void)cp_digest_nonce_check(key, d.realm, d.nonce, 1000, 300);
+			(void)cp_digest_verify(&d, "REGISTER", "alice", "s3cret");
+		}
+	if (sip->sip_to != NULL)
+		(void)cp_route_alias(sip->sip_to->a_url->url_user, sip->sip_to->a_url->url_host,
+				     alias, sizeof(alias));
+	for (const sip_contact_t *m = sip->sip_contact; m != NULL; m = m->m_next)
+		(void)url_e(uri, sizeof(uri), m->m_url);
+	if (sip->sip_refer_to != NULL) {
+		(void)cp_route_alias(sip->sip_refer_to->r_url->url_user,
+				     sip->sip_refer_to->r_url->url_host, alias, sizeof(alias));
+		(void)url_e(uri, sizeof(uri), sip->sip_refer_to->r_url);
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -91,6 +123,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)cp_route_alias(u->url_user, u->url_host, alias, sizeof(alias));
 		(void)url_e(full, sizeof(full), u);
 	}
+	if (sip != NULL)
+		registrar_inputs(sip);
 	if (sip != NULL && sip->sip_payload != NULL)
 		sdp_roundtrip(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
 	msg_destroy(msg);
