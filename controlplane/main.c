@@ -14,6 +14,7 @@
  * the SIP stack shuts down (at most CP_SHUTDOWN_MS), streams are deleted.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,11 +22,13 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
 #include <jansson.h>
 
+#include "cp_bp.h"
 #include "cp_ctl.h"
 #include "cp_media.h"
 #include "cp_replica.h"
@@ -52,6 +55,12 @@ struct cp_opts {
 	char mgmt_cacert[256];
 	char replica_db[256];
 	char *mgmt_cert_pem; /* from the bootstrap document, owned */
+	char *node_cert_pem, *node_key_pem, *ca_pem; /* the same, for the backplane; owned */
+	char bp_addr[64];
+	uint32_t bp_port; /* 0: no backplane */
+	uint32_t bp_rekey_s;
+	uint64_t bp_rekey_bytes;
+	uint32_t capacity;
 	char log_level[16];
 	char node_name[64];
 	char codecs[64];
@@ -105,6 +114,11 @@ usage(FILE *f)
 		"      --codecs LIST        audio codec preference (default opus,G722,PCMU,PCMA)\n"
 		"      --test-call-delay MS test call loopback delay (default 2000)\n"
 		"      --test-call-duration S  test call loopback time before goodbye (default 10)\n"
+		"      --backplane-port N   node-to-node control port, TCP (default 8444, 0: off)\n"
+		"      --backplane-addr A   its address (default: --media-addr)\n"
+		"      --backplane-rekey S  rekey backplane SAs every S seconds (default 3600)\n"
+		"      --backplane-rekey-bytes N  ... or after N bytes (default 4294967296)\n"
+		"      --capacity UNITS     placement capacity announced to peers (default 0)\n"
 		"      --log-level L        err, warn, info, debug (default info)\n"
 		"  -h, --help               this text\n"
 		"  -V, --version            print the version\n");
@@ -114,7 +128,7 @@ enum {
 	O_OBJECTS = 256, O_MEDIA_ADDR, O_MEDIA_ADDR6, O_MEDIA_PORTS, O_DP_SOCK, O_SIP_ADDR,
 	O_SIP_PORT, O_TLS_PORT, O_UDP, O_TLS, O_TLS_DIR, O_LOG_LEVEL, O_NODE_NAME, O_CODECS,
 	O_TC_DELAY, O_TC_DURATION, O_CTL_SOCK, O_BOOTSTRAP, O_MGMT_URL, O_MGMT_TOKEN,
-	O_MGMT_CACERT, O_REPLICA_DB,
+	O_MGMT_CACERT, O_REPLICA_DB, O_BP_PORT, O_BP_ADDR, O_BP_REKEY, O_BP_REKEY_BYTES, O_CAPACITY,
 };
 
 static const struct option long_opts[] = {
@@ -130,6 +144,11 @@ static const struct option long_opts[] = {
 	{"mgmt-token", required_argument, NULL, O_MGMT_TOKEN},
 	{"mgmt-cacert", required_argument, NULL, O_MGMT_CACERT},
 	{"replica-db", required_argument, NULL, O_REPLICA_DB},
+	{"backplane-port", required_argument, NULL, O_BP_PORT},
+	{"backplane-addr", required_argument, NULL, O_BP_ADDR},
+	{"backplane-rekey", required_argument, NULL, O_BP_REKEY},
+	{"backplane-rekey-bytes", required_argument, NULL, O_BP_REKEY_BYTES},
+	{"capacity", required_argument, NULL, O_CAPACITY},
 	{"sip-addr", required_argument, NULL, O_SIP_ADDR},
 	{"sip-port", required_argument, NULL, O_SIP_PORT},
 	{"sip-tls-port", required_argument, NULL, O_TLS_PORT},
@@ -204,6 +223,25 @@ apply(struct cp_opts *o, int c, const char *v)
 		return tsr_opts_str(o->mgmt_cacert, sizeof(o->mgmt_cacert), v);
 	case O_REPLICA_DB:
 		return tsr_opts_str(o->replica_db, sizeof(o->replica_db), v);
+	case O_BP_PORT:
+		return tsr_opts_u32(v, 0, 65535, &o->bp_port);
+	case O_BP_ADDR:
+		return tsr_opts_str(o->bp_addr, sizeof(o->bp_addr), v);
+	case O_BP_REKEY:
+		return tsr_opts_u32(v, 0, 86400 * 7, &o->bp_rekey_s);
+	case O_BP_REKEY_BYTES: {
+		char *end;
+		unsigned long long n;
+
+		errno = 0;
+		n = strtoull(v, &end, 10);
+		if (errno != 0 || end == v || *end != '\0' || v[0] == '-')
+			return -EINVAL;
+		o->bp_rekey_bytes = n;
+		return 0;
+	}
+	case O_CAPACITY:
+		return tsr_opts_u32(v, 0, 1000000, &o->capacity);
 	case O_SIP_ADDR:
 		return tsr_opts_str(o->sip_addr, sizeof(o->sip_addr), v);
 	case O_SIP_PORT:
@@ -264,6 +302,16 @@ read_bootstrap(struct cp_opts *o)
 			rc |= tsr_opts_str(o->node_name, sizeof(o->node_name), name);
 		if (pem != NULL && strstr(pem, "BEGIN CERTIFICATE") != NULL)
 			o->mgmt_cert_pem = strdup(pem);
+		/* The node's backplane identity (stored next to the replica, see below). */
+		pem = json_string_value(json_object_get(b, "node_certificate"));
+		if (pem != NULL && strstr(pem, "BEGIN CERTIFICATE") != NULL)
+			o->node_cert_pem = strdup(pem);
+		pem = json_string_value(json_object_get(b, "node_private_key"));
+		if (pem != NULL && strstr(pem, "PRIVATE KEY") != NULL)
+			o->node_key_pem = strdup(pem);
+		pem = json_string_value(json_object_get(b, "ca_certificate"));
+		if (pem != NULL && strstr(pem, "BEGIN CERTIFICATE") != NULL)
+			o->ca_pem = strdup(pem);
 		if (rc != 0)
 			fprintf(stderr, "tessera-node: %s: a field is too long\n", o->bootstrap);
 	}
@@ -298,6 +346,55 @@ pin_mgmt_cert(struct cp_opts *o)
 	return 0;
 }
 
+/* <replica_db><suffix> into @p path. */
+static int
+beside_replica(const struct cp_opts *o, const char *suffix, char *path, size_t cap)
+{
+	int n = snprintf(path, cap, "%s%s", o->replica_db, suffix);
+
+	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+}
+
+/* Write @p text to @p path readable by the owner only. */
+static int
+write_private(const char *path, const char *text)
+{
+	size_t n = strlen(text);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -errno;
+	if (fchmod(fd, 0600) != 0 || write(fd, text, n) != (ssize_t)n) {
+		close(fd);
+		return -EIO;
+	}
+	return close(fd) == 0 ? 0 : -EIO;
+}
+
+/*
+ * The node certificate, its key and the node CA from the enrolment document
+ * go next to the replica (mode 0600), so a restart without the document
+ * still has them. @return 0 when all three files are there.
+ */
+static int
+store_node_identity(struct cp_opts *o, char paths[3][300])
+{
+	const char *const suffix[3] = {".node-cert.pem", ".node-key.pem", ".node-ca.pem"};
+	char *pem[3] = {o->node_cert_pem, o->node_key_pem, o->ca_pem};
+	int rc = 0;
+
+	for (int i = 0; i < 3 && rc == 0; i++) {
+		rc = beside_replica(o, suffix[i], paths[i], 300);
+		if (rc == 0 && pem[i] != NULL)
+			rc = write_private(paths[i], pem[i]);
+		if (rc == 0 && access(paths[i], R_OK) != 0)
+			rc = -ENOENT;
+	}
+	if (o->node_key_pem != NULL)
+		explicit_bzero(o->node_key_pem, strlen(o->node_key_pem));
+	return rc;
+}
+
 /* @return 0, 1 to exit successfully (help, version), or -EINVAL. */
 static int
 parse_opts(struct cp_opts *o, int argc, char **argv)
@@ -318,6 +415,9 @@ parse_opts(struct cp_opts *o, int argc, char **argv)
 	strcpy(o->codecs, "opus,G722,PCMU,PCMA");
 	o->test_call_delay_ms = 2000;
 	o->test_call_duration_s = 10;
+	o->bp_port = CP_BP_DEFAULT_PORT;
+	o->bp_rekey_s = 3600;
+	o->bp_rekey_bytes = 4294967296ull;
 	rc = tsr_opts_parse("tessera-node", TSR_VERSION, argc, argv, long_opts, O_OBJECTS, apply_cb,
 			    usage, o);
 	if (rc != 0)
@@ -344,6 +444,8 @@ parse_opts(struct cp_opts *o, int argc, char **argv)
 	}
 	if (o->node_name[0] == '\0')
 		snprintf(o->node_name, sizeof(o->node_name), "%s", o->sip_addr);
+	if (o->bp_addr[0] == '\0')
+		snprintf(o->bp_addr, sizeof(o->bp_addr), "%s", o->media_addr);
 	return 0;
 }
 
@@ -406,6 +508,7 @@ run(struct cp_main *m, struct cp_opts *o)
 {
 	struct cp_replica *replica = NULL;
 	struct cp_media *media = NULL;
+	struct cp_bp *bp = NULL;
 	struct cp_sync *sync = NULL;
 	struct cp_ctl *ctl = NULL;
 	struct cp_sip_cfg scfg;
@@ -487,6 +590,28 @@ run(struct cp_main *m, struct cp_opts *o)
 		}
 		replica = NULL; /* the sync owns it (and every later one) */
 	}
+	if (o->mgmt_url[0] != '\0' && o->bp_port != 0) {
+		char paths[3][300];
+		struct cp_bp_cfg bcfg = {
+			.node_name = o->node_name,
+			.listen_addr = o->bp_addr,
+			.port = (uint16_t)o->bp_port,
+			.media_addr = o->media_addr,
+			.cert_file = paths[0],
+			.key_file = paths[1],
+			.ca_file = paths[2],
+			.rekey_s = o->bp_rekey_s,
+			.rekey_bytes = o->bp_rekey_bytes,
+			.capacity = o->capacity,
+		};
+
+		rc = store_node_identity(o, paths);
+		if (rc < 0)
+			TSR_WARN(LOG_COMP, "no node certificate from the management node: conferences "
+				 "stay on this node (no backplane)\terr=%s", strerror(-rc));
+		else if (cp_bp_create(m->root, &bcfg, m->sip, &bp) == 0)
+			m->sip->bp = bp;
+	}
 	info = (struct cp_ctl_info){
 		.node_name = o->node_name,
 		.config_version = sync ? cp_sync_version(sync) : &file_version,
@@ -511,6 +636,9 @@ out_sip:
 	su_root_run(m->root);
 out_sip_down:
 	cp_ctl_destroy(ctl);
+	if (m->sip != NULL)
+		m->sip->bp = NULL; /* conferences that end from here on have no peers to tell */
+	cp_bp_destroy(bp);
 	cp_sip_destroy(m->sip); /* calls end while the replica they read still exists */
 	m->sip = NULL;
 	cp_sync_stop(sync);
@@ -547,6 +675,9 @@ main(int argc, char **argv)
 	rc = run(&m, &o);
 out:
 	free(o.mgmt_cert_pem);
+	free(o.node_cert_pem);
+	free(o.node_key_pem);
+	free(o.ca_pem);
 	if (m.stop_timer != NULL)
 		su_timer_destroy(m.stop_timer);
 	if (m.root != NULL)

@@ -21,6 +21,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "cp_bp.h"
 #include "cp_ctl.h"
 #include "cp_sip.h"
 #include "cp_svc.h"
@@ -179,6 +180,7 @@ handle(struct cp_sip *sip, const struct cp_ctl_info *info, json_t *req)
 								 0));
 			json_object_set_new(res, "config_source",
 					    json_string(info->config_source ?: "none"));
+			cp_bp_status(sip->bp, res); /* peers, backplanes, remote participants */
 		}
 		rc = res != NULL ? 0 : -ENOMEM;
 		snprintf(msg, sizeof(msg), "out of memory");

@@ -158,6 +158,7 @@ code_to_errno(const char *code)
 	} map[] = {
 		{"EINVAL", EINVAL}, {"ENOENT", ENOENT}, {"EEXIST", EEXIST},
 		{"ENOSPC", ENOSPC}, {"E2BIG", E2BIG},	{"ENOSYS", ENOSYS},
+		{"EBUSY", EBUSY},
 	};
 
 	for (size_t i = 0; code != NULL && i < sizeof(map) / sizeof(map[0]); i++)
@@ -247,6 +248,12 @@ out_free:
 	explicit_bzero(text, strlen(text));
 	free(text);
 	return rc;
+}
+
+int
+cp_media_call(struct cp_media *m, const char *op, json_t *args, json_t **result)
+{
+	return request(m, op, args, result);
 }
 
 int
@@ -391,6 +398,8 @@ cp_media_conf_attach(struct cp_media *m, int conf_id, int64_t stream,
 		json_object_set_new(args, "lobby", json_true());
 	if (a->loopback_ms != 0)
 		json_object_set_new(args, "loopback_ms", json_integer(a->loopback_ms));
+	if (a->backplane)
+		json_object_set_new(args, "backplane", json_true());
 	rc = request(m, "conference.attach", args, &res);
 	if (rc < 0)
 		return rc;

@@ -118,6 +118,7 @@ struct cp_media_attach {
 	bool hosts_only;      /* hears Hosts only (auditorium Guests) */
 	bool lobby;           /* neither hears nor is heard (PIN entry, waiting) */
 	uint32_t loopback_ms; /* > 0: hears itself that much later (test call) */
+	bool backplane;	      /* another node's backplane: hears local participants only */
 };
 
 /** conference.create. @return 0 with *conf_id, or as cp_media_stream_create(). */
@@ -155,6 +156,16 @@ typedef void (*cp_media_digit_fn)(void *ctx, int conf_id, int part, char digit);
 
 /** conference.dtmf: drain the digits of one conference into @p fn. */
 int cp_media_conf_dtmf(struct cp_media *m, int conf_id, cp_media_digit_fn fn, void *ctx);
+
+/**
+ * Any other data plane request (the ESP backplane's esp.* and its streams).
+ * @param op      operation name (borrowed)
+ * @param args    arguments (takes the reference; may hold keys: the request
+ *                text is wiped after sending)
+ * @param result  NULL, or gets a new reference to the result on success
+ * @return as cp_media_stream_create(), plus -EBUSY.
+ */
+int cp_media_call(struct cp_media *m, const char *op, json_t *args, json_t **result);
 
 /** conference.stats. @return 0 with *res owned (jansson reference). */
 int cp_media_conf_stats(struct cp_media *m, int conf_id, json_t **res);

@@ -29,6 +29,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "cp_bp.h"
 #include "cp_media.h"
 #include "cp_policy.h"
 #include "cp_reg.h"
@@ -492,6 +493,8 @@ conf_get(struct cp_svc *v, const struct cp_replica_service *cfg, bool ephemeral)
 	v->confs = c;
 	if (!ephemeral) {
 		admin_event(v, "conference_started", "Conference has been created.", NULL, c, NULL);
+		/* Other nodes hosting it: backplanes, and their lock and mute hold here. */
+		cp_bp_conf_started(v->sip->bp, c->cfg.name, c->dp, c->start_time);
 		dial_adps(v, cfg);
 	}
 	return c;
@@ -508,6 +511,8 @@ conf_free(struct cp_conference *c)
 			*pp = c->next;
 			break;
 		}
+	if (!c->ephemeral)
+		cp_bp_conf_stopped(v->sip->bp, c->cfg.name);
 	if (cp_media_conf_delete(v->sip->media, c->dp) < 0)
 		TSR_WARN(LOG_COMP, "data plane conference delete failed\tconference=\"%s\" dp=%d",
 			 c->cfg.name, c->dp);
@@ -1663,6 +1668,7 @@ cp_svc_conf_lock(struct cp_svc *v, const char *conference, bool locked)
 	if (c->locked == locked)
 		return 0;
 	c->locked = locked;
+	cp_bp_conf_state(v->sip->bp, c->cfg.name, c->locked, c->guests_muted);
 	admin_event(v, locked ? "conference_locked" : "conference_unlocked",
 		    locked ? "Conference locked." : "Conference unlocked.", NULL, c, NULL);
 	if (!locked)
@@ -1678,6 +1684,7 @@ cp_svc_conf_mute_guests(struct cp_svc *v, const char *conference, bool muted)
 	if (c == NULL)
 		return -ENOENT;
 	c->guests_muted = muted;
+	cp_bp_conf_state(v->sip->bp, c->cfg.name, c->locked, c->guests_muted);
 	for (struct cp_part *p = c->parts; p != NULL; p = p->cnext) {
 		if (p->role != CP_ROLE_GUEST || p->state != PS_IN)
 			continue;

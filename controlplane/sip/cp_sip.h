@@ -28,6 +28,7 @@ struct cp_replica;
 struct cp_call;
 struct cp_svc;
 struct cp_reg;
+struct cp_bp;
 
 #define CP_SIP_SESSION_EXPIRES 1800 /* s, RFC 4028 Session-Expires we ask for */
 #define CP_SIP_MIN_SE 90	    /* s, RFC 4028 §5 minimum */
@@ -59,6 +60,7 @@ struct cp_sip {
 	const struct cp_replica *replica; /* borrowed; main may replace it between events */
 	struct cp_svc *svc;		  /* owned: conferences and service participants */
 	struct cp_reg *reg;		  /* owned: the registrar's bindings */
+	struct cp_bp *bp;		  /* borrowed, NULL without a backplane (backplane/cp_bp.h) */
 	struct cp_sip_cfg cfg;		  /* strings borrowed from main's options */
 	struct cp_call *calls;		  /* owned list */
 	unsigned int n_calls;

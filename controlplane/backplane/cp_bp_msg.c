@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The Tessera Authors
+ */
+
+/*
+ * cp_bp_msg.c - parse and encode node-to-node control messages (see
+ * cp_bp_msg.h for the protocol).
+ *
+ * Context: any thread; pure functions over buffers.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cp_bp_msg.h"
+
+static const char *const type_names[CP_BP_TYPES] = {
+	[CP_BP_HELLO] = "hello",	 [CP_BP_PING] = "ping",
+	[CP_BP_PONG] = "pong",		 [CP_BP_CONF_UP] = "conf_up",
+	[CP_BP_CONF_DOWN] = "conf_down", [CP_BP_OPEN] = "bp_open",
+	[CP_BP_CLOSE] = "bp_close",	 [CP_BP_REKEY] = "bp_rekey",
+	[CP_BP_REKEYED] = "bp_rekeyed",	 [CP_BP_CONF_STATE] = "conf_state",
+	[CP_BP_ROSTER] = "roster",	 [CP_BP_ERROR] = "error",
+};
+
+const char *
+cp_bp_type_name(enum cp_bp_type t)
+{
+	return (unsigned int)t < CP_BP_TYPES ? type_names[t] : NULL;
+}
+
+int
+cp_bp_frame_len(const uint8_t hdr[4])
+{
+	uint32_t n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 |
+		     hdr[3];
+
+	return n == 0 || n > CP_BP_MSG_MAX ? -EMSGSIZE : (int)n;
+}
+
+/* Printable UTF-8 text: no control characters (names end up in logs and JSON). */
+static bool
+text_ok(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
+/*
+ * A string field into dst. @p required: absent is an error; else absent
+ * leaves dst "". @return 0 or -EINVAL.
+ */
+static int
+get_text(json_t *o, const char *key, char *dst, size_t cap, bool required)
+{
+	json_t *v = json_object_get(o, key);
+	const char *s;
+	size_t n;
+
+	dst[0] = '\0';
+	if (v == NULL)
+		return required ? -EINVAL : 0;
+	if (!json_is_string(v))
+		return -EINVAL;
+	s = json_string_value(v);
+	n = json_string_length(v);
+	if (n >= cap || strlen(s) != n || !text_ok(s) || (required && n == 0))
+		return -EINVAL;
+	memcpy(dst, s, n + 1);
+	return 0;
+}
+
+static int
+get_uint(json_t *o, const char *key, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	json_t *v = json_object_get(o, key);
+	json_int_t x;
+
+	if (!json_is_integer(v))
+		return -EINVAL;
+	x = json_integer_value(v);
+	if (x < 0 || (uint64_t)x < lo || (uint64_t)x > hi)
+		return -EINVAL;
+	*out = (uint64_t)x;
+	return 0;
+}
+
+static int
+get_bool(json_t *o, const char *key, bool *out)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!json_is_boolean(v))
+		return -EINVAL;
+	*out = json_is_true(v);
+	return 0;
+}
+
+static bool
+ip_ok(const char *s)
+{
+	unsigned char b[16];
+
+	return inet_pton(AF_INET, s, b) == 1 || inet_pton(AF_INET6, s, b) == 1;
+}
+
+static bool
+id_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= 64 &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == n;
+}
+
+json_t *
+cp_bp_roster_entry(json_t *in)
+{
+	static const struct {
+		const char *key;
+		size_t cap;
+	} texts[] = {
+		{"display_name", 128},	 {"source_alias", 256}, {"destination_alias", 256},
+		{"remote_address", 64},	 {"protocol", 16},	{"connect_time", 40},
+		{"state", 24},		 {"audio_codec", 24},	{"encryption", 8},
+		{"call_uuid", 128},	 {"service_type", 24},	{"signalling_node", 64},
+		{"media_node", 64},
+	};
+	static const char *const bools[] = {"is_muted", "has_media"};
+	char buf[256], id[65], role[8];
+	json_t *out;
+	uint64_t port;
+
+	if (!json_is_object(in) || get_text(in, "id", id, sizeof(id), true) < 0 || !id_ok(id) ||
+	    get_text(in, "role", role, sizeof(role), false) < 0 ||
+	    (role[0] != '\0' && strcmp(role, "chair") != 0 && strcmp(role, "guest") != 0 &&
+	     strcmp(role, "unknown") != 0))
+		return NULL;
+	out = json_pack("{s:s}", "id", id);
+	if (out == NULL)
+		return NULL;
+	if (role[0] != '\0')
+		json_object_set_new(out, "role", json_string(role));
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		if (get_text(in, texts[i].key, buf, texts[i].cap, false) < 0)
+			goto bad;
+		if (json_object_get(in, texts[i].key) != NULL)
+			json_object_set_new(out, texts[i].key, json_string(buf));
+	}
+	for (size_t i = 0; i < sizeof(bools) / sizeof(bools[0]); i++) {
+		bool b;
+
+		if (json_object_get(in, bools[i]) == NULL)
+			continue;
+		if (get_bool(in, bools[i], &b) < 0)
+			goto bad;
+		json_object_set_new(out, bools[i], json_boolean(b));
+	}
+	if (json_object_get(in, "remote_port") != NULL) {
+		if (get_uint(in, "remote_port", 0, 65535, &port) < 0)
+			goto bad;
+		json_object_set_new(out, "remote_port", json_integer((json_int_t)port));
+	}
+	return out;
+bad:
+	json_decref(out);
+	return NULL;
+}
+
+#define FAIL(code, ...) (snprintf(err, errcap, __VA_ARGS__), (code))
+
+static int
+parse_body(json_t *o, struct cp_bp_msg *m, char *err, size_t errcap)
+{
+	uint64_t x;
+	json_t *list, *e;
+	size_t i;
+
+	switch (m->type) {
+	case CP_BP_HELLO:
+		if (get_uint(o, "v", 1, UINT32_MAX, &x) < 0)
+			return FAIL(-EINVAL, "hello: v must be a positive integer");
+		m->version = (uint32_t)x;
+		if (get_text(o, "node", m->node, sizeof(m->node), true) < 0 ||
+		    get_text(o, "location", m->location, sizeof(m->location), false) < 0)
+			return FAIL(-EINVAL, "hello: node (1-250) and location (0-250) are text");
+		if (get_text(o, "media_addr", m->media_addr, sizeof(m->media_addr), true) < 0 ||
+		    !ip_ok(m->media_addr))
+			return FAIL(-EINVAL, "hello: media_addr must be an IP address");
+		return 0;
+	case CP_BP_PING:
+	case CP_BP_PONG:
+		if (get_uint(o, "seq", 0, UINT64_MAX >> 1, &m->seq) < 0)
+			return FAIL(-EINVAL, "%s: seq must be an integer", type_names[m->type]);
+		if (json_object_get(o, "load") != NULL || json_object_get(o, "capacity") != NULL) {
+			if (get_uint(o, "load", 0, UINT32_MAX, &x) < 0)
+				return FAIL(-EINVAL, "load must be an integer");
+			m->load = (uint32_t)x;
+			if (get_uint(o, "capacity", 0, UINT32_MAX, &x) < 0)
+				return FAIL(-EINVAL, "capacity must be an integer");
+			m->capacity = (uint32_t)x;
+		}
+		return 0;
+	case CP_BP_ERROR:
+		if (get_text(o, "message", m->text, sizeof(m->text), false) < 0)
+			return FAIL(-EINVAL, "error: message must be text");
+		return 0;
+	default:
+		break;
+	}
+	if (get_text(o, "conference", m->conference, sizeof(m->conference), true) < 0)
+		return FAIL(-EINVAL, "%s: conference must be 1-250 characters of text",
+			    type_names[m->type]);
+	switch (m->type) {
+	case CP_BP_CONF_UP:
+		if (get_uint(o, "start_time", 0, INT64_MAX, &x) < 0)
+			return FAIL(-EINVAL, "conf_up: start_time must be seconds since the epoch");
+		m->start_time = (int64_t)x;
+		/* fall through */
+	case CP_BP_CONF_STATE:
+		if (get_bool(o, "locked", &m->locked) < 0 ||
+		    get_bool(o, "guests_muted", &m->guests_muted) < 0)
+			return FAIL(-EINVAL, "%s: locked and guests_muted must be booleans",
+				    type_names[m->type]);
+		return 0;
+	case CP_BP_OPEN:
+		if (get_uint(o, "port", 1024, 65535, &x) < 0)
+			return FAIL(-EINVAL, "bp_open: port must be 1024-65535");
+		m->port = (uint16_t)x;
+		/* fall through */
+	case CP_BP_REKEY:
+	case CP_BP_REKEYED:
+		if (get_uint(o, "spi", CP_BP_SPI_MIN, UINT32_MAX, &x) < 0)
+			return FAIL(-EINVAL, "%s: spi must be 256-4294967295", type_names[m->type]);
+		m->spi = (uint32_t)x;
+		return 0;
+	case CP_BP_CLOSE:
+		if (get_text(o, "reason", m->text, sizeof(m->text), false) < 0)
+			return FAIL(-EINVAL, "bp_close: reason must be text");
+		return 0;
+	case CP_BP_CONF_DOWN:
+		return 0;
+	case CP_BP_ROSTER:
+		list = json_object_get(o, "participants");
+		if (!json_is_array(list) || json_array_size(list) > CP_BP_ROSTER_MAX)
+			return FAIL(-EINVAL, "roster: participants must be a list of at most %d",
+				    CP_BP_ROSTER_MAX);
+		m->participants = json_array();
+		if (m->participants == NULL)
+			return -ENOMEM;
+		json_array_foreach(list, i, e) {
+			json_t *c = cp_bp_roster_entry(e);
+
+			if (c == NULL)
+				return FAIL(-EINVAL, "roster: participants[%zu] is not a valid entry",
+					    i);
+			json_array_append_new(m->participants, c);
+		}
+		return 0;
+	default:
+		return FAIL(-ENOTSUP, "unknown type");
+	}
+}
+
+int
+cp_bp_msg_parse(const char *buf, size_t len, struct cp_bp_msg *m, char *err, size_t errcap)
+{
+	const char *type;
+	json_error_t je;
+	json_t *o;
+	int rc = -ENOTSUP;
+
+	memset(m, 0, sizeof(*m));
+	if (len == 0 || len > CP_BP_MSG_MAX)
+		return FAIL(-EMSGSIZE, "frame of %zu octets", len);
+	/* Depth is bounded by jansson (2048); duplicates would make fields ambiguous. */
+	o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return FAIL(-EINVAL, "not a JSON object");
+	}
+	type = json_string_value(json_object_get(o, "type"));
+	for (int t = 0; type != NULL && t < CP_BP_TYPES; t++)
+		if (strcmp(type, type_names[t]) == 0) {
+			m->type = (enum cp_bp_type)t;
+			rc = 0;
+		}
+	if (rc < 0)
+		snprintf(err, errcap, "unknown or missing type");
+	else
+		rc = parse_body(o, m, err, errcap);
+	json_decref(o);
+	return rc;
+}
+
+void
+cp_bp_msg_fini(struct cp_bp_msg *m)
+{
+	json_decref(m->participants);
+	memset(m, 0, sizeof(*m));
+}
+
+int
+cp_bp_msg_encode(const struct cp_bp_msg *m, uint8_t **out, size_t *out_len)
+{
+	const char *name = cp_bp_type_name(m->type);
+	json_t *o;
+	char *text;
+	size_t n;
+
+	if (name == NULL)
+		return -EINVAL;
+	o = json_pack("{s:s}", "type", name);
+	if (o == NULL)
+		return -ENOMEM;
+	switch (m->type) {
+	case CP_BP_HELLO:
+		json_object_set_new(o, "v", json_integer(m->version ? m->version : CP_BP_VERSION));
+		json_object_set_new(o, "node", json_string(m->node));
+		json_object_set_new(o, "location", json_string(m->location));
+		json_object_set_new(o, "media_addr", json_string(m->media_addr));
+		break;
+	case CP_BP_PING:
+	case CP_BP_PONG:
+		json_object_set_new(o, "seq", json_integer((json_int_t)m->seq));
+		json_object_set_new(o, "load", json_integer(m->load));
+		json_object_set_new(o, "capacity", json_integer(m->capacity));
+		break;
+	case CP_BP_ERROR:
+		json_object_set_new(o, "message", json_string(m->text));
+		break;
+	default:
+		json_object_set_new(o, "conference", json_string(m->conference));
+		break;
+	}
+	switch (m->type) {
+	case CP_BP_CONF_UP:
+		json_object_set_new(o, "start_time", json_integer(m->start_time));
+		/* fall through */
+	case CP_BP_CONF_STATE:
+		json_object_set_new(o, "locked", json_boolean(m->locked));
+		json_object_set_new(o, "guests_muted", json_boolean(m->guests_muted));
+		break;
+	case CP_BP_OPEN:
+		json_object_set_new(o, "port", json_integer(m->port));
+		/* fall through */
+	case CP_BP_REKEY:
+	case CP_BP_REKEYED:
+		json_object_set_new(o, "spi", json_integer(m->spi));
+		break;
+	case CP_BP_CLOSE:
+		json_object_set_new(o, "reason", json_string(m->text));
+		break;
+	case CP_BP_ROSTER:
+		if (m->participants != NULL)
+			json_object_set(o, "participants", m->participants);
+		else
+			json_object_set_new(o, "participants", json_array());
+		break;
+	default:
+		break;
+	}
+	text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (text == NULL)
+		return -ENOMEM;
+	n = strlen(text);
+	if (n == 0 || n > CP_BP_MSG_MAX) {
+		free(text);
+		return -EMSGSIZE;
+	}
+	*out = malloc(n + 4);
+	if (*out == NULL) {
+		free(text);
+		return -ENOMEM;
+	}
+	(*out)[0] = (uint8_t)(n >> 24);
+	(*out)[1] = (uint8_t)(n >> 16);
+	(*out)[2] = (uint8_t)(n >> 8);
+	(*out)[3] = (uint8_t)n;
+	memcpy(*out + 4, text, n);
+	*out_len = n + 4;
+	free(text);
+	return 0;
+}
