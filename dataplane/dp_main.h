@@ -131,6 +131,12 @@ struct dp_main {
 	struct dp_conf *confs[DP_CONF_MAX]; /* control thread writes; workers read their own */
 	const char *ctl_path;           /* borrowed: the control socket path */
 	uint64_t start_tsc;
+	/* Start-up capacity self-test (codecs/codec_selftest.h), read by `ping`. */
+	struct {
+		uint32_t units_per_core; /* audio calls per core, headroom applied; 0 = not run */
+		uint32_t cores;          /* lcores that run conferences */
+		double ns_per_call_tick;
+	} capacity;
 	volatile bool quit;
 };
 

@@ -32,6 +32,7 @@
 #include "codec_prompt_dirs.h"
 #include "config.h"
 #include "dp_ctl.h"
+#include "codec_selftest.h"
 #include "dp_lcore.h"
 #include "dp_main.h"
 #include "dp_port.h"
@@ -279,6 +280,31 @@ load_prompts(const struct opts *o)
 				 errs[i] == -EPROTO ? "not a 16-bit PCM WAV" : strerror(-errs[i]));
 	TSR_INFO("dp.main", "prompts loaded\tdir=\"%s\" loaded=%u of=%u", dir, n,
 		 (unsigned int)CODEC_PROMPT_COUNT);
+}
+
+/*
+ * Measure what a core of this machine sustains with the real audio engine
+ * (about 0.15 s of CPU) and keep it for `ping`: the node reports it as its
+ * capacity (guide part 1 §7). A failure leaves the capacity unknown (0).
+ */
+static void
+run_selftest(struct dp_main *dm, unsigned int cores)
+{
+	struct codec_selftest_result r;
+	struct codec_selftest_cfg cfg;
+	int rc;
+
+	codec_selftest_cfg_default(&cfg);
+	rc = codec_selftest_run(&cfg, &r);
+	if (rc < 0) {
+		TSR_WARN("dp.main", "capacity self-test failed\terr=\"%s\"", strerror(-rc));
+		return;
+	}
+	dm->capacity.units_per_core = r.units_per_core;
+	dm->capacity.cores = cores;
+	dm->capacity.ns_per_call_tick = r.ns_per_call_tick;
+	TSR_INFO("dp.main", "capacity self-test\tunits_per_core=%u cores=%u ns_per_call_tick=%.0f "
+		 "wall_ms=%.1f", r.units_per_core, cores, r.ns_per_call_tick, r.wall_ns / 1e6);
 }
 
 static int
@@ -600,6 +626,7 @@ main(int argc, char **argv)
 		}
 	}
 	load_prompts(&o);
+	run_selftest(&dm, n_io);
 	if (o.telemetry && dp_telemetry_register(&dm) < 0)
 		TSR_WARN("dp.main", "telemetry commands not registered");
 	dm.ctl_path = o.ctl_sock;

@@ -23,6 +23,7 @@
 
 #include "cp_bp.h"
 #include "cp_ctl.h"
+#include "cp_media.h"
 #include "cp_sip.h"
 #include "cp_svc.h"
 #include "tsr_log.h"
@@ -180,6 +181,8 @@ handle(struct cp_sip *sip, const struct cp_ctl_info *info, json_t *req)
 								 0));
 			json_object_set_new(res, "config_source",
 					    json_string(info->config_source ?: "none"));
+			json_object_set_new(res, "capacity_units",
+					    json_integer(sip->media ? cp_media_capacity(sip->media) : 0));
 			cp_bp_status(sip->bp, res); /* peers, backplanes, remote participants */
 		}
 		rc = res != NULL ? 0 : -ENOMEM;

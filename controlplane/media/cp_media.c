@@ -40,6 +40,7 @@ struct cp_media {
 	uint32_t cursor; /* next pair to try: spreads reuse of recently freed ports */
 	bool *used;	 /* owned, n_pairs entries */
 	char *buf;	 /* owned, DP_CTL_MAX_MSG + 1 bytes */
+	unsigned int capacity; /* units, from the last ping */
 };
 
 int
@@ -259,7 +260,23 @@ cp_media_call(struct cp_media *m, const char *op, json_t *args, json_t **result)
 int
 cp_media_ping(struct cp_media *m)
 {
-	return request(m, "ping", NULL, NULL);
+	json_t *res = NULL;
+	json_t *units;
+	int rc;
+
+	rc = request(m, "ping", NULL, &res);
+	units = json_object_get(json_object_get(res, "capacity"), "units");
+	if (rc == 0 && json_is_integer(units) && json_integer_value(units) >= 0 &&
+	    json_integer_value(units) <= UINT32_MAX)
+		m->capacity = (unsigned int)json_integer_value(units);
+	json_decref(res);
+	return rc;
+}
+
+unsigned int
+cp_media_capacity(const struct cp_media *m)
+{
+	return m->capacity;
 }
 
 static json_t *

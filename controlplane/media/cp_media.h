@@ -68,6 +68,13 @@ void cp_media_destroy(struct cp_media *m);
 int cp_media_ping(struct cp_media *m);
 
 /**
+ * The data plane's media capacity from its start-up self-test, as of the
+ * last successful cp_media_ping(): capacity units (audio calls, guide part 1
+ * §7) for all its conference cores; 0 when unknown.
+ */
+unsigned int cp_media_capacity(const struct cp_media *m);
+
+/**
  * Take a free media port pair (even port P, P + 1).
  * @return 0 with *port set, or -ENOSPC when the range is exhausted.
  */

@@ -411,16 +411,18 @@ on_status_timer(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
 	(void)magic;
 	(void)t;
 	cp_media_port_usage(y->sip->media, &used, &total);
+	cp_media_ping(y->sip->media); /* liveness of the data plane and its capacity */
 	if (st != NULL) {
 		json_object_set_new(st, "node", json_string(y->node_name));
 		json_object_set_new(st, "config_version", json_integer(y->version));
 		json_object_set_new(
 			st, "load",
-			json_pack("{s:i, s:i, s:i, s:i}", "participants",
+			json_pack("{s:i, s:i, s:i, s:i, s:i}", "participants",
 				  (int)json_array_size(json_object_get(st, "participants")),
 				  "conferences",
 				  (int)json_array_size(json_object_get(st, "conferences")),
-				  "media_ports_used", (int)used, "media_ports_total", (int)total));
+				  "media_ports_used", (int)used, "media_ports_total", (int)total,
+				  "capacity_units", (int)cp_media_capacity(y->sip->media)));
 	}
 	pthread_mutex_lock(&y->lock);
 	json_decref(y->status);

@@ -555,8 +555,12 @@ op_ping(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
 {
 	uint64_t ms = (rte_rdtsc() - dm->start_tsc) * 1000 / rte_get_tsc_hz();
 
-	*res = json_pack("{s:s, s:i, s:I, s:i}", "version", TSR_VERSION, "protocol",
-			 DP_CTL_VERSION, "uptime_ms", (json_int_t)ms, "streams", dm->flows.count);
+	*res = json_pack("{s:s, s:i, s:I, s:i, s:{s:i, s:i, s:I, s:f}}", "version", TSR_VERSION,
+			 "protocol", DP_CTL_VERSION, "uptime_ms", (json_int_t)ms, "streams",
+			 dm->flows.count, "capacity", "units_per_core",
+			 (int)dm->capacity.units_per_core, "cores", (int)dm->capacity.cores, "units",
+			 (json_int_t)dm->capacity.units_per_core * dm->capacity.cores,
+			 "ns_per_call_tick", dm->capacity.ns_per_call_tick);
 	return 0;
 }
 

@@ -82,6 +82,8 @@ tsr_check "node listens on TLS 5061" tsr_wait_port "$NODE_NS" tcp 5061
 
 node_alive() { kill -0 "$NODE_PID" 2>/dev/null; }
 node_ctl() { "$PY" "$TSR_LIB/nodectl.py" "$NODE_CTL" "$@"; }
+tsr_expect_ge "the node reports its data plane's measured capacity (units)" \
+	"$(tsr_json "$(node_ctl status)" capacity_units 0)" 1
 
 # part ALIAS_OR_SOURCE FIELD: a field of the first participant whose
 # destination alias or source matches (substring), from the node's status.
@@ -229,6 +231,7 @@ tsr_check "Guest disconnected when the last Host left (guests-only timeout 0)" \
 # ---- wrong PINs -----------------------------------------------------------------------------------------
 baresip_call wrong "$CLIENT3_NS" "$CLIENT3_ADDR" 700 "sip:meet.alice@$NODE_ADDR:5061;transport=tls" 20 000011112222
 WRONG=$BG_PID
+tsr_check "the caller with wrong PINs is at PIN entry" wait_part wrong state pin_entry 10
 tsr_check "three wrong PINs: the node hangs up" wait_part wrong state none 16
 tsr_expect_eq "three 'Incorrect PIN' admin events" \
 	"$(grep -c 'Incorrect PIN entered.' "$NODE_LOG")" 3
