@@ -61,6 +61,13 @@ struct codec_params {
 	uint32_t bitrate;    /**< Opus bits/s, 0 = 32000 mono / 48000 stereo */
 	int8_t complexity;   /**< Opus 0..10, -1 = library default */
 	uint8_t loss_pct;    /**< Opus: expected loss for FEC tuning (OPUS_SET_PACKET_LOSS_PERC) */
+	/**
+	 * Opus encoder: CELT only (OPUS_APPLICATION_RESTRICTED_LOWDELAY): about a
+	 * quarter of the cost of the SILK/hybrid encoder at low complexity and
+	 * 4 ms less lookahead, but no in-band FEC (LBRR is a SILK feature), so
+	 * fec is ignored. Decoders are unaffected.
+	 */
+	bool celt_only;
 };
 
 struct codec_dec;
@@ -133,6 +140,18 @@ bool codec_dec_has_fec(const struct codec_dec *d);
  * @return borrowed, valid until the next call on @p d; NULL for Opus.
  */
 const int16_t *codec_dec_native(const struct codec_dec *d, size_t *n);
+
+/**
+ * Voice activity of an Opus packet as its encoder saw it, without decoding:
+ * the VAD flags a SILK or hybrid packet carries first in each frame's range
+ * coded data (RFC 6716 §4.2.3; equiprobable symbols, so they are the top bits
+ * of the frame's first byte, mid channel then side channel).
+ * @return 1 when any frame has voice; 0 when none has (or every frame is
+ *         empty, DTX); -ENODATA for CELT-only packets, which carry no flag;
+ *         -EINVAL when the packet does not parse
+ * Context: any; reads @p pkt only (borrowed).
+ */
+int codec_opus_vad(const uint8_t *pkt, size_t len);
 
 /**
  * Create an encoder.

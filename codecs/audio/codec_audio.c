@@ -59,7 +59,7 @@ codec_params_equal(const struct codec_params *a, const struct codec_params *b)
 {
 	return a->id == b->id && a->rate == b->rate && a->channels == b->channels &&
 	       a->bitrate == b->bitrate && a->fec == b->fec && a->dtx == b->dtx &&
-	       a->complexity == b->complexity;
+	       a->complexity == b->complexity && a->celt_only == b->celt_only;
 }
 
 /* Validate and complete @p p (rate and channels defaults). */

@@ -9,7 +9,8 @@
  * The libopus state is allocated once with opus_*_get_size() and set up with
  * opus_*_init(), so destroy is a plain free(). A packet must hold exactly
  * 20 ms: the engine ticks in 20 ms frames, so 10/40/60 ms packets are refused
- * (-EINVAL, concealed) for now.
+ * (-EINVAL, concealed) for now. codec_opus_vad() reads the SILK VAD flags of
+ * a packet without decoding it, so the conference can skip quiet speakers.
  * Context: fast path for decode/encode (no allocation), control path for init.
  */
 #include <errno.h>
@@ -66,15 +67,46 @@ codec_opus_decode(struct codec_dec *d, const uint8_t *pkt, uint32_t len, bool fe
 }
 
 int
+codec_opus_vad(const uint8_t *pkt, size_t len)
+{
+	const unsigned char *frame[48];
+	opus_int16 size[48];
+	int n, silk, bits, stereo, voice = 0;
+
+	if (pkt == NULL || len == 0 || len > INT32_MAX)
+		return -EINVAL;
+	if ((pkt[0] >> 3) >= 16)
+		return -ENODATA; /* CELT-only: configurations 16-31 */
+	n = opus_packet_parse(pkt, (opus_int32)len, NULL, frame, size, NULL);
+	if (n <= 0)
+		return -EINVAL;
+	/* SILK frames per Opus frame: 1 for 10 and 20 ms, 2 for 40, 3 for 60 (§4.2.2). */
+	silk = opus_packet_get_samples_per_frame(pkt, 48000) / 960;
+	if (silk < 1)
+		silk = 1;
+	stereo = (pkt[0] >> 2) & 1;
+	/* Per channel: one VAD flag per SILK frame, then the LBRR flag. */
+	bits = silk + 1;
+	for (int f = 0; f < n; f++) {
+		unsigned int b = size[f] > 0 ? frame[f][0] : 0;
+		unsigned int mid = (b >> (8 - silk)) & ((1u << silk) - 1);
+		unsigned int side = stereo ? (b >> (8 - bits - silk)) & ((1u << silk) - 1) : 0;
+
+		voice |= mid != 0 || side != 0;
+	}
+	return voice;
+}
+
+int
 codec_opus_enc_init(struct codec_enc *e)
 {
 	OpusEncoder *oe = malloc((size_t)opus_encoder_get_size(e->p.channels));
 	opus_int32 br = e->p.bitrate ? (opus_int32)e->p.bitrate : (e->p.channels == 2 ? 48000 : 32000);
+	int app = e->p.celt_only ? OPUS_APPLICATION_RESTRICTED_LOWDELAY : OPUS_APPLICATION_VOIP;
 
 	if (oe == NULL)
 		return -ENOMEM;
-	if (opus_encoder_init(oe, (opus_int32)e->p.rate, e->p.channels,
-			      OPUS_APPLICATION_VOIP) != OPUS_OK) {
+	if (opus_encoder_init(oe, (opus_int32)e->p.rate, e->p.channels, app) != OPUS_OK) {
 		free(oe);
 		return -EINVAL;
 	}

@@ -51,6 +51,24 @@ tu_tone(int16_t *x, size_t n, double rate, double f, double amp, size_t start)
 		x[i] = (int16_t)lrint(amp * sin(2 * M_PI * f * (double)(i + start) / rate));
 }
 
+/*
+ * Voice-like signal: a 140 Hz pulse-rich harmonic series (20 harmonics,
+ * 1/h) with a 4 Hz syllabic envelope between 0.2 and 1. Encoders' voice
+ * activity detectors take it for speech from its first frame, unlike a
+ * steady tone. @p start is the sample index of x[0] (continuity).
+ */
+static inline void
+tu_voice(int16_t *x, size_t n, double rate, double amp, size_t start)
+{
+	for (size_t i = 0; i < n; i++) {
+		double t = (double)(i + start) / rate, v = 0;
+
+		for (int h = 1; h <= 20; h++)
+			v += sin(2 * M_PI * h * 140.0 * t) / h;
+		x[i] = (int16_t)lrint(amp / 2.5 * v * (0.6 + 0.4 * sin(2 * M_PI * 4.0 * t)));
+	}
+}
+
 /* SNR (dB) of y against x delayed by the best lag in [0, maxlag], over [from, n). */
 static inline double
 tu_snr(const int16_t *x, const int16_t *y, size_t n, size_t from, size_t maxlag, size_t *lag_out)
