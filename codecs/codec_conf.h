@@ -23,6 +23,19 @@
  * So a conference with 0 or 1 talkers costs a jitter-buffer pull per
  * participant and, with one talker, one decode and one encode per codec class.
  *
+ * Quiet Opus participants are not decoded (cfg.quiet_skip): a participant
+ * that is not seated, not talking for the mixer, and whose last
+ * CODEC_CONF_QUIET_FRAMES decoded frames were below CODEC_CONF_QUIET_DBOV is
+ * "quiet". Its frames are then only pulled from the jitter buffer while the
+ * packets' VAD flags (codec_opus_vad()) say no voice; a frame with voice is
+ * decoded at once, after the last skipped packet to warm the decoder up, and
+ * every CODEC_CONF_CHECK_VAD-th frame is decoded anyway to measure the level
+ * (a loud noise without voice is still seated, as before). CELT-only packets
+ * carry no VAD flag and are always decoded. A skipped frame counts for the
+ * mixer at the level last measured, which is below the talk threshold, so a
+ * new talker is seated as soon as its first voiced frame is decoded: in the
+ * same tick as when every participant is decoded.
+ *
  * Context: create/destroy/part_add/part_del on the control path (they
  * allocate); everything else on the conference's worker, single-threaded.
  */
@@ -46,6 +59,14 @@
 #define CODEC_CONF_MAX_LOOPBACK 250
 /** Silence between two plays of a looping prompt, in samples (1 s). */
 #define CODEC_CONF_PROMPT_GAP 48000
+/** Quiet: decoded frames below this level (6 dB under the mixer's talk threshold). */
+#define CODEC_CONF_QUIET_DBOV (-56)
+/** Consecutive quiet decoded frames before decoding may be skipped. */
+#define CODEC_CONF_QUIET_FRAMES 5
+/** A quiet participant's frame decoded anyway for its level, every N frames. */
+#define CODEC_CONF_CHECK_VAD 8
+/** Largest skipped Opus payload kept to warm the decoder up. */
+#define CODEC_CONF_WARM_MAX 512
 
 struct codec_conf_cfg {
 	uint16_t max_participants;
@@ -63,6 +84,15 @@ struct codec_conf_cfg {
 	 */
 	int8_t opus_complexity_shared;
 	int8_t opus_complexity_seat;
+	/**
+	 * Mix encoders (shared, seat, private) of Opus classes without FEC are
+	 * CELT-only (codec_params.celt_only): a quarter of the SILK/hybrid
+	 * encoder's cost. Classes whose send parameters ask for FEC keep the
+	 * hybrid encoder, since LBRR is SILK's. Default true.
+	 */
+	bool opus_celt_mix;
+	/** Do not decode quiet Opus participants (see the top of this file). Default true. */
+	bool quiet_skip;
 	bool agc;                 /**< automatic gain control on every decoded frame */
 	bool noise_gate;          /**< noise gate on every decoded frame */
 };
@@ -107,6 +137,7 @@ struct codec_conf_part_stats {
 	uint64_t dtmf_rfc4733;
 	uint64_t dtmf_inband;
 	uint64_t private_encodes;  /**< encodes of its own mix (prompt, loopback, lobby) */
+	uint64_t skipped;          /**< frames not decoded because it was quiet (cfg.quiet_skip) */
 	int level_dbov;
 	const char *prompt;        /**< name of the prompt playing to it, or NULL */
 	bool prompt_loop;
@@ -119,7 +150,8 @@ struct codec_conf_part_stats {
 };
 
 struct codec_conf_tick_stats {
-	uint16_t decoded;   /**< frames decoded or concealed this tick */
+	uint16_t decoded;   /**< frames decoded or concealed this tick (warm-ups included) */
+	uint16_t skipped;   /**< frames of quiet participants pulled without decoding */
 	uint16_t speakers;
 	uint16_t groups;    /**< groups with audio */
 	uint16_t encodes;

@@ -55,6 +55,12 @@ struct conf_part {
 	int8_t level;           /* this tick, dBov */
 	int8_t last_level;
 	bool rx_active;         /* jb has something or is playing */
+	bool quiet;             /* decoding may be skipped (codec_conf.h, quiet_skip) */
+	uint8_t quiet_frames;   /* consecutive decoded frames below CODEC_CONF_QUIET_DBOV */
+	uint8_t skipped;        /* consecutive frames skipped since the last decode */
+	int8_t quiet_level;     /* level of the last decoded quiet frame, dBov */
+	uint16_t warm_len;      /* bytes in warm, 0 = nothing to warm up with */
+	uint8_t warm[CODEC_CONF_WARM_MAX]; /* the last skipped payload */
 	bool tx_silent;         /* last tick sent nothing: next audio has the marker */
 	uint16_t seq;
 	uint32_t ts;
@@ -94,6 +100,7 @@ struct codec_conf {
 	const struct codec_prompt *ann;  /* borrowed: join/leave tone playing, or NULL */
 	uint32_t ann_pos;
 	uint16_t ann_excl;               /* participant spared the announcement */
+	int8_t talk_dbov;                /* the mixer's talk threshold */
 	int16_t mixbuf[CODEC_FRAME] __attribute__((aligned(64)));
 };
 
@@ -109,6 +116,8 @@ codec_conf_cfg_default(struct codec_conf_cfg *cfg, uint16_t max_participants)
 	cfg->low_energy_dbov = -40;
 	cfg->opus_complexity_shared = 3;
 	cfg->opus_complexity_seat = 1;
+	cfg->opus_celt_mix = true;
+	cfg->quiet_skip = true;
 }
 
 void
@@ -146,6 +155,7 @@ codec_conf_create(const struct codec_conf_cfg *cfg, struct codec_conf **out)
 		return -ENOMEM;
 	memset(c, 0, sizeof(*c));
 	c->cfg = *cfg;
+	c->talk_dbov = mc.threshold_dbov;
 	ret = codec_mix_create(&mc, &c->mix);
 	if (ret < 0) {
 		free(c);
@@ -252,6 +262,8 @@ class_get(struct codec_conf *c, const struct codec_part_cfg *pc, uint16_t *out)
 			shared.complexity = c->cfg.opus_complexity_shared;
 			seat.complexity = c->cfg.opus_complexity_seat;
 		}
+		if (pc->tx.id == CODEC_OPUS && c->cfg.opus_celt_mix && !pc->tx.fec)
+			shared.celt_only = seat.celt_only = true;
 		for (unsigned int f = 0; f < CODEC_MIX_FILTERS; f++)
 			if ((ret = codec_enc_create(&shared, &cl->shared[f])) < 0)
 				goto out_put;
@@ -289,6 +301,8 @@ own_enc_create(const struct codec_conf *c, const struct codec_part_cfg *pc, stru
 
 	if (p.id == CODEC_OPUS && p.complexity < 0)
 		p.complexity = c->cfg.opus_complexity_shared;
+	if (p.id == CODEC_OPUS && c->cfg.opus_celt_mix && !p.fec)
+		p.celt_only = true;
 	return codec_enc_create(&p, e);
 }
 
@@ -565,26 +579,89 @@ codec_conf_rx(struct codec_conf *c, uint16_t idx, uint8_t pt, uint16_t seq, uint
 	return -EPROTO;
 }
 
-/* Decode (or conceal) this tick's frame into p->pcm; false when there is none. */
+enum rx_res {
+	RX_NONE = 0, /* nothing to play */
+	RX_DECODED,  /* p->pcm holds the frame (decoded or concealed) */
+	RX_SKIPPED,  /* a quiet participant's frame, pulled and not decoded */
+};
+
+/*
+ * Should this frame of a quiet participant go undecoded? Not when its VAD
+ * flags say voice (*warm: then warm the decoder up first), nor when they
+ * cannot be read: CELT-only packets carry none, and decoding them only now
+ * and then would both delay a new talker and under-read its level (CELT
+ * predicts each frame's band energies from the previous frame's, so a
+ * decoder that skipped the onset starts 20-35 dB low and takes 4-5 frames
+ * to catch up). Nor when a level check is due. A skipped payload is kept
+ * for the warm-up.
+ */
 static bool
-rx_frame(struct codec_conf *c, struct conf_part *p)
+skip_this(struct conf_part *p, const struct codec_jb_frame *f, bool *warm)
+{
+	int vad = codec_opus_vad(f->payload, f->len);
+
+	*warm = vad == 1;
+	if (vad != 0 || p->skipped + 1u >= CODEC_CONF_CHECK_VAD)
+		return false;
+	p->warm_len = f->len <= sizeof(p->warm) ? f->len : 0;
+	memcpy(p->warm, f->payload, p->warm_len);
+	return true;
+}
+
+static enum rx_res
+skipped(struct conf_part *p)
+{
+	if (p->skipped < UINT8_MAX)
+		p->skipped++;
+	p->st.skipped++;
+	return RX_SKIPPED;
+}
+
+/*
+ * This tick's frame into p->pcm: decoded, concealed, or (with @p may_skip, a
+ * quiet participant) pulled without decoding. Depth corrections (stretch,
+ * shrink) happen at low-energy frames, which a quiet one's frames are.
+ */
+static enum rx_res
+rx_frame(struct codec_conf *c, struct conf_part *p, bool may_skip, struct codec_conf_tick_stats *ts)
 {
 	struct codec_jb_frame f;
 	int adj = codec_jb_adjust(p->jb);
-	bool low = p->last_level < c->cfg.low_energy_dbov;
+	bool low = p->last_level < c->cfg.low_energy_dbov, warm = false;
 
 	if (adj > 0 && low) {
 		/* Stretch: a low-energy concealment frame, nothing pulled. */
-		codec_dec_conceal(p->dec, p->pcm);
 		codec_jb_stretched(p->jb);
-		return true;
+		if (may_skip)
+			return skipped(p);
+		codec_dec_conceal(p->dec, p->pcm);
+		return RX_DECODED;
 	}
 	switch (codec_jb_pull(p->jb, &f)) {
 	case CODEC_JB_FRAME:
+		if (may_skip && skip_this(p, &f, &warm)) {
+			if (adj < 0 && codec_jb_depth(p->jb) > 1 &&
+			    codec_jb_pull(p->jb, &f) == CODEC_JB_FRAME) {
+				/* Shrink: the next frame replaces this one, unheard too. */
+				p->warm_len = f.len <= sizeof(p->warm) ? f.len : 0;
+				memcpy(p->warm, f.payload, p->warm_len);
+				codec_jb_shrunk(p->jb);
+			}
+			return skipped(p);
+		}
+		if (warm && p->skipped > 0 && p->warm_len > 0) {
+			/* Voice after skipped frames: replay the last one so the state is right. */
+			codec_dec_decode(p->dec, p->warm, p->warm_len, p->pcm);
+			ts->decoded++;
+		}
 		if (codec_dec_decode(p->dec, f.payload, f.len, p->pcm) < 0)
 			p->st.decode_errors++;
 		break;
 	case CODEC_JB_LOST:
+		if (may_skip) {
+			p->warm_len = 0;
+			return skipped(p);
+		}
 		if (f.next != NULL && codec_dec_has_fec(p->dec)) {
 			if (codec_dec_decode_fec(p->dec, f.next, f.next_len, p->pcm) == 0)
 				p->st.fec_recovered++;
@@ -594,7 +671,7 @@ rx_frame(struct codec_conf *c, struct conf_part *p)
 		break;
 	default:
 		p->rx_active = codec_jb_depth(p->jb) > 0;
-		return false;
+		return RX_NONE;
 	}
 	if (adj < 0 && codec_jb_depth(p->jb) > 1 &&
 	    (low || codec_jb_depth(p->jb) > 2 * c->cfg.jb_max_frames) &&
@@ -605,7 +682,36 @@ rx_frame(struct codec_conf *c, struct conf_part *p)
 			p->st.decode_errors++;
 		codec_jb_shrunk(p->jb);
 	}
-	return true;
+	return RX_DECODED;
+}
+
+/*
+ * A participant may go undecoded when it is quiet, its frames are Opus (whose
+ * VAD flags tell when voice starts), nobody hears it through a seat, the
+ * mixer no longer counts it as talking, and nothing else needs its audio
+ * (loopback, in-band DTMF).
+ */
+static bool
+may_skip(const struct codec_conf *c, const struct conf_part *p, uint16_t i, bool inband)
+{
+	return c->cfg.quiet_skip && p->quiet && !inband && p->lb == NULL &&
+	       p->cfg.rx.id == CODEC_OPUS && codec_mix_seat_of(c->mix, i) == CODEC_MIX_NONE &&
+	       codec_mix_level_dbov(c->mix, i) < c->talk_dbov;
+}
+
+/* Hysteresis after a decoded frame: quiet after CODEC_CONF_QUIET_FRAMES quiet frames. */
+static void
+quiet_update(struct conf_part *p)
+{
+	if (p->level < CODEC_CONF_QUIET_DBOV) {
+		if (p->quiet_frames < CODEC_CONF_QUIET_FRAMES)
+			p->quiet_frames++;
+		p->quiet_level = p->level;
+	} else {
+		p->quiet_frames = 0;
+	}
+	p->quiet = p->quiet_frames >= CODEC_CONF_QUIET_FRAMES;
+	p->skipped = 0;
 }
 
 /* Drain without decoding: nobody hears this participant. */
@@ -625,6 +731,7 @@ rx_all(struct codec_conf *c, struct codec_conf_tick_stats *ts)
 		struct conf_part *p = c->part[i];
 		bool inband;
 		const int16_t *nat;
+		enum rx_res r;
 		size_t nn;
 		char dg[4];
 
@@ -641,12 +748,21 @@ rx_all(struct codec_conf *c, struct codec_conf_tick_stats *ts)
 			rx_drain(p);
 			continue;
 		}
-		if (!rx_frame(c, p))
+		r = rx_frame(c, p, may_skip(c, p, i, inband), ts);
+		if (r == RX_NONE)
 			continue;
+		if (r == RX_SKIPPED) {
+			/* Not heard (not seated), so no frame; the level last measured. */
+			ts->skipped++;
+			p->level = p->quiet_level;
+			c->levels[i] = p->level;
+			continue;
+		}
 		ts->decoded++;
 		if (c->cfg.agc || c->cfg.noise_gate)
 			codec_agc_process(&p->agc, p->pcm, CODEC_FRAME, c->cfg.agc, c->cfg.noise_gate);
 		p->level = (int8_t)codec_level_dbov(p->pcm, CODEC_FRAME);
+		quiet_update(p);
 		c->levels[i] = p->level;
 		c->frames[i] = p->pcm;
 		if (inband && (nat = codec_dec_native(p->dec, &nn)) != NULL) {

@@ -7,7 +7,8 @@
  * three participants on Opus, G.722 and G.711 send 440/660/880 Hz; each
  * listener's decoded output holds the other two tones and not its own; mute
  * removes a tone; a lone participant costs no decode and no encode; RFC 4733
- * digits in and out, and their sequence numbers in the loss figures.
+ * digits in and out, and their sequence numbers in the loss figures; quiet
+ * Opus participants are not decoded, yet a new talker is seated as fast.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -338,6 +339,147 @@ test_dtmf_dialout_timing(void **state)
 	rig_fini(&r);
 }
 
+/*
+ * Quiet participants. Four Opus participants: 0 talks all along, 1-3 send
+ * background noise at -60 dBov; at tick ONSET participant 3 starts talking.
+ * Listener 1's decoded output is recorded.
+ */
+#define QP 4
+#define ONSET 100
+#define QTICKS 140
+
+struct onset_run {
+	int seated_at;                        /* first tick participant 3 is seated */
+	uint64_t skipped[QP];
+	uint64_t decoded_ticks;               /* sum of tick stats decoded */
+	int level_before[QP];                 /* smoothed levels just before the onset */
+	int16_t heard[QTICKS * CODEC_FRAME];  /* listener 1 */
+};
+
+static void
+onset_run(bool quiet_skip, bool celt_sender, int onset, struct onset_run *res)
+{
+	struct codec_conf_cfg cc;
+	struct codec_conf *c;
+	struct codec_enc *enc[QP];
+	struct codec_dec *dec;
+	struct codec_conf_out o[16];
+	struct codec_conf_tick_stats ts;
+	uint16_t idx[QP];
+	uint32_t seed = 11;
+
+	memset(res, 0, sizeof(*res));
+	res->seated_at = -1;
+	codec_conf_cfg_default(&cc, 8);
+	cc.quiet_skip = quiet_skip;
+	assert_int_equal(codec_conf_create(&cc, &c), 0);
+	for (int i = 0; i < QP; i++) {
+		struct codec_part_cfg pc;
+
+		codec_part_cfg_default(&pc, CODEC_OPUS);
+		pc.tx_ssrc = 0x2000u + (uint32_t)i;
+		assert_int_equal(codec_conf_part_add(c, &pc, &idx[i]), 0);
+		pc.rx.celt_only = celt_sender && i == 3;
+		assert_int_equal(codec_enc_create(&pc.rx, &enc[i]), 0);
+		if (i == 1)
+			assert_int_equal(codec_dec_create(&pc.tx, &dec), 0);
+	}
+	for (int t = 0; t < QTICKS; t++) {
+		int16_t x[CODEC_FRAME];
+		uint8_t pkt[CODEC_MAX_PAYLOAD];
+		uint16_t n;
+
+		for (int i = 0; i < QP; i++) {
+			int len;
+
+			if (i == 0 || (i == 3 && t >= onset))
+				tu_voice(x, CODEC_FRAME, CODEC_RATE, 8000, (size_t)t * CODEC_FRAME);
+			else
+				for (int k = 0; k < CODEC_FRAME; k++)
+					x[k] = tu_noise(&seed, 32);
+			len = codec_enc_encode(enc[i], x, pkt, sizeof(pkt));
+			assert_true(len > 0);
+			assert_int_equal(codec_conf_rx(c, idx[i], 111, (uint16_t)t, (uint32_t)t * 960u,
+						       pkt, (size_t)len, (uint64_t)t * 20000), 0);
+		}
+		if (t == onset - 1)
+			for (int i = 0; i < QP; i++)
+				res->level_before[i] = codec_mix_level_dbov(codec_conf_mix(c), idx[i]);
+		n = codec_conf_tick(c, o, 16, &ts);
+		res->decoded_ticks += ts.decoded;
+		if (res->seated_at < 0 && codec_mix_seat_of(codec_conf_mix(c), idx[3]) != CODEC_MIX_NONE)
+			res->seated_at = t;
+		for (uint16_t k = 0; k < n; k++)
+			if (o[k].idx == idx[1])
+				assert_int_equal(codec_dec_decode(dec, o[k].payload, o[k].len,
+								  res->heard + t * CODEC_FRAME), 0);
+	}
+	for (int i = 0; i < QP; i++) {
+		struct codec_conf_part_stats st;
+
+		assert_int_equal(codec_conf_part_stats(c, idx[i], &st), 0);
+		res->skipped[i] = st.skipped;
+		codec_enc_destroy(enc[i]);
+	}
+	codec_dec_destroy(dec);
+	codec_conf_destroy(c);
+}
+
+/*
+ * Quiet participants are pulled but not decoded (checked every few frames),
+ * and a participant who starts talking is seated within 5 ticks of its first
+ * voiced packet, exactly when it would be if everyone were decoded; what the
+ * others hear then is the same as with everyone decoded (the decoder is
+ * warmed up on the last skipped packet). A CELT-only sender, whose packets
+ * carry no VAD flag, is always decoded, so it is seated as fast too.
+ */
+static void
+test_quiet_skip_onset(void **state)
+{
+	static struct onset_run off, on, ph_off, ph_on, celt_off, celt_on;
+	size_t from, n;
+	double snr;
+
+	(void)state;
+	onset_run(false, false, ONSET, &off);
+	onset_run(true, false, ONSET, &on);
+	print_message("seated at tick %d (all decoded: %d); onset %d\n", on.seated_at,
+		      off.seated_at, ONSET);
+	print_message("skipped frames of 1..3: %lu %lu %lu of %d; decodes %lu vs %lu\n",
+		      (unsigned long)on.skipped[1], (unsigned long)on.skipped[2],
+		      (unsigned long)on.skipped[3], QTICKS, (unsigned long)on.decoded_ticks,
+		      (unsigned long)off.decoded_ticks);
+	for (int i = 1; i < QP; i++) {
+		assert_int_equal(off.skipped[i], 0);
+		/* Skipping starts after 5 quiet frames, with one check every 8. */
+		assert_true(on.skipped[i] >= (i == 3 ? 70u : 100u));
+		assert_true(on.level_before[i] < -50);
+	}
+	assert_int_equal(on.skipped[0], 0); /* seated: always decoded */
+	assert_true(on.decoded_ticks * 2 < off.decoded_ticks);
+	assert_true(on.seated_at >= ONSET && on.seated_at <= ONSET + 5);
+	assert_int_equal(on.seated_at, off.seated_at);
+	/* The onset at every phase of the level-check cadence. */
+	for (int ph = 1; ph < CODEC_CONF_CHECK_VAD; ph++) {
+		onset_run(false, false, ONSET + ph, &ph_off);
+		onset_run(true, false, ONSET + ph, &ph_on);
+		assert_true(ph_on.seated_at >= ONSET + ph && ph_on.seated_at <= ONSET + ph + 5);
+		assert_int_equal(ph_on.seated_at, ph_off.seated_at);
+	}
+	onset_run(false, true, ONSET, &celt_off);
+	onset_run(true, true, ONSET, &celt_on);
+	print_message("CELT sender: seated at %d (all decoded: %d), %lu skipped\n",
+		      celt_on.seated_at, celt_off.seated_at, (unsigned long)celt_on.skipped[3]);
+	assert_int_equal(celt_on.skipped[3], 0);
+	assert_int_equal(celt_on.seated_at, celt_off.seated_at);
+	/* Listener 1 hears the same conference either way once 3 is seated. */
+	from = (size_t)on.seated_at * CODEC_FRAME;
+	n = (size_t)(QTICKS - on.seated_at) * CODEC_FRAME;
+	snr = tu_snr(off.heard + from, on.heard + from, n, 0, 0, NULL);
+	print_message("listener 1 after the onset, skipping vs all decoded: SNR %.1f dB\n", snr);
+	assert_true(snr >= 30.0);
+}
+
 int
 main(void)
 {
@@ -347,6 +489,7 @@ main(void)
 		cmocka_unit_test(test_dtmf),
 		cmocka_unit_test(test_dtmf_dialout_timing),
 		cmocka_unit_test(test_dtmf_seq_loss),
+		cmocka_unit_test(test_quiet_skip_onset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
