@@ -118,7 +118,8 @@ usage(FILE *f)
 		"      --backplane-addr A   its address (default: --media-addr)\n"
 		"      --backplane-rekey S  rekey backplane SAs every S seconds (default 3600)\n"
 		"      --backplane-rekey-bytes N  ... or after N bytes (default 4294967296)\n"
-		"      --capacity UNITS     placement capacity announced to peers (default 0)\n"
+		"      --capacity UNITS     capacity announced to peers (default: the data\n"
+		"                           plane's self-test)\n"
 		"      --log-level L        err, warn, info, debug (default info)\n"
 		"  -h, --help               this text\n"
 		"  -V, --version            print the version\n");

@@ -1348,8 +1348,7 @@ on_tick(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
 		if (c->hello_rx && now >= c->next_ping_ms) {
 			struct cp_bp_msg m = {.type = CP_BP_PING, .seq = ++c->ping_seq};
 
-			m.load = bp->load;
-			m.capacity = bp->cfg.capacity;
+			cp_bp_load(bp, &m.load, &m.capacity);
 			c->next_ping_ms = now + CP_BP_PING_MS;
 			conn_send(c, &m);
 		}
@@ -1461,7 +1460,8 @@ void
 cp_bp_load(struct cp_bp *bp, uint32_t *load, uint32_t *capacity)
 {
 	*load = bp->load;
-	*capacity = bp->cfg.capacity;
+	/* --capacity wins; else what the data plane's start-up self-test measured. */
+	*capacity = bp->cfg.capacity ? bp->cfg.capacity : cp_media_capacity(bp->sip->media);
 }
 
 void
