@@ -162,6 +162,8 @@ struct codec_conf_tick_stats {
 struct codec_conf;
 
 void codec_conf_cfg_default(struct codec_conf_cfg *cfg, uint16_t max_participants);
+/** The configuration @p c was created with (copied into @p cfg). Context: any. */
+void codec_conf_get_cfg(const struct codec_conf *c, struct codec_conf_cfg *cfg);
 void codec_part_cfg_default(struct codec_part_cfg *cfg, enum codec_id id);
 
 /**

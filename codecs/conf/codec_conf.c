@@ -121,6 +121,12 @@ codec_conf_cfg_default(struct codec_conf_cfg *cfg, uint16_t max_participants)
 }
 
 void
+codec_conf_get_cfg(const struct codec_conf *c, struct codec_conf_cfg *cfg)
+{
+	*cfg = c->cfg;
+}
+
+void
 codec_part_cfg_default(struct codec_part_cfg *cfg, enum codec_id id)
 {
 	static const uint8_t pts[CODEC_ID_COUNT] = {0, 8, 9, 111};

@@ -84,6 +84,7 @@ struct dp_conf {
 	uint16_t n_parts;           /* control thread's count */
 	bool agc;                   /* automatic gain control on every participant */
 	bool noise_gate;            /* noise gate on every participant */
+	int8_t opus_complexity;     /* of every Opus mix encoder, -1 = the engine's defaults */
 	uint32_t part_stream[DP_CONF_MAX_PARTS]; /* participant -> stream id (worker reads) */
 	struct dp_conf_rtcp *rtcp;  /* owned: [max_parts]; worker writes; reset at attach */
 	uint64_t rtcp_next_tsc;     /* earliest rtcp[].next_tsc (worker) */
@@ -167,11 +168,31 @@ struct dp_conf_update {
 /** Longest loopback delay accepted by dp_conf_attach(), in ms. */
 #define DP_CONF_MAX_LOOPBACK_MS 5000
 
+/** What conference.create sets. */
+struct dp_conf_params {
+	uint16_t max_parts;      /* 1..DP_CONF_MAX_PARTS */
+	uint8_t speakers;        /* K, 1..CODEC_MIX_MAX_SPEAKERS */
+	bool agc;                /* automatic gain control on every participant */
+	bool noise_gate;         /* noise gate on every participant */
+	/*
+	 * Complexity (0..10) of every Opus mix encoder, shared and N-1 seat
+	 * alike; -1 keeps the engine's defaults (codec_conf_cfg_default():
+	 * 3 shared, 1 seat). Encoding is most of a conference's cost.
+	 */
+	int8_t opus_complexity;
+};
+
 /** Create a conference. @return its id, -ENOSPC, -EINVAL, -ENOMEM. */
 int dp_conf_create(struct dp_main *dm, uint16_t max_parts, uint8_t speakers);
 /** The same with AGC and noise gate switched on or off for every participant. */
 int dp_conf_create_ex(struct dp_main *dm, uint16_t max_parts, uint8_t speakers, bool agc,
 		      bool noise_gate);
+/**
+ * The same with every setting of @p p (borrowed).
+ * @return its id, -ENOSPC, -EINVAL (a field out of range), -ENOMEM, -ENODEV
+ * Context: control thread.
+ */
+int dp_conf_create_params(struct dp_main *dm, const struct dp_conf_params *p);
 /** Detach every participant and destroy. @return 0, -ENOENT. */
 int dp_conf_delete(struct dp_main *dm, uint16_t id);
 /**

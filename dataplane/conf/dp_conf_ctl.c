@@ -121,14 +121,26 @@ int
 dp_conf_create_ex(struct dp_main *dm, uint16_t max_parts, uint8_t speakers, bool agc,
 		  bool noise_gate)
 {
+	struct dp_conf_params p = {.max_parts = max_parts, .speakers = speakers, .agc = agc,
+				   .noise_gate = noise_gate, .opus_complexity = -1};
+
+	return dp_conf_create_params(dm, &p);
+}
+
+int
+dp_conf_create_params(struct dp_main *dm, const struct dp_conf_params *p)
+{
 	struct codec_conf_cfg cfg;
 	struct dp_wcmd cmd = {.type = DP_WCMD_CONF_ADD};
 	struct dp_conf *c;
-	unsigned int worker = pick_worker();
+	unsigned int worker;
+	uint16_t max_parts = p->max_parts;
 	int id = -1, rc;
 
-	if (max_parts == 0 || max_parts > DP_CONF_MAX_PARTS || speakers == 0)
+	if (max_parts == 0 || max_parts > DP_CONF_MAX_PARTS || p->speakers == 0 ||
+	    p->opus_complexity < -1 || p->opus_complexity > 10)
 		return -EINVAL;
+	worker = pick_worker();
 	if (worker == RTE_MAX_LCORE)
 		return -ENODEV;
 	for (int i = 0; i < DP_CONF_MAX && id < 0; i++)
@@ -145,9 +157,11 @@ dp_conf_create_ex(struct dp_main *dm, uint16_t max_parts, uint8_t speakers, bool
 		return -ENOMEM;
 	}
 	codec_conf_cfg_default(&cfg, max_parts);
-	cfg.speakers = speakers;
-	cfg.agc = agc;
-	cfg.noise_gate = noise_gate;
+	cfg.speakers = p->speakers;
+	cfg.agc = p->agc;
+	cfg.noise_gate = p->noise_gate;
+	if (p->opus_complexity >= 0)
+		cfg.opus_complexity_shared = cfg.opus_complexity_seat = p->opus_complexity;
 	rc = codec_conf_create(&cfg, &c->engine);
 	if (rc < 0) {
 		rte_free(c->rtcp);
@@ -157,8 +171,9 @@ dp_conf_create_ex(struct dp_main *dm, uint16_t max_parts, uint8_t speakers, bool
 	c->id = (uint16_t)id;
 	c->worker = worker;
 	c->max_parts = max_parts;
-	c->agc = agc;
-	c->noise_gate = noise_gate;
+	c->agc = p->agc;
+	c->noise_gate = p->noise_gate;
+	c->opus_complexity = p->opus_complexity;
 	for (unsigned int i = 0; i < DP_CONF_MAX_PARTS; i++)
 		c->part_stream[i] = DP_STREAM_NONE;
 	cmd.conf = c;

@@ -694,17 +694,21 @@ static int
 op_conf_create(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
 {
 	static const char *const allowed[] = {"max_participants", "speakers", "agc", "noise_gate",
-					      NULL};
-	json_int_t maxp = 16, spk = 3;
-	bool agc = false, gate = false;
+					      "opus_complexity", NULL};
+	struct dp_conf_params p = {.opus_complexity = -1};
+	json_int_t maxp = 16, spk = 3, cx = -1;
 	int id;
 
 	if (check_fields(args, allowed, e) < 0 ||
 	    get_int(args, "max_participants", 1, DP_CONF_MAX_PARTS, &maxp, e) < 0 ||
-	    get_int(args, "speakers", 1, 8, &spk, e) < 0 || get_bool(args, "agc", &agc, e) < 0 ||
-	    get_bool(args, "noise_gate", &gate, e) < 0)
+	    get_int(args, "speakers", 1, 8, &spk, e) < 0 || get_bool(args, "agc", &p.agc, e) < 0 ||
+	    get_bool(args, "noise_gate", &p.noise_gate, e) < 0 ||
+	    get_int(args, "opus_complexity", 0, 10, &cx, e) < 0)
 		return -1;
-	id = dp_conf_create_ex(dm, (uint16_t)maxp, (uint8_t)spk, agc, gate);
+	p.max_parts = (uint16_t)maxp;
+	p.speakers = (uint8_t)spk;
+	p.opus_complexity = (int8_t)cx;
+	id = dp_conf_create_params(dm, &p);
 	if (id < 0)
 		return fail(e, errno_code(-id), NULL, "cannot create the conference: %s",
 			    strerror(-id));
@@ -949,6 +953,8 @@ op_conf_stats(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
 			 (json_int_t)c->tx_drops, "participants", parts);
 	json_object_set_new(*res, "agc", json_boolean(c->agc));
 	json_object_set_new(*res, "noise_gate", json_boolean(c->noise_gate));
+	json_object_set_new(*res, "opus_complexity", c->opus_complexity >= 0 ?
+			    json_integer(c->opus_complexity) : json_null());
 	json_object_set_new(*res, "tx_drop_reasons",
 			    json_pack("{s:I, s:I, s:I}", "no_mbuf", (json_int_t)c->tx_drops_no_mbuf,
 				      "path", (json_int_t)c->tx_drops_path, "queue_full",

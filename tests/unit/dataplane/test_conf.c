@@ -1023,6 +1023,86 @@ stat_u64(json_t *o, const char *k)
 	return (uint64_t)json_integer_value(json_object_get(o, k));
 }
 
+/* conference.create "opus_complexity" and conference.stats of conference @p id. */
+static json_t *
+conf_stats(struct env *e, uint16_t id)
+{
+	char req[128];
+
+	snprintf(req, sizeof(req), "{\"v\":1,\"op\":\"conference.stats\",\"args\":"
+		 "{\"conference_id\":%u}}", id);
+	return call(e, req);
+}
+
+/*
+ * "opus_complexity" (0-10) on conference.create: malformed values are
+ * refused with EINVAL, a valid one reaches every mix encoder of the engine
+ * (shared and seat) and is echoed by conference.stats; without it the
+ * engine's defaults apply and stats say null.
+ */
+static void
+test_opus_complexity(void **state)
+{
+	static const char *const bad[] = {"-1", "11", "\"3\"", "3.5", "true", "null", "[3]",
+					   "99999999999"};
+	struct env *e = *state;
+	struct codec_conf_cfg cc, def;
+	char req[160];
+	json_t *r, *st;
+
+	for (unsigned int i = 0; i < RTE_DIM(bad); i++) {
+		snprintf(req, sizeof(req), "{\"v\":1,\"op\":\"conference.create\",\"args\":"
+			 "{\"max_participants\":2,\"opus_complexity\":%s}}", bad[i]);
+		r = call(e, req);
+		assert_string_equal(code(r), "EINVAL");
+		assert_string_equal(json_string_value(json_object_get(json_object_get(r, "error"),
+								       "field")), "opus_complexity");
+		json_decref(r);
+	}
+	codec_conf_cfg_default(&def, 2);
+	for (int cx = -1; cx <= 10; cx += 11) {
+		uint16_t id;
+
+		if (cx < 0)
+			snprintf(req, sizeof(req), "{\"v\":1,\"op\":\"conference.create\",\"args\":"
+				 "{\"max_participants\":2}}");
+		else
+			snprintf(req, sizeof(req), "{\"v\":1,\"op\":\"conference.create\",\"args\":"
+				 "{\"max_participants\":2,\"opus_complexity\":%d}}", cx);
+		r = call(e, req);
+		assert_string_equal(code(r), "ok");
+		id = (uint16_t)json_integer_value(json_object_get(json_object_get(r, "result"),
+								  "conference_id"));
+		json_decref(r);
+		codec_conf_get_cfg(dp_conf_lookup(e->dm, id)->engine, &cc);
+		assert_int_equal(cc.opus_complexity_shared, cx < 0 ? def.opus_complexity_shared : cx);
+		assert_int_equal(cc.opus_complexity_seat, cx < 0 ? def.opus_complexity_seat : cx);
+		r = conf_stats(e, id);
+		st = json_object_get(json_object_get(r, "result"), "opus_complexity");
+		if (cx < 0)
+			assert_true(json_is_null(st));
+		else
+			assert_int_equal(json_integer_value(st), cx);
+		json_decref(r);
+		assert_int_equal(dp_conf_delete(e->dm, id), 0);
+	}
+	/* 0, the cheapest, through the C interface too; out of range there is EINVAL. */
+	{
+		struct dp_conf_params p = {.max_parts = 2, .speakers = 1, .opus_complexity = 0};
+		int id = dp_conf_create_params(e->dm, &p);
+
+		assert_true(id >= 0);
+		codec_conf_get_cfg(dp_conf_lookup(e->dm, (uint16_t)id)->engine, &cc);
+		assert_int_equal(cc.opus_complexity_shared, 0);
+		assert_int_equal(cc.opus_complexity_seat, 0);
+		assert_int_equal(dp_conf_delete(e->dm, (uint16_t)id), 0);
+		p.opus_complexity = 11;
+		assert_int_equal(dp_conf_create_params(e->dm, &p), -EINVAL);
+		p.opus_complexity = -2;
+		assert_int_equal(dp_conf_create_params(e->dm, &p), -EINVAL);
+	}
+}
+
 /*
  * Our SR packet and octet counts are what was handed to the wire, not what
  * the engine made: a listener whose neighbour is unknown (every packet
@@ -1128,6 +1208,7 @@ main(void)
 		cmocka_unit_test(test_rtcp),
 		cmocka_unit_test(test_rtcp_srtcp),
 		cmocka_unit_test(test_rtcp_wire_counts),
+		cmocka_unit_test(test_opus_complexity),
 		cmocka_unit_test(test_ctl_ops),
 	};
 
