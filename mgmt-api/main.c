@@ -15,6 +15,7 @@
  * finish, the database is closed.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -27,7 +28,9 @@
 
 #include "config.h"
 #include "mgmt_auth.h"
+#include "mgmt_backup.h"
 #include "mgmt_ca.h"
+#include "mgmt_csv.h"
 #include "mgmt_db.h"
 #include "mgmt_http.h"
 #include "mgmt_repl.h"
@@ -36,6 +39,8 @@
 #include "mgmt_valid.h"
 #include "tsr_log.h"
 #include "tsr_opts.h"
+
+#include <gnutls/crypto.h>
 
 struct opts {
 	char listen[64];
@@ -59,6 +64,8 @@ struct opts {
 	uint32_t command_timeout;
 	uint32_t node_timeout;
 	uint32_t sync_timeout;
+	uint32_t max_import_body;
+	uint32_t backup_iterations;
 };
 
 static void
@@ -97,10 +104,13 @@ usage(FILE *f)
 		"                               lost between nodes\" (default 60)\n"
 		"      --sync-timeout S         a node behind the configuration for S s raises\n"
 		"                               \"Configuration not synchronized\" (default 10)\n"
+		"      --max-import-body BYTES  largest CSV import or backup restore (default\n"
+		"                               33554432)\n"
+		"      --backup-iterations N    PBKDF2 rounds of new backup files (default %d)\n"
 		"      --log-level LEVEL        err, warn, info (default) or debug\n"
 		"  -h, --help                   this text\n"
 		"  -V, --version                print the version\n",
-		MGMT_VALID_MAX_DEPTH, MGMT_AUTH_DEFAULT_ITERATIONS);
+		MGMT_VALID_MAX_DEPTH, MGMT_AUTH_DEFAULT_ITERATIONS, MGMT_BACKUP_ITERATIONS);
 }
 
 enum {
@@ -125,6 +135,8 @@ enum {
 	O_CMD_TIMEOUT,
 	O_NODE_TIMEOUT,
 	O_SYNC_TIMEOUT,
+	O_MAX_IMPORT_BODY,
+	O_BACKUP_ITERATIONS,
 };
 
 static const struct option long_opts[] = {
@@ -150,6 +162,8 @@ static const struct option long_opts[] = {
 	{"command-timeout", required_argument, NULL, O_CMD_TIMEOUT},
 	{"node-timeout", required_argument, NULL, O_NODE_TIMEOUT},
 	{"sync-timeout", required_argument, NULL, O_SYNC_TIMEOUT},
+	{"max-import-body", required_argument, NULL, O_MAX_IMPORT_BODY},
+	{"backup-iterations", required_argument, NULL, O_BACKUP_ITERATIONS},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -208,6 +222,10 @@ apply(struct opts *o, int c, const char *v)
 		return tsr_opts_u32(v, 1, 86400, &o->node_timeout);
 	case O_SYNC_TIMEOUT:
 		return tsr_opts_u32(v, 1, 86400, &o->sync_timeout);
+	case O_MAX_IMPORT_BODY:
+		return tsr_opts_u32(v, 1024, 1024u << 20, &o->max_import_body);
+	case O_BACKUP_ITERATIONS:
+		return tsr_opts_u32(v, 1000, 10000000, &o->backup_iterations);
 	default:
 		return -EINVAL;
 	}
@@ -238,6 +256,8 @@ defaults(struct opts *o)
 	o->command_timeout = 5;
 	o->node_timeout = MGMT_REPL_CONTACT_TIMEOUT;
 	o->sync_timeout = MGMT_REPL_SYNC_TIMEOUT;
+	o->max_import_body = 32u << 20;
+	o->backup_iterations = MGMT_BACKUP_ITERATIONS;
 }
 
 /* @return 0, 1 to exit successfully (help/version), -EINVAL. */
@@ -281,6 +301,39 @@ make_state_dir(const char *dir)
 	if (stat(dir, &st) < 0)
 		return -errno;
 	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
+/*
+ * The platform secret that encrypts device passwords in CSV exports:
+ * STATE-DIR/secret.key, 32 random bytes made on first start (0600).
+ */
+static int
+load_secret(const char *dir, unsigned char *key)
+{
+	char path[320];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/secret.key", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, key, MGMT_CSV_SECRET_LEN);
+		close(fd);
+		return n == MGMT_CSV_SECRET_LEN ? 0 : -EINVAL;
+	}
+	if (errno != ENOENT)
+		return -errno;
+	if (gnutls_rnd(GNUTLS_RND_KEY, key, MGMT_CSV_SECRET_LEN) != 0)
+		return -EIO;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, key, MGMT_CSV_SECRET_LEN);
+	if (fsync(fd) < 0 || close(fd) < 0 || n != MGMT_CSV_SECRET_LEN) {
+		unlink(path);
+		return -EIO;
+	}
+	return 0;
 }
 
 /* The monitor: alarms and command expiry, once a second. */
@@ -344,8 +397,10 @@ serve(const struct opts *o, struct mgmt_db *db, struct mgmt_auth *auth, struct m
 			.pbkdf2_iterations = o->pbkdf2_iterations,
 			.management_url = o->management_url[0] ? o->management_url : NULL,
 			.plain = o->plain_http,
-			.command_timeout_s = o->command_timeout},
+			.command_timeout_s = o->command_timeout,
+			.backup_iterations = o->backup_iterations},
 	};
+	unsigned char secret[MGMT_CSV_SECRET_LEN];
 	struct monitor mon = {.repl = repl};
 	pthread_t mon_thread;
 	struct mgmt_http_cfg hc = {
@@ -355,6 +410,7 @@ serve(const struct opts *o, struct mgmt_db *db, struct mgmt_auth *auth, struct m
 		.threads = o->threads,
 		.max_body = o->max_body,
 		.max_node_body = o->max_node_body,
+		.max_import_body = o->max_import_body,
 	};
 	char *cert = NULL, *key = NULL;
 	struct mgmt_http *http = NULL;
@@ -372,6 +428,11 @@ serve(const struct opts *o, struct mgmt_db *db, struct mgmt_auth *auth, struct m
 		hc.key_pem = key;
 		rest.cfg.cert_pem = cert;
 	}
+	if (load_secret(o->state_dir, secret) == 0)
+		rest.cfg.secret = secret;
+	else
+		TSR_WARN("mgmt", "no platform secret: CSV exports leave device passwords blank"
+			 "\tdir=%s", o->state_dir);
 	/* The node CA: without it bootstrap documents carry no node certificate. */
 	if (mgmt_ca_open(o->state_dir, &rest.cfg.ca) < 0)
 		TSR_WARN("mgmt.ca", "node CA unavailable: nodes get no backplane certificate"
@@ -399,6 +460,7 @@ serve(const struct opts *o, struct mgmt_db *db, struct mgmt_auth *auth, struct m
 		mgmt_db_set_notify(db, NULL, NULL);
 	}
 	mgmt_ca_close(rest.cfg.ca);
+	explicit_bzero(secret, sizeof(secret));
 	free(cert);
 	free(key);
 	return rc;

@@ -39,6 +39,9 @@ struct conn {
 	enum mgmt_role role;
 	int64_t node; /* bearer-authenticated node, 0 = none */
 	char user[65];
+	size_t limit; /* largest body for this request */
+	char remote[64];
+	unsigned int remote_port;
 	struct timespec start;
 	struct mgmt_rest_wait *wait; /* owned while parked or about to resume */
 	bool resumed;
@@ -54,7 +57,7 @@ struct mgmt_http {
 	struct MHD_Daemon *daemon; /* owned */
 	struct mgmt_rest *rest;    /* borrowed */
 	struct mgmt_auth *auth;    /* borrowed */
-	size_t max_body, max_node_body;
+	size_t max_body, max_node_body, max_import_body;
 	struct sockaddr_storage addr;
 	pthread_mutex_t park_lock;
 	pthread_cond_t park_cond; /* CLOCK_MONOTONIC */
@@ -99,16 +102,25 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 	TSR_WARN("mgmt.http", "%s", buf);
 }
 
+/* Extra response parts beyond a JSON body (NULL members = none). */
+struct extra {
+	const char *content_type; /* raw is sent as is, raw_len bytes */
+	size_t raw_len;
+	const char *disposition;
+};
+
 static enum MHD_Result
 send_json(struct MHD_Connection *c, unsigned int status, json_t *body, char *raw,
-	  const char *location, const char *allow, const char *challenge)
+	  const char *location, const char *allow, const char *challenge, const struct extra *x)
 {
 	struct MHD_Response *r;
 	char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : raw;
+	bool as_is = body == NULL && x != NULL && x->content_type != NULL;
 	enum MHD_Result ret;
 
 	if (text != NULL)
-		r = MHD_create_response_from_buffer_with_free_callback(strlen(text), text, free);
+		r = MHD_create_response_from_buffer_with_free_callback(
+			as_is ? x->raw_len : strlen(text), text, free);
 	else
 		r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
 	if (r == NULL) {
@@ -116,7 +128,10 @@ send_json(struct MHD_Connection *c, unsigned int status, json_t *body, char *raw
 		return MHD_NO;
 	}
 	if (text != NULL)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+					as_is ? x->content_type : "application/json");
+	if (x != NULL && x->disposition != NULL && x->disposition[0] != '\0')
+		MHD_add_response_header(r, "Content-Disposition", x->disposition);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (location != NULL && location[0] != '\0')
 		MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, location);
@@ -133,7 +148,7 @@ static enum MHD_Result
 send_error(struct MHD_Connection *c, unsigned int status, const char *msg, const char *challenge)
 {
 	json_t *b = json_pack("{s:s}", "error", msg);
-	enum MHD_Result ret = send_json(c, status, b, NULL, NULL, NULL, challenge);
+	enum MHD_Result ret = send_json(c, status, b, NULL, NULL, NULL, challenge, NULL);
 
 	json_decref(b);
 	return ret;
@@ -164,6 +179,44 @@ ms_since(const struct timespec *t0)
 	return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+/* CSV imports and backup restores carry files: they get --max-import-body. */
+static bool
+is_bulk(const char *url)
+{
+	static const char *const paths[] = {
+		"/api/admin/command/v1/conference/import_csv",
+		"/api/admin/command/v1/automatic_participant/import_csv",
+		"/api/admin/command/v1/device/import_csv",
+		"/api/admin/command/v1/platform/backup_restore",
+	};
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		if (strncmp(url, paths[i], strlen(paths[i])) == 0 &&
+		    (url[strlen(paths[i])] == '\0' || strcmp(url + strlen(paths[i]), "/") == 0))
+			return true;
+	return false;
+}
+
+static void
+remote_of(struct MHD_Connection *c, struct conn *cn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
+
+	if (sa != NULL && sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+		inet_ntop(AF_INET, &in->sin_addr, cn->remote, sizeof(cn->remote));
+		cn->remote_port = ntohs(in->sin_port);
+	} else if (sa != NULL && sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, cn->remote, sizeof(cn->remote));
+		cn->remote_port = ntohs(in6->sin6_port);
+	}
+}
+
 /* First call of a request: authenticate, check the announced body size. */
 static enum MHD_Result
 begin(struct mgmt_http *h, struct MHD_Connection *c, const char *url, const char *method,
@@ -189,11 +242,13 @@ begin(struct mgmt_http *h, struct MHD_Connection *c, const char *url, const char
 					  REALM_NODE);
 		}
 		snprintf(cn->user, sizeof(cn->user), "node:%" PRId64, cn->node);
+		cn->limit = h->max_node_body;
 		if (cl != NULL && strtoull(cl, NULL, 10) > h->max_node_body)
 			return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large",
 					  NULL);
 		return MHD_YES;
 	}
+	cn->limit = is_bulk(url) ? h->max_import_body : h->max_body;
 	rc = mgmt_auth_parse_basic(authz, cn->user, sizeof(cn->user), pass, sizeof(pass));
 	if (rc == 0)
 		rc = mgmt_auth_check(h->auth, cn->user, pass, &cn->role);
@@ -204,7 +259,7 @@ begin(struct mgmt_http *h, struct MHD_Connection *c, const char *url, const char
 			 url, authz == NULL ? "no-credentials" : "bad-credentials");
 		return send_error(c, MHD_HTTP_UNAUTHORIZED, "authentication required", REALM);
 	}
-	if (cl != NULL && strtoull(cl, NULL, 10) > h->max_body) {
+	if (cl != NULL && strtoull(cl, NULL, 10) > cn->limit) {
 		TSR_INFO("mgmt.http",
 			 "request refused\tmethod=%s path=\"%.128s\" status=413 user=%s", method,
 			 url, cn->user);
@@ -218,7 +273,8 @@ body_append(struct mgmt_http *h, struct conn *cn, const char *data, size_t n)
 {
 	if (cn->too_big)
 		return;
-	if (cn->len + n > (cn->node > 0 ? h->max_node_body : h->max_body)) {
+	(void)h;
+	if (cn->len + n > cn->limit) {
 		cn->too_big = true;
 		free(cn->body);
 		cn->body = NULL;
@@ -275,10 +331,13 @@ static enum MHD_Result
 respond(struct mgmt_http *h, struct MHD_Connection *c, struct conn *cn, const char *method,
 	const char *url, struct mgmt_rest_resp *resp)
 {
+	struct extra x = {.content_type = resp->content_type,
+			  .raw_len = resp->text_len,
+			  .disposition = resp->disposition};
 	enum MHD_Result ret;
 
 	ret = send_json(c, resp->status, resp->body, resp->text, resp->location, resp->allow,
-			resp->status == 401 ? (cn->node > 0 ? REALM_NODE : REALM) : NULL);
+			resp->status == 401 ? (cn->node > 0 ? REALM_NODE : REALM) : NULL, &x);
 	resp->text = NULL; /* send_json() took it */
 	TSR_INFO("mgmt.http", "request\tmethod=%s path=\"%.128s\" status=%u user=%s ms=%.1f",
 		 method, url, resp->status, cn->user, ms_since(&cn->start));
@@ -303,6 +362,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		if (cn == NULL)
 			return MHD_NO;
 		clock_gettime(CLOCK_MONOTONIC, &cn->start);
+		remote_of(c, cn);
 		*con_cls = cn;
 		return begin(h, c, url, method, cn);
 	}
@@ -330,6 +390,12 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	req.role = cn->role;
 	req.node = cn->node;
 	req.host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	req.content_type =
+		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	req.passphrase = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Tessera-Passphrase");
+	req.user = cn->node > 0 ? NULL : cn->user;
+	req.remote_addr = cn->remote[0] ? cn->remote : NULL;
+	req.remote_port = cn->remote_port;
 	mgmt_rest_handle(h->rest, &req, &resp);
 	if (resp.wait != NULL) {
 		w = resp.wait;
@@ -463,6 +529,7 @@ mgmt_http_start(const struct mgmt_http_cfg *cfg, struct mgmt_rest *rest, struct 
 	h->auth = auth;
 	h->max_body = cfg->max_body;
 	h->max_node_body = cfg->max_node_body > 0 ? cfg->max_node_body : cfg->max_body;
+	h->max_import_body = cfg->max_import_body > 0 ? cfg->max_import_body : cfg->max_body;
 	pthread_mutex_init(&h->park_lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

@@ -37,6 +37,7 @@ struct mgmt_http_cfg {
 	unsigned int threads; /* worker threads (1..64) */
 	size_t max_body;      /* bytes */
 	size_t max_node_body; /* bytes, for the nodes' status reports */
+	size_t max_import_body; /* bytes, for CSV imports and backup restores */
 };
 
 struct mgmt_http;

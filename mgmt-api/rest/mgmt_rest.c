@@ -423,7 +423,8 @@ mgmt_rest_handle(struct mgmt_rest *rest, const struct mgmt_rest_req *req,
 		handle_module(rest, mgmt_history_resources, MGMT_API_HISTORY_PREFIX, req, seg, n,
 			      resp);
 	} else if ((n = mgmt_rest_split(req->path, MGMT_API_COMMAND_PREFIX, seg, 4)) >= 0) {
-		mgmt_rest_command(rest, req, seg, n, resp);
+		if (!mgmt_rest_transfer(rest, req, seg, n, resp))
+			mgmt_rest_command(rest, req, seg, n, resp);
 	} else {
 		reply_error(resp, 404, "no such path");
 	}

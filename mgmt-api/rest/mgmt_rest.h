@@ -55,6 +55,9 @@ struct mgmt_rest_cfg {
 	struct mgmt_ca *ca;             /* node CA for bootstrap certificates, may be NULL */
 	bool plain;                     /* serving plain HTTP (management_url scheme) */
 	unsigned int command_timeout_s; /* how long a command waits for its node (5) */
+	const unsigned char *secret;    /* MGMT_CSV_SECRET_LEN bytes encrypting exported
+					 * device passwords; NULL = exported blank */
+	unsigned int backup_iterations; /* PBKDF2 rounds of new backups, 0 = default */
 };
 
 struct mgmt_rest {
@@ -82,6 +85,11 @@ struct mgmt_rest_req {
 	enum mgmt_role role; /* authenticated caller */
 	int64_t node;        /* authenticated Conferencing Node (bearer token), 0 = none */
 	const char *host;    /* Host header, may be NULL */
+	const char *content_type; /* Content-Type header, may be NULL */
+	const char *passphrase;   /* X-Tessera-Passphrase header (backup restore), may be NULL */
+	const char *user;         /* authenticated account name, may be NULL */
+	const char *remote_addr;  /* client address (numeric), may be NULL */
+	unsigned int remote_port; /* client port, 0 = unknown */
 };
 
 struct mgmt_rest_resp {
@@ -91,6 +99,9 @@ struct mgmt_rest_resp {
 	char location[192];          /* Location header, "" = none */
 	const char *allow;           /* Allow header for 405, static */
 	struct mgmt_rest_wait *wait; /* owned; non-NULL: park the request (no status yet) */
+	const char *content_type;    /* static; non-NULL: text is sent as is, text_len bytes */
+	size_t text_len;
+	char disposition[160];       /* Content-Disposition header, "" = none */
 };
 
 /**

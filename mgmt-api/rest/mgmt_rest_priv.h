@@ -45,3 +45,12 @@ void mgmt_rest_command(struct mgmt_rest *rest, const struct mgmt_rest_req *req, 
 /** /api/admin/status/v1/live/: the topology view. */
 void mgmt_rest_live(struct mgmt_rest *rest, const struct mgmt_rest_req *req,
 		    struct mgmt_rest_resp *resp);
+
+/**
+ * The bulk transfers under /api/admin/command/v1/: CSV import/export
+ * (conference, automatic_participant, device) and backup create/restore
+ * (platform).
+ * @return true when @p seg named one of them (@p resp filled), false otherwise.
+ */
+bool mgmt_rest_transfer(struct mgmt_rest *rest, const struct mgmt_rest_req *req, char seg[][64],
+			int n, struct mgmt_rest_resp *resp);

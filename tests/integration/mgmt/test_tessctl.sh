@@ -5,8 +5,8 @@
 # test_tessctl.sh - tessctl against the real tessera-mgmt over HTTPS on
 # loopback: settings from flags, environment and config file; every command
 # family (configuration CRUD of every resource, status views, live topology,
-# history, conference control through a node played by python, the
-# control sockets); --json output parsed;
+# history, conference control through a node played by python, CSV
+# import/export, backup/restore, the control sockets); --json output parsed;
 # exit codes 1 (API error), 2 (usage), 3 (connection/TLS); --help on every
 # command; the bash completion.
 #
@@ -295,6 +295,38 @@ node end || tsr_fail "node end report"
 run --json history participant; tsr_expect_eq "history participant" "$(js objects.0.display_name) $(js objects.0.disconnect_reason)" "Bob Remote disconnect"
 run history; grep -q "Alice" <<<"$OUT" && tsr_ok "history conference table" || tsr_fail "history: $OUT"
 run --json history alarm; expect_rc "history alarm" 0
+
+# ---- CSV and backups ----------------------------------------------------------------------
+run csv export vmr -o "$TMP/vmr.csv"; expect_rc "csv export -o" 0
+head -n 1 "$TMP/vmr.csv" | grep -q '^name,description,pin,allow_guests,guest_pin,alias_alias' &&
+	grep -q '^Alice,VIP room,1234,True,5678,meet.alice,' "$TMP/vmr.csv" && tsr_ok "VMR CSV written" ||
+	tsr_fail "vmr.csv: $(cat "$TMP/vmr.csv")"
+run csv export auditorium; grep -q '^Sales,' <<<"$OUT" && tsr_ok "csv export to stdout" || tsr_fail "auditorium: $OUT"
+printf 'Zed,,1234,True,5678,zed\nZed,,,,,zed2\n' >"$TMP/in.csv"
+run csv import vmr "$TMP/in.csv"; tsr_expect_eq "csv import" "$RC $OUT" "0 Imported 2 rows: 1 created, 0 updated"
+run --json csv import vmr "$TMP/in.csv"; tsr_expect_eq "csv import --json" "$(js result.updated)" 1
+printf 'Bad,,12a4,maybe\n' >"$TMP/bad.csv"
+run csv import vmr "$TMP/bad.csv"; expect_rc "csv import with errors" 1
+grep -q "row 1: pin: must be digits" <<<"$ERR" && grep -q "row 1: allow_guests: must be True or False" <<<"$ERR" &&
+	tsr_ok "per-row errors printed" || tsr_fail "csv errors: $ERR"
+run csv import vmr "$TMP/none.csv"; expect_rc "csv import of a missing file" 2
+run csv export pigeons; expect_rc "unknown CSV kind" 2
+run csv import vmr; expect_rc "csv import without a file" 2
+run csv export adp; grep -q '^rec@example.com,' <<<"$OUT" && tsr_ok "csv export adp" || tsr_fail "adp: $OUT"
+run csv export device; grep -q '^sip:alice@example.com,' <<<"$OUT" && tsr_ok "csv export device" || tsr_fail "device: $OUT"
+run csv export reception; expect_rc "csv export reception" 0
+run backup create --passphrase "backup pass 1" -o "$TMP/cfg.tbk"; expect_rc "backup create" 0
+tsr_expect_eq "backup file mode" "$(stat -c %a "$TMP/cfg.tbk")" 600
+run delete conference 1; expect_rc "change after the backup" 0
+run backup restore "$TMP/cfg.tbk" --passphrase "wrong pass 1"; expect_rc "restore with a wrong passphrase" 1
+grep -q "decryption failed" <<<"$ERR" && tsr_ok "wrong passphrase explained" || tsr_fail "restore error: $ERR"
+printf 'backup pass 1\n' >"$TMP/pp"
+run backup restore "$TMP/cfg.tbk" --passphrase-file "$TMP/pp"; tsr_expect_eq "backup restore" "$RC $OUT" "0 Successfully restored the backup file"
+run --json show conference 1; tsr_expect_eq "restored object back" "$(js name)" Alice
+TESSCTL_BACKUP_PASSPHRASE="backup pass 1" run --json backup restore "$TMP/cfg.tbk"; tsr_expect_eq "passphrase from the environment" "$(js status)" success
+run backup restore "$TMP/cfg.tbk" </dev/null; expect_rc "no passphrase and no terminal" 2
+run backup create --passphrase short -o "$TMP/x.tbk"; expect_rc "passphrase too short" 2
+run backup frob; expect_rc "unknown backup verb" 2
 
 # ---- control sockets: dp and node (a python SOCK_SEQPACKET server) -------------------------
 cat >"$TMP/sock.py" <<'PY'
