@@ -131,36 +131,8 @@ tsr_expect_eq "RFC 4475 malformed requests refused ($(tail -1 "$TSR_TMP/torture.
 tsr_check "node alive after malformed input" node_alive
 
 # ---- a real call: baresip -> node (TLS, SRTP) -> baresip ----------------------------------------
-# baresip_conf DIR ADDR FREQ ACCOUNT: a headless baresip with a sine source and recordings.
-baresip_conf() {
-	mkdir -p "$1"
-	cat >"$1/config" <<EOF
-poll_method		epoll
-sip_listen		$2:5060
-net_interface		$2
-audio_player		aubridge,nil
-audio_source		ausine,$3
-audio_alert		aubridge,nil
-ausrc_srate		48000
-ausrc_channels		2
-snd_path		$1
-module_path		/usr/lib/baresip/modules
-module			g711.so
-module			opus.so
-module			ausine.so
-module			aubridge.so
-module			sndfile.so
-module			srtp.so
-module_app		account.so
-module_app		menu.so
-EOF
-	echo "$4" >"$1/accounts"
-	: >"$1/contacts"
-}
-baresip_conf "$TSR_TMP/c1" "$CLIENT1_ADDR" 1000 \
-	"<sip:c1@$CLIENT1_ADDR>;regint=0;mediaenc=srtp-mand;audio_codecs=opus/48000/2,PCMU/8000/1"
-baresip_conf "$TSR_TMP/c2" "$CLIENT2_ADDR" 1500 \
-	"<sip:c2@$CLIENT2_ADDR>;regint=0;answermode=auto;mediaenc=srtp-mand;audio_codecs=PCMU/8000/1"
+tsr_baresip_conf "$TSR_TMP/c1" "$CLIENT1_ADDR" 1000 "audio_codecs=opus/48000/2,PCMU/8000/1"
+tsr_baresip_conf "$TSR_TMP/c2" "$CLIENT2_ADDR" 1500 "answermode=auto;audio_codecs=PCMU/8000/1"
 
 tsr_bg "$CLIENT2_NS" "$TSR_TMP/c2.log" baresip -f "$TSR_TMP/c2"
 C2_PID=$BG_PID

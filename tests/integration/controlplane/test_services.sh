@@ -140,44 +140,11 @@ SIPP=$BG_PID
 tsr_check "INVITE without SDP: offer in the 200, answer in the ACK (sipp)" tsr_wait_exit "$SIPP" 15
 
 # ---- baresip clients -------------------------------------------------------------------------
-# baresip_conf DIR ADDR FREQ [CODECS]: headless baresip, sine source, recordings, keys on stdin.
-# It listens for TLS with a self-signed certificate: the node sends its in-dialog requests
-# (its BYE) to the Contact, over a TLS connection of its own.
-baresip_conf() {
-	mkdir -p "$1"
-	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$2" -keyout "$1/tls.key" \
-		-out "$1/tls.crt" >/dev/null 2>&1 && cat "$1/tls.key" "$1/tls.crt" >"$1/tls.pem"
-	cat >"$1/config" <<EOF
-poll_method		epoll
-sip_listen		$2:5060
-net_interface		$2
-audio_player		aubridge,nil
-audio_source		ausine,$3
-audio_alert		aubridge,nil
-ausrc_srate		48000
-ausrc_channels		2
-snd_path		$1
-sip_certificate		$1/tls.pem
-module_path		/usr/lib/baresip/modules
-module			stdio.so
-module			g711.so
-module			opus.so
-module			ausine.so
-module			aubridge.so
-module			sndfile.so
-module			srtp.so
-module_app		account.so
-module_app		menu.so
-EOF
-	echo "<sip:$(basename "$1")@$2>;regint=0;mediaenc=srtp-mand;audio_codecs=${4:-opus/48000/2,PCMU/8000/1}" \
-		>"$1/accounts"
-	: >"$1/contacts"
-}
-
 # baresip_call NAME NS ADDR FREQ URI SECONDS [KEYS_AT_3S [CODECS]]: dial URI, type KEYS after 3 s.
 baresip_call() {
 	local name=$1 ns=$2 addr=$3 freq=$4 uri=$5 secs=$6 keys=${7:-}
-	baresip_conf "$TSR_TMP/$name" "$addr" "$freq" "${8:-}"
+	tsr_baresip_conf "$TSR_TMP/$name" "$addr" "$freq" \
+		"audio_codecs=${8:-opus/48000/2,PCMU/8000/1}" stdio
 	ip netns exec "$ns" bash -c 'exec baresip -f "$1" -e "/dial $2" -t "$3" \
 		< <(sleep 3; printf "%s" "$4"; sleep 60)' _ "$TSR_TMP/$name" "$uri" "$secs" "$keys" \
 		>"$TSR_TMP/$name.log" 2>&1 &

@@ -157,40 +157,10 @@ tsr_expect_eq "node certificate key stored with mode 0600" \
 	"$(stat -c %a "$TSR_TMP/$A/replica.db.node-key.pem" 2>/dev/null)" 600
 
 # ---- clients ------------------------------------------------------------------------------------
-baresip_conf() {	# DIR ADDR FREQ
-	mkdir -p "$1"
-	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$2" -keyout "$1/tls.key" \
-		-out "$1/tls.crt" >/dev/null 2>&1 && cat "$1/tls.key" "$1/tls.crt" >"$1/tls.pem"
-	cat >"$1/config" <<EOC
-poll_method		epoll
-sip_listen		$2:5060
-net_interface		$2
-audio_player		aubridge,nil
-audio_source		ausine,$3
-audio_alert		aubridge,nil
-ausrc_srate		48000
-ausrc_channels		2
-snd_path		$1
-sip_certificate		$1/tls.pem
-module_path		/usr/lib/baresip/modules
-module			stdio.so
-module			g711.so
-module			opus.so
-module			ausine.so
-module			aubridge.so
-module			sndfile.so
-module			srtp.so
-module_app		account.so
-module_app		menu.so
-EOC
-	echo "<sip:$(basename "$1")@$2>;regint=0;mediaenc=srtp-mand;audio_codecs=opus/48000/2" \
-		>"$1/accounts"
-	: >"$1/contacts"
-}
 declare -A CALL_PID CALL_T0
 # call NAME NS ADDR FREQ NODE_ADDR SECONDS
 call() {
-	baresip_conf "$TSR_TMP/$1" "$3" "$4"
+	tsr_baresip_conf "$TSR_TMP/$1" "$3" "$4" "audio_codecs=opus/48000/2"
 	CALL_T0[$1]=$(date +%s.%N)
 	ip netns exec "$2" baresip -f "$TSR_TMP/$1" -e "/dial sip:meet@$5:5061;transport=tls" \
 		-t "$6" </dev/null >"$TSR_TMP/$1.log" 2>&1 &

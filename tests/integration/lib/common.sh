@@ -472,3 +472,26 @@ tsr_srtp_tx() {
 tsr_ctl_quiet() {
 	tsr_ctl "$@" >/dev/null 2>&1
 }
+
+# tsr_baresip_conf DIR ADDR FREQ [ACCOUNT_PARAMS [stdio]]: a headless baresip in DIR
+# listening on ADDR (TLS with a self-signed certificate, so peers can reach it at its
+# Contact), sending a FREQ Hz sine, recording what it decodes (DIR/dump-*-dec.wav),
+# SRTP mandatory. ACCOUNT_PARAMS are appended to the account (default: Opus, then PCMU).
+# With "stdio", keys typed on its stdin are sent (in a call: as RFC 4733 DTMF).
+tsr_baresip_conf() {
+	local dir=$1 addr=$2 freq=$3 params=${4:-audio_codecs=opus/48000/2,PCMU/8000/1}
+	mkdir -p "$dir"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$addr" -keyout "$dir/tls.key" \
+		-out "$dir/tls.crt" >/dev/null 2>&1 && cat "$dir/tls.key" "$dir/tls.crt" >"$dir/tls.pem"
+	{
+		printf '%s\t\t%s\n' poll_method epoll sip_listen "$addr:5060" net_interface "$addr" \
+			audio_player aubridge,nil audio_source "ausine,$freq" audio_alert aubridge,nil \
+			ausrc_srate 48000 ausrc_channels 2 snd_path "$dir" sip_certificate "$dir/tls.pem" \
+			module_path /usr/lib/baresip/modules
+		[ "${5:-}" = stdio ] && printf 'module\t\tstdio.so\n'
+		printf 'module\t\t%s\n' g711.so opus.so ausine.so aubridge.so sndfile.so srtp.so
+		printf 'module_app\t%s\n' account.so menu.so
+	} >"$dir/config"
+	echo "<sip:$(basename "$dir")@$addr>;regint=0;mediaenc=srtp-mand;$params" >"$dir/accounts"
+	: >"$dir/contacts"
+}
