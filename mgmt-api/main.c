@@ -33,6 +33,8 @@
 #include "mgmt_csv.h"
 #include "mgmt_db.h"
 #include "mgmt_http.h"
+#include "mgmt_log.h"
+#include "mgmt_metrics.h"
 #include "mgmt_repl.h"
 #include "mgmt_rest.h"
 #include "mgmt_tls.h"
@@ -66,6 +68,8 @@ struct opts {
 	uint32_t sync_timeout;
 	uint32_t max_import_body;
 	uint32_t backup_iterations;
+	char log_dir[320];
+	uint32_t log_segment_bytes;
 };
 
 static void
@@ -107,6 +111,9 @@ usage(FILE *f)
 		"      --max-import-body BYTES  largest CSV import or backup restore (default\n"
 		"                               33554432)\n"
 		"      --backup-iterations N    PBKDF2 rounds of new backup files (default %d)\n"
+		"      --log-dir DIR            administrator and support logs (default\n"
+		"                               STATE-DIR/logs)\n"
+		"      --log-segment-bytes N    rotate a log file beyond N bytes (default 10485760)\n"
 		"      --log-level LEVEL        err, warn, info (default) or debug\n"
 		"  -h, --help                   this text\n"
 		"  -V, --version                print the version\n",
@@ -137,6 +144,8 @@ enum {
 	O_SYNC_TIMEOUT,
 	O_MAX_IMPORT_BODY,
 	O_BACKUP_ITERATIONS,
+	O_LOG_DIR,
+	O_LOG_SEGMENT,
 };
 
 static const struct option long_opts[] = {
@@ -164,6 +173,8 @@ static const struct option long_opts[] = {
 	{"sync-timeout", required_argument, NULL, O_SYNC_TIMEOUT},
 	{"max-import-body", required_argument, NULL, O_MAX_IMPORT_BODY},
 	{"backup-iterations", required_argument, NULL, O_BACKUP_ITERATIONS},
+	{"log-dir", required_argument, NULL, O_LOG_DIR},
+	{"log-segment-bytes", required_argument, NULL, O_LOG_SEGMENT},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -226,6 +237,10 @@ apply(struct opts *o, int c, const char *v)
 		return tsr_opts_u32(v, 1024, 1024u << 20, &o->max_import_body);
 	case O_BACKUP_ITERATIONS:
 		return tsr_opts_u32(v, 1000, 10000000, &o->backup_iterations);
+	case O_LOG_DIR:
+		return tsr_opts_str(o->log_dir, sizeof(o->log_dir), v);
+	case O_LOG_SEGMENT:
+		return tsr_opts_u32(v, 4096, 1u << 30, &o->log_segment_bytes);
 	default:
 		return -EINVAL;
 	}
@@ -258,6 +273,7 @@ defaults(struct opts *o)
 	o->sync_timeout = MGMT_REPL_SYNC_TIMEOUT;
 	o->max_import_body = 32u << 20;
 	o->backup_iterations = MGMT_BACKUP_ITERATIONS;
+	o->log_segment_bytes = 10u << 20;
 }
 
 /* @return 0, 1 to exit successfully (help/version), -EINVAL. */
@@ -288,6 +304,8 @@ parse_opts(struct opts *o, int argc, char **argv)
 		o->page_limit = o->page_limit_max;
 	if (o->db[0] == '\0')
 		snprintf(o->db, sizeof(o->db), "%s/mgmt.db", o->state_dir);
+	if (o->log_dir[0] == '\0')
+		snprintf(o->log_dir, sizeof(o->log_dir), "%s/logs", o->state_dir);
 	return 0;
 }
 
@@ -364,33 +382,94 @@ monitor_main(void *arg)
 	return NULL;
 }
 
+/* The administrator and support logs (with syslog forwarding) and the metrics. */
+static int
+start_logs(const struct opts *o, struct mgmt_db *db, struct mgmt_log **log,
+	   struct mgmt_metrics **metrics)
+{
+	char host[256] = "", pid[16];
+	struct mgmt_log_cfg lc = {.dir = o->log_dir,
+				  .system = host,
+				  .segment_bytes = o->log_segment_bytes,
+				  /* guide part 5 §2.25 FR-LOG-11: admin 1 GB, support 2 GB */
+				  .admin_keep = (unsigned int)((1ull << 30) / o->log_segment_bytes),
+				  .support_keep = (unsigned int)((2ull << 30) / o->log_segment_bytes),
+				  .db = db};
+	json_t *p;
+	int rc;
+
+	gethostname(host, sizeof(host) - 1);
+	rc = mgmt_metrics_create(metrics);
+	if (rc == 0)
+		rc = mgmt_log_create(&lc, log);
+	if (rc < 0) {
+		TSR_ERR("mgmt.log", "cannot open the logs\tdir=%s err=\"%s\"", o->log_dir,
+			strerror(-rc));
+		return rc;
+	}
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	p = json_pack("{s:s,s:s}", "Pid", pid, "Version", TSR_VERSION);
+	mgmt_log_write(*log, NULL, NULL, "INFO", "administrator.system",
+		       "Starting Tessera application.", p);
+	json_decref(p);
+	return 0;
+}
+
+/* What the database and replication callbacks reach. */
+struct app {
+	struct mgmt_http *http;
+	struct mgmt_log *log;
+};
+
 static void
 on_config_commit(void *arg, int64_t version)
 {
+	struct app *a = arg;
+
 	(void)version;
-	mgmt_http_wake(arg);
+	mgmt_http_wake(a->http);
+	mgmt_log_config_changed(a->log); /* the syslog servers may have changed */
+}
+
+/* "YYYY-MM-DDTHH:MM:SS[.ffffff]" (UTC) -> timespec; @return false when it is not that. */
+static bool
+parse_utc(const char *s, struct timespec *out)
+{
+	struct tm tm = {0};
+	const char *p = s != NULL ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+	long ns = 0, scale = 100000000;
+
+	if (p == NULL)
+		return false;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
+			ns += (*p - '0') * scale;
+	out->tv_sec = timegm(&tm);
+	out->tv_nsec = ns;
+	return true;
 }
 
 static void
-on_admin_log(void *arg, const char *level, const char *module, const char *message,
-	     const json_t *params)
+on_admin_log(void *arg, const char *system, const char *time, const char *level,
+	     const char *module, const char *message, const json_t *params)
 {
-	char *p = params != NULL ? json_dumps(params, JSON_COMPACT) : NULL;
+	struct app *a = arg;
+	struct timespec when;
 
-	(void)arg;
-	TSR_INFO("mgmt.admin", "%s\tlevel=%s module=%s params=%s", message, level, module,
-		 p != NULL ? p : "{}");
-	free(p);
+	mgmt_log_write(a->log, system, parse_utc(time, &when) ? &when : NULL, level, module,
+		       message, params);
 }
 
 static int
 serve(const struct opts *o, struct mgmt_db *db, struct mgmt_auth *auth, struct mgmt_repl *repl,
-      const sigset_t *sigs)
+      struct mgmt_log *log, struct mgmt_metrics *metrics, const sigset_t *sigs)
 {
 	struct mgmt_rest rest = {
 		.db = db,
 		.auth = auth,
 		.repl = repl,
+		.log = log,
+		.metrics = metrics,
 		.cfg = {.default_limit = o->page_limit,
 			.max_limit = o->page_limit_max,
 			.max_depth = (int)o->max_depth,
@@ -401,6 +480,7 @@ serve(const struct opts *o, struct mgmt_db *db, struct mgmt_auth *auth, struct m
 			.backup_iterations = o->backup_iterations},
 	};
 	unsigned char secret[MGMT_CSV_SECRET_LEN];
+	struct app app;
 	struct monitor mon = {.repl = repl};
 	pthread_t mon_thread;
 	struct mgmt_http_cfg hc = {
@@ -440,9 +520,11 @@ serve(const struct opts *o, struct mgmt_db *db, struct mgmt_auth *auth, struct m
 	rc = mgmt_http_start(&hc, &rest, auth, &http);
 	if (key != NULL)
 		explicit_bzero(key, strlen(key));
+	app.http = http;
+	app.log = log;
 	if (rc == 0) {
-		mgmt_db_set_notify(db, on_config_commit, http);
-		mgmt_repl_set_callbacks(repl, mgmt_http_wake, http, on_admin_log, NULL);
+		mgmt_db_set_notify(db, on_config_commit, &app);
+		mgmt_repl_set_callbacks(repl, mgmt_http_wake, http, on_admin_log, &app);
 		pthread_mutex_init(&mon.lock, NULL);
 		pthread_cond_init(&mon.cond, NULL);
 		if (pthread_create(&mon_thread, NULL, monitor_main, &mon) != 0)
@@ -458,6 +540,7 @@ serve(const struct opts *o, struct mgmt_db *db, struct mgmt_auth *auth, struct m
 		pthread_join(mon_thread, NULL);
 		mgmt_http_stop(http);
 		mgmt_db_set_notify(db, NULL, NULL);
+		mgmt_repl_set_callbacks(repl, NULL, NULL, NULL, NULL);
 	}
 	mgmt_ca_close(rest.cfg.ca);
 	explicit_bzero(secret, sizeof(secret));
@@ -475,6 +558,8 @@ main(int argc, char **argv)
 	char pwfile[320];
 	sigset_t sigs;
 	struct opts o;
+	struct mgmt_log *log = NULL;
+	struct mgmt_metrics *metrics = NULL;
 	int rc;
 
 	rc = parse_opts(&o, argc, argv);
@@ -516,8 +601,12 @@ main(int argc, char **argv)
 		return 1;
 	}
 	TSR_INFO("mgmt", "tessera-mgmt started\tversion=%s db=%s", TSR_VERSION, o.db);
-	rc = serve(&o, db, auth, repl, &sigs);
+	rc = start_logs(&o, db, &log, &metrics);
+	if (rc == 0)
+		rc = serve(&o, db, auth, repl, log, metrics, &sigs);
 	mgmt_repl_destroy(repl);
+	mgmt_log_destroy(log);
+	mgmt_metrics_destroy(metrics);
 	mgmt_auth_destroy(auth);
 	mgmt_db_destroy(db);
 	TSR_INFO("mgmt", "tessera-mgmt stopped\tstatus=%s", rc == 0 ? "ok" : "error");

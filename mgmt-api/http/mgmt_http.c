@@ -24,6 +24,8 @@
 #include <microhttpd.h>
 
 #include "mgmt_http.h"
+#include "mgmt_log.h"
+#include "mgmt_metrics.h"
 #include "tsr_log.h"
 
 #define MAX_ARGS 64
@@ -144,6 +146,8 @@ send_json(struct MHD_Connection *c, unsigned int status, json_t *body, char *raw
 	return ret;
 }
 
+static double ms_since(const struct timespec *t0);
+
 static enum MHD_Result
 send_error(struct MHD_Connection *c, unsigned int status, const char *msg, const char *challenge)
 {
@@ -217,6 +221,43 @@ remote_of(struct MHD_Connection *c, struct conn *cn)
 	}
 }
 
+/* Guide part 5 §5.2: "User login failed" with the name given and where from. */
+static void
+login_failed(struct mgmt_http *h, const struct conn *cn)
+{
+	char port[16];
+	json_t *p;
+
+	if (h->rest->log == NULL)
+		return;
+	snprintf(port, sizeof(port), "%u", cn->remote_port);
+	p = json_pack("{s:s,s:s,s:s}", "User", cn->user, "Remote-Address", cn->remote,
+		      "Remote-Port", port);
+	mgmt_log_write(h->rest->log, NULL, NULL, "WARNING", "administrator.configuration",
+		       "User login failed", p);
+	json_decref(p);
+}
+
+/* Writes are recorded in the support log (module support.rest). */
+static void
+support_record(struct mgmt_http *h, const struct conn *cn, const char *method, const char *url,
+	       unsigned int status)
+{
+	char num[16], ms[32];
+	json_t *p;
+
+	if (h->rest->log == NULL || cn->node > 0 || strcmp(method, "GET") == 0 ||
+	    strcmp(method, "HEAD") == 0)
+		return;
+	snprintf(num, sizeof(num), "%u", status);
+	snprintf(ms, sizeof(ms), "%.1f", ms_since(&cn->start));
+	p = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "Method", method, "Path", url, "Status", num,
+		      "User", cn->user, "Remote-Address", cn->remote, "Duration-ms", ms);
+	mgmt_log_write(h->rest->log, NULL, NULL, status >= 500 ? "ERROR" : "INFO", "support.rest",
+		       "API request", p);
+	json_decref(p);
+}
+
 /* First call of a request: authenticate, check the announced body size. */
 static enum MHD_Result
 begin(struct mgmt_http *h, struct MHD_Connection *c, const char *url, const char *method,
@@ -257,12 +298,16 @@ begin(struct mgmt_http *h, struct MHD_Connection *c, const char *url, const char
 		TSR_INFO("mgmt.http",
 			 "request refused\tmethod=%s path=\"%.128s\" status=401 reason=%s", method,
 			 url, authz == NULL ? "no-credentials" : "bad-credentials");
+		if (authz != NULL)
+			login_failed(h, cn);
+		mgmt_metrics_request(h->rest->metrics, method, 401, ms_since(&cn->start) / 1e3);
 		return send_error(c, MHD_HTTP_UNAUTHORIZED, "authentication required", REALM);
 	}
 	if (cl != NULL && strtoull(cl, NULL, 10) > cn->limit) {
 		TSR_INFO("mgmt.http",
 			 "request refused\tmethod=%s path=\"%.128s\" status=413 user=%s", method,
 			 url, cn->user);
+		mgmt_metrics_request(h->rest->metrics, method, 413, ms_since(&cn->start) / 1e3);
 		return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large", NULL);
 	}
 	return MHD_YES;
@@ -339,6 +384,8 @@ respond(struct mgmt_http *h, struct MHD_Connection *c, struct conn *cn, const ch
 	ret = send_json(c, resp->status, resp->body, resp->text, resp->location, resp->allow,
 			resp->status == 401 ? (cn->node > 0 ? REALM_NODE : REALM) : NULL, &x);
 	resp->text = NULL; /* send_json() took it */
+	mgmt_metrics_request(h->rest->metrics, method, resp->status, ms_since(&cn->start) / 1e3);
+	support_record(h, cn, method, url, resp->status);
 	TSR_INFO("mgmt.http", "request\tmethod=%s path=\"%.128s\" status=%u user=%s ms=%.1f",
 		 method, url, resp->status, cn->user, ms_since(&cn->start));
 	mgmt_rest_resp_fini(resp);
@@ -378,11 +425,15 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if (cn->too_big)
+	if (cn->too_big) {
+		mgmt_metrics_request(h->rest->metrics, method, 413, ms_since(&cn->start) / 1e3);
 		return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large", NULL);
+	}
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &args);
-	if (args.overflow)
+	if (args.overflow) {
+		mgmt_metrics_request(h->rest->metrics, method, 400, ms_since(&cn->start) / 1e3);
 		return send_error(c, MHD_HTTP_BAD_REQUEST, "too many query parameters", NULL);
+	}
 	req.args = args.a;
 	req.n_args = args.n;
 	req.body = cn->body;

@@ -104,12 +104,19 @@ mgmt_repl_set_callbacks(struct mgmt_repl *r, mgmt_repl_wake_cb wake, void *wake_
 }
 
 void
+repl_log_at(struct mgmt_repl *r, const char *system, const char *time, const char *level,
+	    const char *module, const char *message, json_t *params)
+{
+	if (r->log != NULL)
+		r->log(r->log_arg, system, time, level, module, message, params);
+	json_decref(params);
+}
+
+void
 repl_log(struct mgmt_repl *r, const char *level, const char *module, const char *message,
 	 json_t *params)
 {
-	if (r->log != NULL)
-		r->log(r->log_arg, level, module, message, params);
-	json_decref(params);
+	repl_log_at(r, NULL, NULL, level, module, message, params);
 }
 
 /* ---- time and ids ------------------------------------------------------------------- */

@@ -50,9 +50,14 @@
 /** Called when something a waiting request may want has happened. */
 typedef void (*mgmt_repl_wake_cb)(void *arg);
 
-/** Called for every admin log record the module produces (see mgmt_log). */
-typedef void (*mgmt_repl_log_cb)(void *arg, const char *level, const char *module,
-				 const char *message, const json_t *params);
+/**
+ * Called for every admin log record the module produces (see mgmt_log).
+ * @param system  where it happened (a node's address), NULL = the management node
+ * @param time    when, "YYYY-MM-DDTHH:MM:SS[.ffffff]" UTC, NULL = now
+ */
+typedef void (*mgmt_repl_log_cb)(void *arg, const char *system, const char *time,
+				 const char *level, const char *module, const char *message,
+				 const json_t *params);
 
 struct mgmt_repl;
 

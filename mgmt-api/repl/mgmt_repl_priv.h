@@ -54,6 +54,8 @@ void repl_cmd_results(struct mgmt_repl *r, int64_t node, const json_t *results);
 json_t *repl_cmd_take(struct mgmt_repl *r, int64_t node);
 
 /** Log through the admin-log callback, if any. @p params: "Key": "value" pairs. */
+void repl_log_at(struct mgmt_repl *r, const char *system, const char *time, const char *level,
+		 const char *module, const char *message, json_t *params);
 void repl_log(struct mgmt_repl *r, const char *level, const char *module, const char *message,
 	      json_t *params);
 

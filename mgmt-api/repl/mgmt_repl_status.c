@@ -657,7 +657,9 @@ log_event(struct mgmt_repl *r, const struct node_info *node, const json_t *ev, c
 	}
 	if (json_object_get(ev, "detail") != NULL)
 		json_object_set_new(params, "Detail", json_string(jstr(ev, "detail", "")));
-	repl_log(r, "INFO", "administrator.conference", message, params);
+	/* The node is the system the event comes from, at the time it reported. */
+	repl_log_at(r, node->address, jstr(ev, "time", NULL), "INFO", "administrator.conference",
+		    message, params);
 }
 
 static int

@@ -43,6 +43,81 @@ mgmt_rest_reply_error(struct mgmt_rest_resp *resp, unsigned int status, const ch
 #define reply mgmt_rest_reply
 #define reply_error mgmt_rest_reply_error
 
+void
+mgmt_rest_audit(struct mgmt_rest *rest, const struct mgmt_rest_req *req, const char *module,
+		const char *message, json_t *params)
+{
+	json_t *p = json_pack("{s:s}", "User", req->user != NULL ? req->user : "");
+	char port[16];
+
+	if (rest->log == NULL || p == NULL) {
+		json_decref(p);
+		json_decref(params);
+		return;
+	}
+	json_object_update(p, params);
+	snprintf(port, sizeof(port), "%u", req->remote_port);
+	json_object_set_new(p, "Remote-Address",
+			    json_string(req->remote_addr != NULL ? req->remote_addr : ""));
+	json_object_set_new(p, "Remote-Port", json_string(port));
+	mgmt_log_write(rest->log, NULL, NULL, "INFO", module, message, p);
+	json_decref(p);
+	json_decref(params);
+}
+
+/* The guide's names of what changed (admin log "Type"). */
+static const char *
+type_name(const struct mgmt_resource *r, const json_t *obj)
+{
+	static const char *const names[][2] = {
+		{"conference_alias", "Alias"},
+		{"automatic_participant", "Automatically Dialed Participant"},
+		{"gateway_routing_rule", "Call Routing Rule"},
+		{"system_location", "System Location"},
+		{"worker_vm", "Conferencing Node"},
+		{"device", "Device Alias"},
+		{"end_user", "User Record"},
+		{"global", "Global Settings"},
+		{"user", "Administrator Account"},
+		{"ivr_theme", "Theme"},
+		{"sip_credential", "SIP Credential"},
+		{"syslog_server", "Syslog Server"},
+		{"dns_server", "DNS Server"},
+		{"ntp_server", "NTP Server"},
+		{"static_route", "Static Route"},
+	};
+	const char *st = json_string_value(json_object_get(obj, "service_type"));
+
+	if (strcmp(r->name, "conference") == 0)
+		return st == NULL ? "Service"
+		       : strcmp(st, "lecture") == 0 ? "Virtual Auditorium"
+		       : strcmp(st, "two_stage_dialing") == 0 ? "Virtual Reception"
+		       : strcmp(st, "test_call") == 0 ? "Test Call Service"
+						       : "Virtual Meeting Room";
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(names[i][0], r->name) == 0)
+			return names[i][1];
+	return r->name;
+}
+
+/* "Configuration added/changed/deleted" with what and which (its name, alias or id). */
+static void
+audit_change(struct mgmt_rest *rest, const struct mgmt_rest_req *req,
+	     const struct mgmt_resource *r, const char *message, const json_t *obj, int64_t id)
+{
+	static const char *const keys[] = {"name", "alias", "username", "address", "realm",
+					   "primary_email_address", NULL};
+	const char *ident = NULL;
+	char num[32];
+
+	for (int i = 0; keys[i] != NULL && ident == NULL; i++)
+		ident = json_string_value(json_object_get(obj, keys[i]));
+	snprintf(num, sizeof(num), "%" PRId64, id);
+	mgmt_rest_audit(rest, req, "administrator.configuration", message,
+			json_pack("{s:s,s:s}", "Type", type_name(r, obj), "ID",
+				  ident != NULL ? ident : num));
+}
+
 static void
 reply_errno(struct mgmt_rest_resp *resp, int rc)
 {
@@ -238,6 +313,8 @@ handle_write(struct mgmt_rest *rest, const struct mgmt_resource *r, int64_t id, 
 		mgmt_auth_flush(rest->auth);
 	TSR_INFO("mgmt.rest", "object %s\tresource=%s id=%" PRId64,
 		 creating ? "created" : "updated", r->name, id);
+	audit_change(rest, req, r, creating ? "Configuration added" : "Configuration changed", out,
+		     id);
 	mgmt_res_uri(r, id, resp->location, sizeof(resp->location));
 	if (!creating)
 		resp->location[0] = '\0';
@@ -260,15 +337,18 @@ out:
 
 static void
 handle_delete(struct mgmt_rest *rest, const struct mgmt_resource *r, int64_t id,
-	      struct mgmt_rest_resp *resp)
+	      const struct mgmt_rest_req *req, struct mgmt_rest_resp *resp)
 {
 	sqlite3 *h = mgmt_db_write_begin(rest->db);
+	json_t *old = NULL;
 	int rc;
 
 	if (h == NULL) {
 		reply_error(resp, 503, "database unavailable");
 		return;
 	}
+	if (rest->log != NULL)
+		mgmt_store_get(r, h, id, &old); /* for the admin log: what is deleted */
 	rc = mgmt_store_delete(r, h, id);
 	if (rc == 0 && strcmp(r->name, "user") == 0) {
 		sqlite3_stmt *st;
@@ -285,13 +365,17 @@ handle_delete(struct mgmt_rest *rest, const struct mgmt_resource *r, int64_t id,
 		rc = -EIO;
 	if (rc < 0) {
 		mgmt_db_write_end(rest->db, false);
+		json_decref(old);
 		reply_errno(resp, rc);
 		return;
 	}
 	if (mgmt_db_write_end(rest->db, true) < 0) {
+		json_decref(old);
 		reply_error(resp, 500, "commit failed");
 		return;
 	}
+	audit_change(rest, req, r, "Configuration deleted", old, id);
+	json_decref(old);
 	if (strcmp(r->name, "user") == 0 && rest->auth != NULL)
 		mgmt_auth_flush(rest->auth);
 	TSR_INFO("mgmt.rest", "object deleted\tresource=%s id=%" PRId64, r->name, id);
@@ -384,10 +468,37 @@ handle_module(struct mgmt_rest *rest, const struct mgmt_resource *const *list, c
 	else if (strcmp(m, "PUT") == 0 || strcmp(m, "PATCH") == 0)
 		handle_write(rest, r, id, m[1] == 'A', req, resp);
 	else if (strcmp(m, "DELETE") == 0 && !r->singleton)
-		handle_delete(rest, r, id, resp);
+		handle_delete(rest, r, id, req, resp);
 	else
 		method_not_allowed(resp, r->singleton ? "GET, HEAD, PUT, PATCH"
 						      : "GET, HEAD, PUT, PATCH, DELETE");
+}
+
+/* Prometheus text exposition 0.0.4; any authenticated account may read it. */
+static void
+handle_metrics(struct mgmt_rest *rest, const struct mgmt_rest_req *req,
+	       struct mgmt_rest_resp *resp)
+{
+	char *text = NULL;
+	size_t len = 0;
+
+	if (!is_read(req->method)) {
+		method_not_allowed(resp, "GET, HEAD");
+		return;
+	}
+	if (req->n_args > 0) {
+		reply(resp, 400, json_pack("{s:[s]}", req->args[0].key, "unknown parameter"));
+		return;
+	}
+	if (rest->metrics == NULL ||
+	    mgmt_metrics_render(rest->metrics, rest->db, rest->log, &text, &len) < 0) {
+		reply_error(resp, 503, "metrics unavailable");
+		return;
+	}
+	resp->status = 200;
+	resp->text = text;
+	resp->text_len = len;
+	resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
 }
 
 void
@@ -405,6 +516,10 @@ mgmt_rest_handle(struct mgmt_rest *rest, const struct mgmt_rest_req *req,
 	if (req->node > 0 || req->role == MGMT_ROLE_NONE) {
 		/* A node's token opens the node protocol only. */
 		reply_error(resp, 401, "authentication required");
+		return;
+	}
+	if (strcmp(req->path, "/metrics") == 0 || strcmp(req->path, "/metrics/") == 0) {
+		handle_metrics(rest, req, resp);
 		return;
 	}
 	if (!is_read(req->method) && req->role != MGMT_ROLE_ADMIN) {

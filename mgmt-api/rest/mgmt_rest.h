@@ -42,6 +42,8 @@
 
 #include "mgmt_auth.h"
 #include "mgmt_ca.h"
+#include "mgmt_log.h"
+#include "mgmt_metrics.h"
 #include "mgmt_db.h"
 #include "mgmt_repl.h"
 
@@ -64,6 +66,8 @@ struct mgmt_rest {
 	struct mgmt_db *db;     /* borrowed */
 	struct mgmt_auth *auth; /* borrowed, may be NULL (no cache to flush) */
 	struct mgmt_repl *repl; /* borrowed, may be NULL (no node protocol) */
+	struct mgmt_log *log;   /* borrowed, may be NULL (no admin/support log) */
+	struct mgmt_metrics *metrics; /* borrowed, may be NULL (no /metrics) */
 	struct mgmt_rest_cfg cfg;
 };
 

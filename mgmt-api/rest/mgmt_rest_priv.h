@@ -24,6 +24,14 @@ void mgmt_rest_reply(struct mgmt_rest_resp *resp, unsigned int status, json_t *b
 /** Set the status and {"error": msg}. */
 void mgmt_rest_reply_error(struct mgmt_rest_resp *resp, unsigned int status, const char *msg);
 
+/**
+ * Write an administrator-log record about a request: Message, User, the
+ * given parameters, Remote-Address and Remote-Port (guide part 5 §5.2).
+ * @param params  takes it (may be NULL)
+ */
+void mgmt_rest_audit(struct mgmt_rest *rest, const struct mgmt_rest_req *req, const char *module,
+		     const char *message, json_t *params);
+
 /** GET or HEAD. */
 bool mgmt_rest_is_read(const char *method);
 

@@ -159,6 +159,9 @@ csv_import(struct mgmt_rest *rest, const struct mgmt_rest_req *req,
 		 created, updated);
 	snprintf(msg, sizeof(msg), "Imported %zu rows: %zu created, %zu updated", rows, created,
 		 updated);
+	mgmt_rest_audit(rest, req, "administrator.configuration", "Configuration imported",
+			json_pack("{s:s,s:I,s:I,s:I}", "Type", what, "Rows", (json_int_t)rows,
+				  "Created", (json_int_t)created, "Updated", (json_int_t)updated));
 	reply_status(resp, 200, "success", msg,
 		     json_pack("{s:I,s:I,s:I}", "rows", (json_int_t)rows, "created",
 			       (json_int_t)created, "updated", (json_int_t)updated));
@@ -171,7 +174,7 @@ backup_create(struct mgmt_rest *rest, const struct mgmt_rest_req *req,
 	json_t *errors = json_object(), *body = NULL, *pp;
 	struct mgmt_backup_info info;
 	unsigned char *file = NULL;
-	char host[64] = "", when[32];
+	char host[64] = "", when[32], fname[128];
 	size_t len = 0, n;
 	const char *key;
 	json_t *v;
@@ -226,10 +229,13 @@ backup_create(struct mgmt_rest *rest, const struct mgmt_rest_req *req,
 	resp->text = (char *)file;
 	resp->text_len = len;
 	resp->content_type = "application/octet-stream";
-	snprintf(resp->disposition, sizeof(resp->disposition),
-		 "attachment; filename=\"tessera_backup_%s_%s_%s.tbk\"", host, TSR_VERSION, when);
+	snprintf(fname, sizeof(fname), "tessera_backup_%s_%s_%s.tbk", host, TSR_VERSION, when);
+	snprintf(resp->disposition, sizeof(resp->disposition), "attachment; filename=\"%s\"",
+		 fname);
 	TSR_INFO("mgmt.rest", "backup created\ttables=%zu rows=%zu bytes=%zu", info.tables,
 		 info.rows, len);
+	mgmt_rest_audit(rest, req, "administrator.system", "Successfully created the backup file",
+			json_pack("{s:s}", "File", fname));
 }
 
 static void
@@ -266,6 +272,9 @@ backup_restore(struct mgmt_rest *rest, const struct mgmt_rest_req *req,
 		snprintf(full, sizeof(full), "Failed to restore the system from the backup file: %s",
 			 msg[0] ? msg : "internal error");
 		TSR_WARN("mgmt.rest", "backup refused\treason=\"%s\"", msg);
+		mgmt_rest_audit(rest, req, "administrator.system",
+				"Failed to restore the system from the backup file",
+				json_pack("{s:s}", "Detail", msg));
 		reply_status(resp, rc == -ENOMEM || rc == -EIO ? 500 : 400, "failure", full, NULL);
 		return;
 	}
@@ -282,6 +291,8 @@ backup_restore(struct mgmt_rest *rest, const struct mgmt_rest_req *req,
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	TSR_INFO("mgmt.rest", "backup restored\ttables=%zu rows=%zu created=%s version=%" PRId64,
 		 info.tables, info.rows, when, version);
+	mgmt_rest_audit(rest, req, "administrator.system", "Successfully restored the backup file",
+			json_pack("{s:s}", "Backup-Created", when));
 	reply_status(resp, 200, "success", "Successfully restored the backup file",
 		     json_pack("{s:I,s:I,s:s,s:I}", "tables", (json_int_t)info.tables, "rows",
 			       (json_int_t)info.rows, "backup_created", when, "config_version",

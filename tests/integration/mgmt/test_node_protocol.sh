@@ -370,8 +370,9 @@ expect "connectivity alarm cleared by the next report" 200 meta.total_count 0
 api GET "$H/alarm/?order_by=time_raised"
 expect "alarm history keeps both" 200 meta.total_count 2 objects.0.name "Configuration not synchronized"
 [ "$(jget objects.1.time_lowered)" != null ] && tsr_ok "time_lowered recorded" || tsr_fail "no time_lowered"
-grep -q 'Alarm raised' "$TMP/mgmt.log" && grep -q 'Alarm lowered' "$TMP/mgmt.log" &&
-	tsr_ok "alarms raised and lowered in the admin log" || tsr_fail "no alarm lines in the log"
+grep -q 'Name="administrator.alarm" Message="Alarm raised"' "$STATE/logs/admin.log" &&
+	grep -q 'Name="administrator.alarm" Message="Alarm lowered"' "$STATE/logs/admin.log" &&
+	tsr_ok "alarms raised and lowered in the admin log" || tsr_fail "no alarm lines in the admin log"
 
 # ---- a deleted node ---------------------------------------------------------------------------
 api DELETE "$C/worker_vm/$NODE_ID/"
