@@ -23,7 +23,17 @@ static const char *const type_names[CP_BP_TYPES] = {
 	[CP_BP_CLOSE] = "bp_close",	 [CP_BP_REKEY] = "bp_rekey",
 	[CP_BP_REKEYED] = "bp_rekeyed",	 [CP_BP_CONF_STATE] = "conf_state",
 	[CP_BP_ROSTER] = "roster",	 [CP_BP_ERROR] = "error",
+	[CP_BP_MEDIA_HOST] = "media_host", [CP_BP_MEDIA_HOSTED] = "media_hosted",
+	[CP_BP_MEDIA_ATTACH] = "media_attach", [CP_BP_MEDIA_UPDATE] = "media_update",
+	[CP_BP_MEDIA_PROMPT] = "media_prompt", [CP_BP_MEDIA_SEND_DTMF] = "media_send_dtmf",
+	[CP_BP_MEDIA_DETACH] = "media_detach", [CP_BP_MEDIA_RELEASE] = "media_release",
+	[CP_BP_MEDIA_DIGITS] = "media_digits", [CP_BP_MEDIA_FAILED] = "media_failed",
 };
+
+static const char *const media_codecs[] = {"PCMU", "PCMA", "G722", "G729", "opus"};
+static const char *const srtp_suites[] = {"NULL", "AES_CM_128_HMAC_SHA1_80",
+					  "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM",
+					  "AEAD_AES_256_GCM"};
 
 const char *
 cp_bp_type_name(enum cp_bp_type t)
@@ -171,7 +181,149 @@ bad:
 	return NULL;
 }
 
+
+static bool
+in_list(const char *s, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(s, list[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool
+chars_ok(const char *s, const char *set, size_t lo)
+{
+	size_t n = strlen(s);
+
+	return n >= lo && strspn(s, set) == n;
+}
+
+#define B64_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
+#define DIGIT_CHARS "0123456789*#ABCD"
+
+/* A suite name and its key: a key (base64) exactly when the suite is not NULL. */
+static int
+get_suite(json_t *o, const char *skey, const char *kkey, char *suite, char *key)
+{
+	if (get_text(o, skey, suite, 32, true) < 0 ||
+	    !in_list(suite, srtp_suites, sizeof(srtp_suites) / sizeof(srtp_suites[0])) ||
+	    get_text(o, kkey, key, CP_BP_KEY_MAX, false) < 0)
+		return -EINVAL;
+	if (strcmp(suite, "NULL") == 0)
+		return key[0] == '\0' ? 0 : -EINVAL;
+	return chars_ok(key, B64_CHARS, 16) ? 0 : -EINVAL;
+}
+
+/* An integer -1..1 (media_update) or 0..1 (media_attach: @p lo 0). */
+static int
+get_tri(json_t *o, const char *key, int lo, int8_t *out)
+{
+	json_t *v = json_object_get(o, key);
+	json_int_t x;
+
+	if (!json_is_integer(v))
+		return -EINVAL;
+	x = json_integer_value(v);
+	if (x < lo || x > 1)
+		return -EINVAL;
+	*out = (int8_t)x;
+	return 0;
+}
+
+static int
+parse_media_desc(json_t *o, struct cp_bp_media_desc *d)
+{
+	uint64_t x;
+
+	if (get_text(o, "codec", d->codec, sizeof(d->codec), true) < 0 ||
+	    !in_list(d->codec, media_codecs, sizeof(media_codecs) / sizeof(media_codecs[0])))
+		return -EINVAL;
+	if (get_uint(o, "pt", 0, 127, &x) < 0)
+		return -EINVAL;
+	d->pt = (uint8_t)x;
+	if (get_uint(o, "dtmf_pt", 0, 127, &x) < 0 || (x != 0 && x < 96))
+		return -EINVAL;
+	d->dtmf_pt = (uint8_t)x;
+	if (get_uint(o, "rate", 8000, 48000, &x) < 0)
+		return -EINVAL;
+	d->rate = (uint32_t)x;
+	if (get_uint(o, "channels", 1, 2, &x) < 0)
+		return -EINVAL;
+	d->channels = (uint8_t)x;
+	if (get_bool(o, "rtcp_mux", &d->rtcp_mux) < 0 ||
+	    get_text(o, "remote_addr", d->remote_addr, sizeof(d->remote_addr), false) < 0 ||
+	    (d->remote_addr[0] != '\0' && !ip_ok(d->remote_addr)) ||
+	    get_uint(o, "remote_port", 0, 65535, &x) < 0)
+		return -EINVAL;
+	d->remote_port = (uint16_t)x;
+	if (get_suite(o, "in_suite", "in_key", d->in_suite, d->in_key) < 0 ||
+	    get_suite(o, "out_suite", "out_key", d->out_suite, d->out_key) < 0)
+		return -EINVAL;
+	return 0;
+}
+
 #define FAIL(code, ...) (snprintf(err, errcap, __VA_ARGS__), (code))
+
+/* media_*: the participant id, then each type's fields. */
+static int
+parse_media(json_t *o, struct cp_bp_msg *m, char *err, size_t errcap)
+{
+	const char *tn = type_names[m->type];
+	uint64_t x;
+
+	if (get_text(o, "id", m->id, sizeof(m->id), true) < 0 || !id_ok(m->id))
+		return FAIL(-EINVAL, "%s: id must be 1-64 letters, digits, '-', '_', '.'", tn);
+	switch (m->type) {
+	case CP_BP_MEDIA_HOST:
+		if (get_text(o, "conference", m->conference, sizeof(m->conference), true) < 0)
+			return FAIL(-EINVAL, "media_host: conference must be 1-250 characters");
+		if (parse_media_desc(o, &m->media) < 0)
+			return FAIL(-EINVAL, "media_host: bad codec, payload type, rate, channels, "
+				    "address, port, suite or key");
+		return 0;
+	case CP_BP_MEDIA_HOSTED:
+		if (get_text(o, "address", m->media_addr, sizeof(m->media_addr), true) < 0 ||
+		    !ip_ok(m->media_addr) || get_uint(o, "port", 1024, 65535, &x) < 0)
+			return FAIL(-EINVAL, "media_hosted: address must be an IP address and port "
+				    "1024-65535");
+		m->port = (uint16_t)x;
+		return 0;
+	case CP_BP_MEDIA_ATTACH:
+	case CP_BP_MEDIA_UPDATE: {
+		int lo = m->type == CP_BP_MEDIA_UPDATE ? -1 : 0;
+
+		m->muted = -1;
+		if (get_tri(o, "lobby", lo, &m->lobby) < 0 || get_tri(o, "guest", lo, &m->guest) < 0 ||
+		    get_tri(o, "hosts_only", lo, &m->hosts_only) < 0 ||
+		    (m->type == CP_BP_MEDIA_UPDATE && get_tri(o, "muted", -1, &m->muted) < 0))
+			return FAIL(-EINVAL, "%s: lobby, guest, hosts_only%s must be %s", tn,
+				    lo ? ", muted" : "", lo ? "-1, 0 or 1" : "0 or 1");
+		return 0;
+	}
+	case CP_BP_MEDIA_PROMPT:
+		if (get_text(o, "prompt", m->text, CP_BP_PROMPT_MAX, false) < 0 ||
+		    !chars_ok(m->text, "abcdefghijklmnopqrstuvwxyz0123456789_", 0) ||
+		    get_bool(o, "loop", &m->loop) < 0)
+			return FAIL(-EINVAL, "media_prompt: prompt must be a name (a-z, 0-9, _) and "
+				    "loop a boolean");
+		return 0;
+	case CP_BP_MEDIA_SEND_DTMF:
+	case CP_BP_MEDIA_DIGITS:
+		if (get_text(o, "digits", m->digits, sizeof(m->digits), true) < 0 ||
+		    !chars_ok(m->digits, m->type == CP_BP_MEDIA_DIGITS ? DIGIT_CHARS :
+									  DIGIT_CHARS ",", 1))
+			return FAIL(-EINVAL, "%s: digits must be 1-63 of 0-9 * # A-D%s", tn,
+				    m->type == CP_BP_MEDIA_DIGITS ? "" : " ,");
+		return 0;
+	case CP_BP_MEDIA_FAILED:
+		if (get_text(o, "message", m->text, sizeof(m->text), false) < 0)
+			return FAIL(-EINVAL, "media_failed: message must be text");
+		return 0;
+	default: /* media_detach, media_release: the id alone */
+		return 0;
+	}
+}
 
 static int
 parse_body(json_t *o, struct cp_bp_msg *m, char *err, size_t errcap)
@@ -210,6 +362,8 @@ parse_body(json_t *o, struct cp_bp_msg *m, char *err, size_t errcap)
 			return FAIL(-EINVAL, "error: message must be text");
 		return 0;
 	default:
+		if (m->type >= CP_BP_MEDIA_HOST && m->type < CP_BP_TYPES)
+			return parse_media(o, m, err, errcap);
 		break;
 	}
 	if (get_text(o, "conference", m->conference, sizeof(m->conference), true) < 0)
@@ -301,7 +455,57 @@ void
 cp_bp_msg_fini(struct cp_bp_msg *m)
 {
 	json_decref(m->participants);
-	memset(m, 0, sizeof(*m));
+	explicit_bzero(m, sizeof(*m)); /* media_host carries SRTP keys */
+}
+
+static void
+encode_media(const struct cp_bp_msg *m, json_t *o)
+{
+	const struct cp_bp_media_desc *d = &m->media;
+
+	json_object_set_new(o, "id", json_string(m->id));
+	switch (m->type) {
+	case CP_BP_MEDIA_HOST:
+		json_object_set_new(o, "conference", json_string(m->conference));
+		json_object_set_new(o, "codec", json_string(d->codec));
+		json_object_set_new(o, "pt", json_integer(d->pt));
+		json_object_set_new(o, "dtmf_pt", json_integer(d->dtmf_pt));
+		json_object_set_new(o, "rate", json_integer(d->rate));
+		json_object_set_new(o, "channels", json_integer(d->channels));
+		json_object_set_new(o, "rtcp_mux", json_boolean(d->rtcp_mux));
+		json_object_set_new(o, "remote_addr", json_string(d->remote_addr));
+		json_object_set_new(o, "remote_port", json_integer(d->remote_port));
+		json_object_set_new(o, "in_suite", json_string(d->in_suite));
+		json_object_set_new(o, "in_key", json_string(d->in_key));
+		json_object_set_new(o, "out_suite", json_string(d->out_suite));
+		json_object_set_new(o, "out_key", json_string(d->out_key));
+		break;
+	case CP_BP_MEDIA_HOSTED:
+		json_object_set_new(o, "address", json_string(m->media_addr));
+		json_object_set_new(o, "port", json_integer(m->port));
+		break;
+	case CP_BP_MEDIA_UPDATE:
+		json_object_set_new(o, "muted", json_integer(m->muted));
+		/* fall through */
+	case CP_BP_MEDIA_ATTACH:
+		json_object_set_new(o, "lobby", json_integer(m->lobby));
+		json_object_set_new(o, "guest", json_integer(m->guest));
+		json_object_set_new(o, "hosts_only", json_integer(m->hosts_only));
+		break;
+	case CP_BP_MEDIA_PROMPT:
+		json_object_set_new(o, "prompt", json_string(m->text));
+		json_object_set_new(o, "loop", json_boolean(m->loop));
+		break;
+	case CP_BP_MEDIA_SEND_DTMF:
+	case CP_BP_MEDIA_DIGITS:
+		json_object_set_new(o, "digits", json_string(m->digits));
+		break;
+	case CP_BP_MEDIA_FAILED:
+		json_object_set_new(o, "message", json_string(m->text));
+		break;
+	default:
+		break;
+	}
 }
 
 int
@@ -334,7 +538,10 @@ cp_bp_msg_encode(const struct cp_bp_msg *m, uint8_t **out, size_t *out_len)
 		json_object_set_new(o, "message", json_string(m->text));
 		break;
 	default:
-		json_object_set_new(o, "conference", json_string(m->conference));
+		if (m->type >= CP_BP_MEDIA_HOST)
+			encode_media(m, o);
+		else
+			json_object_set_new(o, "conference", json_string(m->conference));
 		break;
 	}
 	switch (m->type) {
@@ -384,6 +591,7 @@ cp_bp_msg_encode(const struct cp_bp_msg *m, uint8_t **out, size_t *out_len)
 	(*out)[3] = (uint8_t)n;
 	memcpy(*out + 4, text, n);
 	*out_len = n + 4;
+	explicit_bzero(text, n);
 	free(text);
 	return 0;
 }
