@@ -10,7 +10,9 @@
  * socket on the su_root); per peer, the conferences it told us it hosts
  * (struct bp_rconf, with its roster) and one backplane (struct bp_link) per
  * conference both of us host; per node, the conferences hosted here
- * (struct bp_lconf).
+ * (struct bp_lconf); per peer, the participants' media this node carries
+ * for it (struct bp_hosted, media placed here by the peer as signalling
+ * node, guide part 1 §2.3).
  *
  * A connection dropped from inside its own I/O callback is marked dead,
  * unregistered and closed at once; its memory goes at the next tick.
@@ -40,6 +42,7 @@
 #include "cp_bp_tls.h"
 #include "cp_media.h"
 #include "cp_place.h"
+#include "cp_place_snap.h"
 #include "cp_replica.h"
 #include "cp_sip.h"
 #include "cp_svc.h"
@@ -99,6 +102,25 @@ struct bp_link {
 	char *roster_sent; /* last roster sent for conf, for change detection */
 };
 
+/*
+ * The media of one of the peer's participants, carried here (media_host).
+ * Invariants: stream >= 0 and port != 0 while it exists; dp_part >= 0 iff
+ * attached to dp_conf, which then holds a hosted reference to the local
+ * conference (cp_svc_mconf_get).
+ */
+struct bp_hosted {
+	struct bp_hosted *next;
+	char id[CP_BP_ID_MAX];
+	char conf[CP_BP_NAME_MAX];
+	char codec[16];
+	uint8_t pt, dtmf_pt, channels;
+	uint32_t rate;
+	uint16_t port;
+	int64_t stream;
+	int dp_conf, dp_part;
+	time_t since;
+};
+
 struct bp_peer {
 	struct bp_peer *next;
 	char name[CP_BP_NAME_MAX];
@@ -112,6 +134,7 @@ struct bp_peer {
 	uint32_t load, capacity;
 	struct bp_rconf *confs;
 	struct bp_link *links;
+	struct bp_hosted *hosted; /* media carried here for its participants */
 };
 
 /* A conference hosted here. */
@@ -153,6 +176,7 @@ now_ms(void)
 }
 
 static void conn_drop(struct bp_conn *c, const char *why);
+static void update_load(struct cp_bp *bp);
 static void link_close(struct cp_bp *bp, struct bp_peer *p, struct bp_link *l, const char *why,
 		       bool notify);
 
@@ -613,6 +637,253 @@ peer_is_older(const struct cp_bp *bp, const struct bp_peer *p, const struct bp_r
 	return r->start < lc->start || (r->start == lc->start && strcmp(p->name, bp->node) < 0);
 }
 
+/* ---------------------------------------------- media hosted for a peer */
+
+static struct bp_hosted *
+hosted_find(struct bp_peer *p, const char *id)
+{
+	for (struct bp_hosted *h = p->hosted; h != NULL; h = h->next)
+		if (strcmp(h->id, id) == 0)
+			return h;
+	return NULL;
+}
+
+static void
+send_media(struct bp_conn *c, enum cp_bp_type t, const char *id, const char *text)
+{
+	struct cp_bp_msg m = {.type = t};
+
+	snprintf(m.id, sizeof(m.id), "%s", id);
+	snprintf(m.text, sizeof(m.text), "%s", text ? text : "");
+	conn_send(c, &m);
+}
+
+static void
+hosted_detach(struct cp_bp *bp, struct bp_hosted *h)
+{
+	if (h->dp_part < 0)
+		return;
+	if (cp_media_conf_detach(bp->sip->media, h->dp_conf, h->dp_part) < 0)
+		TSR_WARN(LOG_COMP, "hosted media detach failed\tparticipant=%s dp=%d part=%d",
+			 h->id, h->dp_conf, h->dp_part);
+	h->dp_part = -1;
+	h->dp_conf = -1;
+	cp_svc_mconf_put(bp->sip->svc, h->conf, true);
+}
+
+/* Detach, delete the stream, give the port back, forget it. */
+static void
+hosted_release(struct cp_bp *bp, struct bp_peer *p, struct bp_hosted *h, const char *why)
+{
+	hosted_detach(bp, h);
+	if (h->stream >= 0 && cp_media_stream_delete(bp->sip->media, h->stream) < 0)
+		TSR_WARN(LOG_COMP, "hosted media stream delete failed\tstream=%lld",
+			 (long long)h->stream);
+	cp_media_port_put(bp->sip->media, h->port);
+	TSR_INFO(LOG_COMP, "hosted media released\tparticipant=%s conference=\"%s\" peer=%s "
+		 "port=%u reason=\"%s\"", h->id, h->conf, p->name, h->port, why);
+	for (struct bp_hosted **pp = &p->hosted; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == h) {
+			*pp = h->next;
+			break;
+		}
+	free(h);
+}
+
+static enum cp_srtp_suite
+suite_of(const char *name)
+{
+	for (int s = CP_SRTP_AES_CM_128_HMAC_SHA1_80; s <= CP_SRTP_AEAD_AES_256_GCM; s++)
+		if (strcmp(name, cp_srtp_suite_name((enum cp_srtp_suite)s)) == 0)
+			return (enum cp_srtp_suite)s;
+	return CP_SRTP_NONE;
+}
+
+/* media_host: create (or update) the participant's SRTP stream here. */
+static void
+on_media_host(struct bp_conn *c, const struct cp_bp_msg *m)
+{
+	struct cp_bp *bp = c->bp;
+	struct bp_peer *p = c->peer;
+	struct bp_hosted *h = hosted_find(p, m->id);
+	const struct cp_bp_media_desc *d = &m->media;
+	struct cp_media_stream_cfg cfg;
+	bool fresh = h == NULL;
+	int rc = -ENOMEM;
+
+	if (h != NULL && strcmp(h->conf, m->conference) != 0) {
+		send_media(c, CP_BP_MEDIA_FAILED, m->id, "media_host: another conference");
+		return;
+	}
+	if (fresh) {
+		h = calloc(1, sizeof(*h));
+		if (h == NULL)
+			goto fail;
+		snprintf(h->id, sizeof(h->id), "%s", m->id);
+		snprintf(h->conf, sizeof(h->conf), "%s", m->conference);
+		h->stream = -1;
+		h->dp_conf = h->dp_part = -1;
+		h->since = time(NULL);
+		rc = cp_media_port_get(bp->sip->media, &h->port);
+		if (rc < 0)
+			goto fail;
+	}
+	snprintf(h->codec, sizeof(h->codec), "%s", d->codec);
+	h->pt = d->pt;
+	h->dtmf_pt = d->dtmf_pt;
+	h->rate = d->rate;
+	h->channels = d->channels;
+	cfg = (struct cp_media_stream_cfg){
+		.local_ip = bp->sip->cfg.media_addr,
+		.local_port = h->port,
+		.remote_ip = d->remote_addr[0] != '\0' && d->remote_port != 0 ? d->remote_addr : NULL,
+		.remote_port = d->remote_port,
+		.rtcp_mux = d->rtcp_mux,
+		.in_suite = suite_of(d->in_suite),
+		.in_key = d->in_key,
+		.out_suite = suite_of(d->out_suite),
+		.out_key = d->out_key,
+		.relay_to = -1,
+	};
+	rc = h->stream < 0 ? cp_media_stream_create(bp->sip->media, &cfg, &h->stream) :
+			     cp_media_stream_update(bp->sip->media, h->stream, &cfg);
+	if (rc < 0)
+		goto fail;
+	if (fresh) {
+		h->next = p->hosted;
+		p->hosted = h;
+	}
+	TSR_INFO(LOG_COMP, "hosting media\tparticipant=%s conference=\"%s\" signalling_node=%s "
+		 "port=%u stream=%lld codec=%s srtp=%s", h->id, h->conf, p->name, h->port,
+		 (long long)h->stream, h->codec, d->in_suite);
+	{
+		struct cp_bp_msg r = {.type = CP_BP_MEDIA_HOSTED, .port = h->port};
+
+		snprintf(r.id, sizeof(r.id), "%s", h->id);
+		snprintf(r.media_addr, sizeof(r.media_addr), "%s", bp->sip->cfg.media_addr);
+		conn_send(c, &r);
+	}
+	return;
+fail:
+	TSR_WARN(LOG_COMP, "cannot host media\tparticipant=%s peer=%s err=%s", m->id, p->name,
+		 strerror(-rc));
+	if (fresh && h != NULL) {
+		cp_media_port_put(bp->sip->media, h->port);
+		free(h);
+	} else if (h != NULL) {
+		hosted_release(bp, p, h, "stream update failed");
+	}
+	send_media(c, CP_BP_MEDIA_FAILED, m->id, rc == -ENOSPC ? "no media port free" :
+							     "media setup failed");
+}
+
+static void
+on_media_attach(struct bp_conn *c, const struct cp_bp_msg *m)
+{
+	struct cp_bp *bp = c->bp;
+	struct bp_hosted *h = hosted_find(c->peer, m->id);
+	struct cp_media_attach a;
+	int rc;
+
+	if (h == NULL || h->dp_part >= 0) {
+		send_media(c, CP_BP_MEDIA_FAILED, m->id, "media_attach: no such media, or attached");
+		return;
+	}
+	a = (struct cp_media_attach){.codec = h->codec, .pt = h->pt, .dtmf_pt = h->dtmf_pt,
+				     .rate = h->rate, .channels = h->channels,
+				     .guest = m->guest == 1, .hosts_only = m->hosts_only == 1,
+				     .lobby = m->lobby == 1};
+	rc = cp_svc_mconf_get(bp->sip->svc, h->conf, true, &h->dp_conf);
+	if (rc == 0) {
+		rc = cp_media_conf_attach(bp->sip->media, h->dp_conf, h->stream, &a, &h->dp_part);
+		if (rc < 0) {
+			h->dp_part = -1;
+			cp_svc_mconf_put(bp->sip->svc, h->conf, true);
+		}
+	}
+	if (rc < 0) {
+		TSR_WARN(LOG_COMP, "hosted media attach failed\tparticipant=%s err=%s", h->id,
+			 strerror(-rc));
+		h->dp_conf = -1;
+		send_media(c, CP_BP_MEDIA_FAILED, m->id, "attach failed");
+	}
+}
+
+/* media_update, media_prompt, media_send_dtmf, media_detach, media_release. */
+static void
+on_media_op(struct bp_conn *c, const struct cp_bp_msg *m)
+{
+	struct cp_bp *bp = c->bp;
+	struct bp_hosted *h = hosted_find(c->peer, m->id);
+	int rc = 0;
+
+	if (h == NULL) {
+		if (m->type != CP_BP_MEDIA_RELEASE) /* released already: nothing to say */
+			send_media(c, CP_BP_MEDIA_FAILED, m->id, "no such media here");
+		return;
+	}
+	switch (m->type) {
+	case CP_BP_MEDIA_RELEASE:
+		hosted_release(bp, c->peer, h, "released by the signalling node");
+		return;
+	case CP_BP_MEDIA_DETACH:
+		hosted_detach(bp, h);
+		return;
+	default:
+		break;
+	}
+	if (h->dp_part < 0) {
+		send_media(c, CP_BP_MEDIA_FAILED, m->id, "not attached");
+		return;
+	}
+	if (m->type == CP_BP_MEDIA_UPDATE)
+		rc = cp_media_conf_update(bp->sip->media, h->dp_conf, h->dp_part, m->lobby, m->guest,
+					  m->hosts_only, m->muted);
+	else if (m->type == CP_BP_MEDIA_PROMPT)
+		rc = cp_media_conf_prompt(bp->sip->media, h->dp_conf, h->dp_part,
+					  m->text[0] != '\0' ? m->text : NULL, m->loop);
+	else if (m->type == CP_BP_MEDIA_SEND_DTMF)
+		rc = cp_media_conf_send_dtmf(bp->sip->media, h->dp_conf, h->dp_part, m->digits);
+	if (rc < 0) {
+		TSR_WARN(LOG_COMP, "hosted media request failed\tparticipant=%s type=%s err=%s",
+			 h->id, cp_bp_type_name(m->type), strerror(-rc));
+		/* A prompt the data plane does not have is not worth the call. */
+		if (m->type != CP_BP_MEDIA_PROMPT)
+			send_media(c, CP_BP_MEDIA_FAILED, m->id, "media request failed");
+	}
+}
+
+bool
+cp_bp_media_digit(struct cp_bp *bp, int dp_conf, int part, char digit)
+{
+	if (bp == NULL)
+		return false;
+	for (struct bp_peer *p = bp->peers; p != NULL; p = p->next)
+		for (struct bp_hosted *h = p->hosted; h != NULL; h = h->next) {
+			struct cp_bp_msg m = {.type = CP_BP_MEDIA_DIGITS};
+
+			if (h->dp_conf != dp_conf || h->dp_part != part)
+				continue;
+			snprintf(m.id, sizeof(m.id), "%s", h->id);
+			m.digits[0] = digit;
+			if (peer_conn(p) != NULL)
+				conn_send(p->conn, &m);
+			return true;
+		}
+	return false;
+}
+
+unsigned int
+cp_bp_media_hosted(const struct cp_bp *bp)
+{
+	unsigned int n = 0;
+
+	for (const struct bp_peer *p = bp ? bp->peers : NULL; p != NULL; p = p->next)
+		for (const struct bp_hosted *h = p->hosted; h != NULL; h = h->next)
+			n++;
+	return n;
+}
+
 static void
 rconf_free(struct bp_rconf *r)
 {
@@ -626,6 +897,11 @@ peer_down(struct cp_bp *bp, struct bp_peer *p, const char *why)
 {
 	while (p->links != NULL)
 		link_close(bp, p, p->links, why, false);
+	/* No live fail-over (guide part 1 FR-RED-2): media either way is lost. */
+	while (p->hosted != NULL)
+		hosted_release(bp, p, p->hosted, why);
+	if (bp->sip->bp == bp)
+		cp_svc_rmedia_lost(bp->sip->svc, p->name, why);
 	while (p->confs != NULL) {
 		struct bp_rconf *r = p->confs;
 
@@ -856,6 +1132,7 @@ on_frame(struct bp_conn *c, const uint8_t *buf, size_t len)
 		{
 			struct cp_bp_msg pong = {.type = CP_BP_PONG, .seq = m.seq};
 
+			update_load(c->bp);
 			cp_bp_load(c->bp, &pong.load, &pong.capacity);
 			conn_send(c, &pong);
 		}
@@ -891,6 +1168,28 @@ on_frame(struct bp_conn *c, const uint8_t *buf, size_t len)
 	case CP_BP_ERROR:
 		TSR_WARN(LOG_COMP, "peer reports an error\tpeer=%s message=\"%s\"", c->peer->name,
 			 m.text);
+		break;
+	case CP_BP_MEDIA_HOST:
+		on_media_host(c, &m);
+		break;
+	case CP_BP_MEDIA_ATTACH:
+		on_media_attach(c, &m);
+		break;
+	case CP_BP_MEDIA_UPDATE:
+	case CP_BP_MEDIA_PROMPT:
+	case CP_BP_MEDIA_SEND_DTMF:
+	case CP_BP_MEDIA_DETACH:
+	case CP_BP_MEDIA_RELEASE:
+		on_media_op(c, &m);
+		break;
+	case CP_BP_MEDIA_HOSTED:
+		cp_svc_rmedia_hosted(c->bp->sip->svc, c->peer->name, m.id, m.media_addr, m.port);
+		break;
+	case CP_BP_MEDIA_DIGITS:
+		cp_svc_rmedia_digits(c->bp->sip->svc, c->peer->name, m.id, m.digits);
+		break;
+	case CP_BP_MEDIA_FAILED:
+		cp_svc_rmedia_failed(c->bp->sip->svc, c->peer->name, m.id, m.text);
 		break;
 	default:
 		break;
@@ -1308,17 +1607,21 @@ push_rosters(struct cp_bp *bp)
 	json_decref(status);
 }
 
+/*
+ * Units of the media carried here: each participant whose media is on this
+ * data plane (its own callers' and those hosted for peers; callers whose
+ * media another node carries cost this node nothing) and a backplane
+ * reservation per conference whose media is here.
+ */
 static void
 update_load(struct cp_bp *bp)
 {
-	json_t *st = cp_svc_status(bp->sip->svc);
 	uint16_t nodes = (uint16_t)(bp->sip->replica->n_nodes ? bp->sip->replica->n_nodes : 1);
+	unsigned int parts = 0, confs = 0;
 
-	bp->load = (uint32_t)json_array_size(json_object_get(st, "participants")) *
-			   cp_place_call_units(CP_CALL_AUDIO) +
-		   (uint32_t)json_array_size(json_object_get(st, "conferences")) *
-			   cp_place_backplane_units(CP_CALL_AUDIO, nodes);
-	json_decref(st);
+	cp_svc_media_usage(bp->sip->svc, &parts, &confs);
+	bp->load = (parts + cp_bp_media_hosted(bp)) * cp_place_call_units(CP_CALL_AUDIO) +
+		   confs * cp_place_backplane_units(CP_CALL_AUDIO, nodes);
 }
 
 static void
@@ -1348,6 +1651,7 @@ on_tick(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
 		if (c->hello_rx && now >= c->next_ping_ms) {
 			struct cp_bp_msg m = {.type = CP_BP_PING, .seq = ++c->ping_seq};
 
+			update_load(bp);
 			cp_bp_load(bp, &m.load, &m.capacity);
 			c->next_ping_ms = now + CP_BP_PING_MS;
 			conn_send(c, &m);
@@ -1376,6 +1680,190 @@ on_tick(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
 		push_rosters(bp);
 	}
 	su_timer_set(bp->tick, on_tick, (su_timer_arg_t *)bp);
+}
+
+/* ------------------------------------------------- placement, remote media */
+
+/* Names of the conferences a node carries media for, for its placement view. */
+static const char **
+lconf_names(const struct cp_bp *bp, uint16_t *n)
+{
+	const char **v;
+	uint16_t k = 0;
+
+	for (const struct bp_lconf *l = bp->lconfs; l != NULL && k < UINT16_MAX; l = l->next)
+		k++;
+	v = calloc(k ? k : 1, sizeof(*v));
+	*n = 0;
+	for (const struct bp_lconf *l = bp->lconfs; v != NULL && *n < k; l = l->next)
+		v[(*n)++] = l->name;
+	return v;
+}
+
+static const char **
+rconf_names(const struct bp_peer *p, uint16_t *n)
+{
+	const char **v;
+	uint16_t k = 0;
+
+	for (const struct bp_rconf *r = p->confs; r != NULL && k < UINT16_MAX; r = r->next)
+		k++;
+	v = calloc(k ? k : 1, sizeof(*v));
+	*n = 0;
+	for (const struct bp_rconf *r = p->confs; v != NULL && *n < k; r = r->next)
+		v[(*n)++] = r->name;
+	return v;
+}
+
+int
+cp_bp_place(struct cp_bp *bp, const char *conference, struct cp_bp_placement *out)
+{
+	struct cp_place_request req = {.conference = conference, .call = CP_CALL_AUDIO,
+				       .conf_kind = CP_CALL_AUDIO};
+	struct cp_place_view *views;
+	struct cp_place_snap snap;
+	const char *name;
+	size_t n = 1, i = 1;
+	int rc = -ENOMEM;
+
+	if (bp == NULL || conference == NULL || out == NULL)
+		return -ENOENT;
+	memset(out, 0, sizeof(*out));
+	for (struct bp_peer *p = bp->peers; p != NULL; p = p->next)
+		n++;
+	views = calloc(n, sizeof(*views));
+	if (views == NULL)
+		return -ENOMEM;
+	update_load(bp);
+	views[0].name = bp->node;
+	views[0].live = true;
+	cp_bp_load(bp, &views[0].load, &views[0].capacity);
+	views[0].confs = lconf_names(bp, &views[0].n_confs);
+	for (struct bp_peer *p = bp->peers; p != NULL; p = p->next, i++) {
+		views[i].name = p->name;
+		views[i].live = peer_conn(p) != NULL && p->media_addr[0] != '\0';
+		views[i].load = p->load;
+		views[i].capacity = p->capacity;
+		views[i].confs = rconf_names(p, &views[i].n_confs);
+	}
+	for (i = 0; i < n; i++)
+		if (views[i].confs == NULL)
+			goto out;
+	rc = cp_place_snap_build(bp->sip->replica, bp->node, views, n, &snap);
+	if (rc < 0)
+		goto out;
+	req.signaling_node = snap.self;
+	rc = cp_place(&snap.s, &req, &out->res);
+	if (rc == 0) {
+		snprintf(out->signaling_location, sizeof(out->signaling_location), "%s",
+			 snap.s.locs[snap.s.nodes[snap.self].location].name);
+		if (out->res.decision != CP_PLACE_REJECT) {
+			struct bp_peer *p;
+
+			name = snap.s.nodes[out->res.node].name;
+			snprintf(out->node, sizeof(out->node), "%s", name);
+			p = strcmp(name, bp->node) != 0 ? peer_find(bp, name) : NULL;
+			out->remote = p != NULL;
+			snprintf(out->media_addr, sizeof(out->media_addr), "%s",
+				 p != NULL ? p->media_addr : bp->sip->cfg.media_addr);
+			if (p != NULL)
+				p->load += out->res.units; /* until its next ping says */
+		}
+	}
+	cp_place_snap_fini(&snap);
+out:
+	for (i = 0; i < n; i++)
+		free((void *)views[i].confs);
+	free(views);
+	return rc == -ENOENT || rc == -EINVAL ? -ENOENT : rc;
+}
+
+/* Queue a media_* request for @p node. */
+static int
+media_send(struct cp_bp *bp, const char *node, struct cp_bp_msg *m, const char *id)
+{
+	struct bp_peer *p = bp != NULL ? peer_find(bp, node) : NULL;
+	struct bp_conn *c = p != NULL ? peer_conn(p) : NULL;
+
+	if (c == NULL)
+		return -ENOTCONN;
+	if (snprintf(m->id, sizeof(m->id), "%s", id) >= (int)sizeof(m->id))
+		return -EINVAL;
+	conn_send(c, m);
+	return 0;
+}
+
+int
+cp_bp_media_host(struct cp_bp *bp, const char *node, const char *id, const char *conference,
+		 const struct cp_bp_media_desc *d)
+{
+	struct cp_bp_msg m = {.type = CP_BP_MEDIA_HOST, .media = *d};
+	int rc;
+
+	snprintf(m.conference, sizeof(m.conference), "%s", conference);
+	rc = media_send(bp, node, &m, id);
+	explicit_bzero(&m, sizeof(m));
+	return rc;
+}
+
+int
+cp_bp_media_attach(struct cp_bp *bp, const char *node, const char *id, bool lobby, bool guest,
+		   bool hosts_only)
+{
+	struct cp_bp_msg m = {.type = CP_BP_MEDIA_ATTACH, .lobby = lobby, .guest = guest,
+			      .hosts_only = hosts_only};
+
+	return media_send(bp, node, &m, id);
+}
+
+int
+cp_bp_media_update(struct cp_bp *bp, const char *node, const char *id, int lobby, int guest,
+		   int hosts_only, int muted)
+{
+	struct cp_bp_msg m = {.type = CP_BP_MEDIA_UPDATE, .lobby = (int8_t)lobby,
+			      .guest = (int8_t)guest, .hosts_only = (int8_t)hosts_only,
+			      .muted = (int8_t)muted};
+
+	return media_send(bp, node, &m, id);
+}
+
+int
+cp_bp_media_prompt(struct cp_bp *bp, const char *node, const char *id, const char *name,
+		   bool loop)
+{
+	struct cp_bp_msg m = {.type = CP_BP_MEDIA_PROMPT, .loop = loop};
+
+	if (name != NULL && strlen(name) >= CP_BP_PROMPT_MAX)
+		return -EINVAL;
+	snprintf(m.text, sizeof(m.text), "%s", name ? name : "");
+	return media_send(bp, node, &m, id);
+}
+
+int
+cp_bp_media_send_dtmf(struct cp_bp *bp, const char *node, const char *id, const char *digits)
+{
+	struct cp_bp_msg m = {.type = CP_BP_MEDIA_SEND_DTMF};
+
+	if (digits == NULL || digits[0] == '\0' || strlen(digits) >= sizeof(m.digits))
+		return -EINVAL;
+	snprintf(m.digits, sizeof(m.digits), "%s", digits);
+	return media_send(bp, node, &m, id);
+}
+
+int
+cp_bp_media_detach(struct cp_bp *bp, const char *node, const char *id)
+{
+	struct cp_bp_msg m = {.type = CP_BP_MEDIA_DETACH};
+
+	return media_send(bp, node, &m, id);
+}
+
+int
+cp_bp_media_release(struct cp_bp *bp, const char *node, const char *id)
+{
+	struct cp_bp_msg m = {.type = CP_BP_MEDIA_RELEASE};
+
+	return media_send(bp, node, &m, id);
 }
 
 /* --------------------------------------------------------------- hooks */
@@ -1464,6 +1952,30 @@ cp_bp_load(struct cp_bp *bp, uint32_t *load, uint32_t *capacity)
 	*capacity = bp->cfg.capacity ? bp->cfg.capacity : cp_media_capacity(bp->sip->media);
 }
 
+/* Placement load and capacity, and the media carried here for peers. */
+static void
+status_placement(struct cp_bp *bp, json_t *status)
+{
+	json_t *hosted = json_array();
+	uint32_t load, cap;
+
+	update_load(bp);
+	cp_bp_load(bp, &load, &cap);
+	json_object_set_new(status, "placement",
+			    json_pack("{s:I, s:I, s:i}", "load", (json_int_t)load, "capacity",
+				      (json_int_t)cap, "load_percent",
+				      (int)cp_place_load_pct(cap, load, false)));
+	for (struct bp_peer *p = bp->peers; p != NULL; p = p->next)
+		for (struct bp_hosted *h = p->hosted; h != NULL; h = h->next)
+			json_array_append_new(
+				hosted, json_pack("{s:s, s:s, s:s, s:i, s:I, s:b, s:s}", "id", h->id,
+						  "conference", h->conf, "signalling_node", p->name,
+						  "port", h->port, "stream", (json_int_t)h->stream,
+						  "attached", h->dp_part >= 0, "audio_codec",
+						  h->codec));
+	json_object_set_new(status, "hosted_media", hosted);
+}
+
 void
 cp_bp_status(struct cp_bp *bp, json_t *status)
 {
@@ -1511,6 +2023,7 @@ cp_bp_status(struct cp_bp *bp, json_t *status)
 	json_object_set_new(status, "peers", peers);
 	json_object_set_new(status, "backplanes", bps);
 	json_object_set_new(status, "location", json_string(bp->location));
+	status_placement(bp, status);
 }
 
 /* ---------------------------------------------------------------- setup */

@@ -35,6 +35,8 @@
 
 #include <jansson.h>
 
+#include "cp_bp_msg.h"
+#include "cp_place.h"
 #include "cp_sofia.h"
 
 #define CP_BP_DEFAULT_PORT 8444
@@ -94,3 +96,62 @@ void cp_bp_status(struct cp_bp *bp, json_t *status);
 
 /** Placement units in use on this node and its capacity. */
 void cp_bp_load(struct cp_bp *bp, uint32_t *load, uint32_t *capacity);
+
+/*
+ * Media placement (guide part 1 §2.3). The signalling node of a new
+ * VMR/VA call asks where its media goes; when that is another node, it
+ * drives the participant's media there with the cp_bp_media_* requests
+ * below (messages media_* in cp_bp_msg.h), and the media node's answers
+ * come back through cp_svc_rmedia_*() (services/cp_svc.h).
+ */
+
+/** Where a new call's media goes. */
+struct cp_bp_placement {
+	struct cp_place_result res;	/**< the decision, its admin-log line and alarm */
+	bool remote;			/**< media on another node (res.node is not us) */
+	char node[CP_BP_NAME_MAX];	/**< media node (worker_vm name) */
+	char signaling_location[CP_BP_NAME_MAX];
+	char media_addr[46];		/**< its media address (from its hello) */
+};
+
+/**
+ * Place the media of a new audio call into @p conference over this node's
+ * view: the replica's locations and nodes, the load and capacity peers
+ * announced, the conferences they host. A remote pick is counted into that
+ * peer's load at once (its own figure follows with its next ping).
+ * @return 0 with @p out filled (including a reject); -ENOENT when this node
+ *   cannot place (no backplane, or not a configured node with a location):
+ *   the caller hosts the media itself; -ENOMEM.
+ */
+int cp_bp_place(struct cp_bp *bp, const char *conference, struct cp_bp_placement *out);
+
+/*
+ * Requests to the media node @p node for participant @p id (this node's
+ * participant id). They are queued on the channel in order; failures come
+ * back as cp_svc_rmedia_failed(). @return 0, -ENOTCONN (the peer's channel
+ * is down), -EINVAL (a field out of range).
+ */
+int cp_bp_media_host(struct cp_bp *bp, const char *node, const char *id, const char *conference,
+		     const struct cp_bp_media_desc *d);
+int cp_bp_media_attach(struct cp_bp *bp, const char *node, const char *id, bool lobby,
+		       bool guest, bool hosts_only);
+/** Each of @p lobby, @p guest, @p hosts_only, @p muted: 0 or 1, -1 to keep. */
+int cp_bp_media_update(struct cp_bp *bp, const char *node, const char *id, int lobby, int guest,
+		       int hosts_only, int muted);
+/** @p name NULL stops the prompt. */
+int cp_bp_media_prompt(struct cp_bp *bp, const char *node, const char *id, const char *name,
+		       bool loop);
+int cp_bp_media_send_dtmf(struct cp_bp *bp, const char *node, const char *id,
+			  const char *digits);
+int cp_bp_media_detach(struct cp_bp *bp, const char *node, const char *id);
+int cp_bp_media_release(struct cp_bp *bp, const char *node, const char *id);
+
+/**
+ * A digit the data plane received from participant @p part of conference
+ * @p dp_conf: when that is media this node hosts for a peer, send it to
+ * the peer. @return true when it was such a participant.
+ */
+bool cp_bp_media_digit(struct cp_bp *bp, int dp_conf, int part, char digit);
+
+/** Participants whose media this node hosts for peers. */
+unsigned int cp_bp_media_hosted(const struct cp_bp *bp);

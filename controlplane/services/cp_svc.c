@@ -14,7 +14,21 @@
  *
  * DTMF: one su_timer polls the data plane every CP_SVC_POLL_MS for the
  * conferences that listen for digits (someone at PIN entry or a reception,
- * or a Host present for the DTMF controls).
+ * or a Host present for the DTMF controls, or media hosted for a peer).
+ *
+ * Placement (guide part 1 §2.3): a new VMR/VA call's media goes where
+ * cp_bp_place() says. On this node it is as above. On another node the
+ * call stays here with its whole state machine, and the small set of media
+ * operations the states use (stream, attach, detach, update, prompt, send
+ * DTMF, release: the pm_* and conf_attach/conf_detach helpers) become
+ * requests to that node over the node-to-node channel; its digits come back
+ * as messages. The INVITE is answered once the media node says where its
+ * stream is.
+ *
+ * Data plane conferences (struct cp_mconf) are per conference name and
+ * shared by this node's own participants (through their cp_conference) and
+ * the media it hosts for peers: one exists while either needs it, and its
+ * life is what the node announces to peers (conf_up/conf_down).
  *
  * Keys: each participant's SDES keys live in its struct and are wiped when
  * it is freed; nothing here logs them.
@@ -49,6 +63,7 @@
 #define HANGUP_AFTER_PROMPT_MS 4000
 #define ENTRY_MAX 64
 #define DP_POLL_MAX 4096 /* conferences polled for digits per round (the data plane's maximum) */
+#define MEDIA_WAIT_MS 5000 /* a remote media node has this long to answer media_host */
 
 enum part_state {
 	PS_NEW = 0,   /* answered, not placed yet (INVITE without SDP: until the ACK) */
@@ -69,14 +84,18 @@ enum timer_kind {
 	T_PIN_TIMEOUT,
 	T_TESTCALL_END,
 	T_HANGUP,
+	T_MEDIA_WAIT,
 };
 
 struct cp_conference;
 
 /*
- * Invariants: hm is first; conf != NULL iff dp_part >= 0 (attached);
- * stream >= 0 only while the dialog is up; counted says whether the
- * participant is in conf->hosts/guests.
+ * Invariants: hm is first; with local media, conf != NULL iff dp_part >= 0
+ * (attached); stream >= 0 only while the dialog is up; counted says whether
+ * the participant is in conf->hosts/guests. With remote media (media_node
+ * set), stream and dp_part stay -1, port is the media node's, rmedia says
+ * a media_host was sent and not released, and media_wait that the INVITE
+ * waits for its answer.
  */
 struct cp_part {
 	struct cp_hmagic hm;
@@ -122,9 +141,30 @@ struct cp_part {
 	time_t connect_time;
 	su_timer_t *timer;
 	enum timer_kind timer_kind;
+	char media_node[CP_BP_NAME_MAX]; /* peer carrying the media, "" = this node */
+	char media_addr[46];		 /* the media node's address (SDP, status) */
+	bool rmedia, media_wait;
+	uint64_t invite_ms; /* when the INVITE arrived (setup time in the log) */
 };
 
-/* Invariants: dp >= 0 while the conference exists; parts lists every attached participant. */
+/*
+ * A data plane conference of this node (see the file comment). Invariants:
+ * dp >= 0; refs counts the cp_conference using it (at most one) plus each
+ * hosted participant; hosted <= refs.
+ */
+struct cp_mconf {
+	struct cp_mconf *next;
+	char name[CP_REPLICA_STR];
+	int dp;
+	unsigned int refs, hosted;
+	time_t start;
+};
+
+/*
+ * Invariants: parts lists every attached participant, n_local those whose
+ * media is on this node; dp >= 0 iff n_local > 0 or ephemeral (a
+ * non-ephemeral one then holds a reference to the cp_mconf of its name).
+ */
 struct cp_conference {
 	struct cp_conference *next;
 	struct cp_svc *svc;
@@ -132,7 +172,7 @@ struct cp_conference {
 	bool ephemeral; /* a reception's or test call's private conference */
 	int dp;
 	bool locked, guests_muted, host_joined;
-	unsigned int hosts, guests, n_parts;
+	unsigned int hosts, guests, n_parts, n_local;
 	uint64_t last_host_left_ms, alone_since_ms;
 	time_t start_time;
 	su_timer_t *end_timer;
@@ -147,6 +187,8 @@ struct cp_svc {
 	su_timer_t *poll;
 	bool poll_armed;
 	json_t *events;
+	struct cp_mconf *mconfs;
+	bool capacity_alarm; /* "Call capacity limit reached" raised by this node */
 };
 
 static uint64_t
@@ -177,21 +219,42 @@ role_name(enum cp_role r)
  * An admin-log event (guide part 5 §5.2): one log line under
  * administrator.conference and one object for the management node.
  */
+static const char *
+media_node_addr(const struct cp_svc *v, const struct cp_part *p)
+{
+	return p != NULL && p->media_node[0] != '\0' ? p->media_addr : v->sip->cfg.media_addr;
+}
+
+static void queue_event(struct cp_svc *v, const char *type, const char *message,
+			const struct cp_part *p, const struct cp_conference *c, const char *detail);
+
 static void
 admin_event(struct cp_svc *v, const char *type, const char *message, const struct cp_part *p,
+	    const struct cp_conference *c, const char *detail)
+{
+	const struct cp_replica_service *cfg = c != NULL ? &c->cfg : p != NULL ? &p->cfg : NULL;
+
+	TSR_INFO(ADMIN_COMP,
+		 "%s\tConference=\"%s\" Service-type=\"%s\" ConferenceAlias=\"%s\" "
+		 "Participant=\"%s\" Participant-id=\"%s\" Call-id=\"%s\" Role=\"%s\" "
+		 "Protocol=\"SIP\" Direction=\"in\" Detail=\"%s\" Signaling-node=\"%s\" "
+		 "Media-node=\"%s\"",
+		 message, cfg ? cfg->name : "", cfg ? cfg->service_type : "", p ? p->alias : "",
+		 p ? p->source : "", p ? p->id : "", p ? p->call_id : "",
+		 p ? role_name(p->role) : "", detail ? detail : "", v->sip->cfg.sip_addr,
+		 media_node_addr(v, p));
+	queue_event(v, type, message, p, c, detail);
+}
+
+/* The event object of an admin-log line, for the management node. */
+static void
+queue_event(struct cp_svc *v, const char *type, const char *message, const struct cp_part *p,
 	    const struct cp_conference *c, const char *detail)
 {
 	const struct cp_replica_service *cfg = c != NULL ? &c->cfg : p != NULL ? &p->cfg : NULL;
 	char when[32];
 	json_t *e;
 
-	TSR_INFO(ADMIN_COMP,
-		 "%s\tConference=\"%s\" Service-type=\"%s\" ConferenceAlias=\"%s\" "
-		 "Participant=\"%s\" Participant-id=\"%s\" Call-id=\"%s\" Role=\"%s\" "
-		 "Protocol=\"SIP\" Direction=\"in\" Detail=\"%s\" Signaling-node=\"%s\"",
-		 message, cfg ? cfg->name : "", cfg ? cfg->service_type : "", p ? p->alias : "",
-		 p ? p->source : "", p ? p->id : "", p ? p->call_id : "",
-		 p ? role_name(p->role) : "", detail ? detail : "", v->sip->cfg.sip_addr);
 	if (json_array_size(v->events) >= CP_SVC_EVENTS_MAX)
 		json_array_remove(v->events, 0);
 	iso_time(time(NULL), when, sizeof(when));
@@ -227,6 +290,7 @@ make_uuid(char *out, size_t cap)
 
 static void part_timer(struct cp_part *p, enum timer_kind k, unsigned int ms);
 static void part_hangup(struct cp_part *p, const char *why);
+static void part_refuse(struct cp_part *p, const char *why);
 static void conf_reevaluate(struct cp_conference *c);
 static void poll_arm(struct cp_svc *v);
 static void dial_adps(struct cp_svc *v, const struct cp_replica_service *cfg);
@@ -406,20 +470,96 @@ stream_cfg(const struct cp_part *p, struct cp_media_stream_cfg *cfg)
 }
 
 static int
-stream_apply(struct cp_part *p)
+channels_of(const struct cp_sdp_codec *c)
+{
+	return strcasecmp(c->name, "opus") == 0 && strstr(c->fmtp, "stereo=1") != NULL ? 2 : 1;
+}
+
+static bool
+is_vmr(const struct cp_replica_service *cfg)
+{
+	return strcmp(cfg->service_type, "conference") == 0 ||
+	       strcmp(cfg->service_type, "lecture") == 0;
+}
+
+static bool
+is_remote(const struct cp_part *p)
+{
+	return p->media_node[0] != '\0';
+}
+
+static bool
+has_media(const struct cp_part *p)
+{
+	return is_remote(p) ? p->rmedia && !p->media_wait : p->stream >= 0;
+}
+
+/* The participant's media as the media node needs it (media_host); keys: wipe after use. */
+static void
+media_desc(const struct cp_part *p, struct cp_bp_media_desc *d)
 {
 	struct cp_media_stream_cfg cfg;
 
+	stream_cfg(p, &cfg);
+	memset(d, 0, sizeof(*d));
+	snprintf(d->codec, sizeof(d->codec), "%s", dp_codec_name(&p->codec) ?: "PCMU");
+	d->pt = p->codec.pt;
+	d->dtmf_pt = p->has_dtmf ? p->dtmf.pt : 0;
+	d->rate = p->codec.rate;
+	d->channels = (uint8_t)channels_of(&p->codec);
+	d->rtcp_mux = cfg.rtcp_mux;
+	snprintf(d->remote_addr, sizeof(d->remote_addr), "%s", cfg.remote_ip ?: "");
+	d->remote_port = cfg.remote_ip != NULL ? cfg.remote_port : 0;
+	snprintf(d->in_suite, sizeof(d->in_suite), "%s", cp_srtp_suite_name(cfg.in_suite));
+	snprintf(d->in_key, sizeof(d->in_key), "%s", cfg.in_suite != CP_SRTP_NONE ? cfg.in_key : "");
+	snprintf(d->out_suite, sizeof(d->out_suite), "%s", cp_srtp_suite_name(cfg.out_suite));
+	snprintf(d->out_key, sizeof(d->out_key), "%s",
+		 cfg.out_suite != CP_SRTP_NONE ? cfg.out_key : "");
+}
+
+/* Create or update the participant's stream: here, or on its media node (media_host). */
+static int
+stream_apply(struct cp_part *p)
+{
+	struct cp_media_stream_cfg cfg;
+	struct cp_bp_media_desc d;
+	int rc;
+
+	if (is_remote(p)) {
+		media_desc(p, &d);
+		rc = cp_bp_media_host(p->svc->sip->bp, p->media_node, p->id, p->cfg.name, &d);
+		explicit_bzero(&d, sizeof(d));
+		if (rc == 0)
+			p->rmedia = true;
+		return rc;
+	}
 	stream_cfg(p, &cfg);
 	if (p->stream < 0)
 		return cp_media_stream_create(p->svc->sip->media, &cfg, &p->stream);
 	return cp_media_stream_update(p->svc->sip->media, p->stream, &cfg);
 }
 
+/* conference.update of one participant, wherever its media is (-1: keep). */
 static int
-channels_of(const struct cp_sdp_codec *c)
+pm_update(struct cp_part *p, int lobby, int guest, int hosts_only, int muted)
 {
-	return strcasecmp(c->name, "opus") == 0 && strstr(c->fmtp, "stereo=1") != NULL ? 2 : 1;
+	if (p->conf == NULL)
+		return -EINVAL;
+	if (is_remote(p))
+		return cp_bp_media_update(p->svc->sip->bp, p->media_node, p->id, lobby, guest,
+					  hosts_only, muted);
+	return cp_media_conf_update(p->svc->sip->media, p->conf->dp, p->dp_part, lobby, guest,
+				    hosts_only, muted);
+}
+
+static int
+pm_send_dtmf(struct cp_part *p, const char *digits)
+{
+	if (p->conf == NULL)
+		return -EINVAL;
+	if (is_remote(p))
+		return cp_bp_media_send_dtmf(p->svc->sip->bp, p->media_node, p->id, digits);
+	return cp_media_conf_send_dtmf(p->svc->sip->media, p->conf->dp, p->dp_part, digits);
 }
 
 /* ---------------------------------------------------------- conferences */
@@ -474,18 +614,17 @@ conf_get(struct cp_svc *v, const struct cp_replica_service *cfg, bool ephemeral)
 	c->svc = v;
 	c->cfg = *cfg;
 	c->ephemeral = ephemeral;
-	if (ephemeral)
+	c->dp = -1;
+	/* A VMR/VA gets its data plane conference with its first local media (conf_attach). */
+	if (ephemeral) {
 		maxp = 1;
-	else if (cfg->participant_limit != 0 && cfg->participant_limit + 16 < maxp)
-		maxp = cfg->participant_limit + 16; /* room for callers at PIN entry */
-	rc = cp_media_conf_create(v->sip->media, maxp, &c->dp);
-	if (rc < 0) {
-		TSR_WARN(LOG_COMP, "cannot create data plane conference\tconference=\"%s\" err=%s",
-			 cfg->name, strerror(-rc));
-		admin_event(v, "conference_failed", "Failed creating conference.", NULL, c,
-			    strerror(-rc));
-		free(c);
-		return NULL;
+		rc = cp_media_conf_create(v->sip->media, maxp, &c->dp);
+		if (rc < 0) {
+			TSR_WARN(LOG_COMP, "cannot create data plane conference\tconference=\"%s\" "
+				 "err=%s", cfg->name, strerror(-rc));
+			free(c);
+			return NULL;
+		}
 	}
 	c->end_timer = su_timer_create(su_root_task(v->sip->root), 1000);
 	c->start_time = time(NULL);
@@ -493,11 +632,111 @@ conf_get(struct cp_svc *v, const struct cp_replica_service *cfg, bool ephemeral)
 	v->confs = c;
 	if (!ephemeral) {
 		admin_event(v, "conference_started", "Conference has been created.", NULL, c, NULL);
-		/* Other nodes hosting it: backplanes, and their lock and mute hold here. */
-		cp_bp_conf_started(v->sip->bp, c->cfg.name, c->dp, c->start_time);
 		dial_adps(v, cfg);
 	}
 	return c;
+}
+
+static struct cp_mconf *
+mconf_find(struct cp_svc *v, const char *name)
+{
+	for (struct cp_mconf *m = v->mconfs; m != NULL; m = m->next)
+		if (strcmp(m->name, name) == 0)
+			return m;
+	return NULL;
+}
+
+static int
+mconf_get(struct cp_svc *v, const char *name, unsigned int maxp, bool hosted, int *dp)
+{
+	struct cp_mconf *m = mconf_find(v, name);
+	int rc;
+
+	if (m == NULL) {
+		m = calloc(1, sizeof(*m));
+		if (m == NULL)
+			return -ENOMEM;
+		snprintf(m->name, sizeof(m->name), "%s", name);
+		rc = cp_media_conf_create(v->sip->media, maxp, &m->dp);
+		if (rc < 0) {
+			TSR_WARN(LOG_COMP, "cannot create data plane conference\tconference=\"%s\" "
+				 "err=%s", name, strerror(-rc));
+			TSR_INFO(ADMIN_COMP, "Failed creating conference.\tConference=\"%s\" "
+				 "Detail=\"%s\"", name, strerror(-rc));
+			free(m);
+			return rc;
+		}
+		m->start = time(NULL);
+		m->next = v->mconfs;
+		v->mconfs = m;
+		/* Other nodes hosting it: backplanes, and their lock and mute hold here. */
+		cp_bp_conf_started(v->sip->bp, m->name, m->dp, m->start);
+	}
+	m->refs++;
+	if (hosted) {
+		m->hosted++;
+		poll_arm(v);
+	}
+	*dp = m->dp;
+	return 0;
+}
+
+static void
+mconf_put(struct cp_svc *v, const char *name, bool hosted)
+{
+	struct cp_mconf *m = mconf_find(v, name);
+
+	if (m == NULL || m->refs == 0)
+		return;
+	m->refs--;
+	if (hosted && m->hosted > 0)
+		m->hosted--;
+	if (m->refs > 0)
+		return;
+	for (struct cp_mconf **pp = &v->mconfs; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == m) {
+			*pp = m->next;
+			break;
+		}
+	cp_bp_conf_stopped(v->sip->bp, m->name);
+	if (cp_media_conf_delete(v->sip->media, m->dp) < 0)
+		TSR_WARN(LOG_COMP, "data plane conference delete failed\tconference=\"%s\" dp=%d",
+			 m->name, m->dp);
+	free(m);
+}
+
+int
+cp_svc_mconf_get(struct cp_svc *v, const char *name, bool hosted, int *dp_conf)
+{
+	return mconf_get(v, name, CP_SVC_MAX_PARTS, hosted, dp_conf);
+}
+
+void
+cp_svc_mconf_put(struct cp_svc *v, const char *name, bool hosted)
+{
+	mconf_put(v, name, hosted);
+}
+
+/* The local data plane conference of @p c, for a participant whose media is here. */
+static int
+conf_media_get(struct cp_conference *c)
+{
+	unsigned int maxp = CP_SVC_MAX_PARTS;
+
+	if (c->dp >= 0)
+		return 0;
+	if (c->cfg.participant_limit != 0 && c->cfg.participant_limit + 16 < maxp)
+		maxp = c->cfg.participant_limit + 16; /* room for callers at PIN entry */
+	return mconf_get(c->svc, c->cfg.name, maxp, false, &c->dp);
+}
+
+static void
+conf_media_put(struct cp_conference *c)
+{
+	if (c->ephemeral || c->dp < 0)
+		return;
+	mconf_put(c->svc, c->cfg.name, false);
+	c->dp = -1;
 }
 
 static void
@@ -511,11 +750,10 @@ conf_free(struct cp_conference *c)
 			*pp = c->next;
 			break;
 		}
-	if (!c->ephemeral)
-		cp_bp_conf_stopped(v->sip->bp, c->cfg.name);
-	if (cp_media_conf_delete(v->sip->media, c->dp) < 0)
+	if (c->ephemeral && cp_media_conf_delete(v->sip->media, c->dp) < 0)
 		TSR_WARN(LOG_COMP, "data plane conference delete failed\tconference=\"%s\" dp=%d",
 			 c->cfg.name, c->dp);
+	conf_media_put(c);
 	if (!c->ephemeral) {
 		snprintf(d, sizeof(d), "%lld", (long long)(time(NULL) - c->start_time));
 		admin_event(v, "conference_ended", "Conference has been stopped.", NULL, c, d);
@@ -601,15 +839,52 @@ conf_attach(struct cp_part *p, struct cp_conference *c, bool lobby, uint32_t loo
 	};
 	int rc;
 
-	rc = cp_media_conf_attach(p->svc->sip->media, c->dp, p->stream, &a, &p->dp_part);
-	if (rc < 0)
-		return rc;
+	if (is_remote(p)) {
+		rc = cp_bp_media_attach(p->svc->sip->bp, p->media_node, p->id, lobby, a.guest, false);
+		if (rc < 0)
+			return rc;
+		p->dp_part = -1;
+	} else {
+		rc = conf_media_get(c);
+		if (rc < 0)
+			return rc;
+		rc = cp_media_conf_attach(p->svc->sip->media, c->dp, p->stream, &a, &p->dp_part);
+		if (rc < 0) {
+			if (c->n_local == 0)
+				conf_media_put(c);
+			return rc;
+		}
+		c->n_local++;
+	}
 	p->conf = c;
 	p->cnext = c->parts;
 	c->parts = p;
 	c->n_parts++;
 	poll_arm(p->svc);
 	return 0;
+}
+
+/*
+ * Take the participant's media out of its conference's engine (here or on
+ * its media node); with @p keep, the local data plane conference stays even
+ * when it was the last local media (a re-attach follows).
+ */
+static void
+media_detach(struct cp_part *p, struct cp_conference *c, bool keep)
+{
+	if (is_remote(p)) {
+		if (cp_bp_media_detach(p->svc->sip->bp, p->media_node, p->id) < 0)
+			TSR_WARN(LOG_COMP, "remote detach failed\tparticipant=%s media_node=%s",
+				 p->id, p->media_node);
+		return;
+	}
+	if (cp_media_conf_detach(p->svc->sip->media, c->dp, p->dp_part) < 0)
+		TSR_WARN(LOG_COMP, "detach failed\tparticipant=%s dp=%d part=%d", p->id, c->dp,
+			 p->dp_part);
+	if (c->n_local > 0)
+		c->n_local--;
+	if (c->n_local == 0 && !keep)
+		conf_media_put(c);
 }
 
 /* Detach from the conference; the last one out frees it. */
@@ -621,9 +896,7 @@ conf_detach(struct cp_part *p)
 	if (c == NULL)
 		return;
 	count_del(p);
-	if (cp_media_conf_detach(p->svc->sip->media, c->dp, p->dp_part) < 0)
-		TSR_WARN(LOG_COMP, "detach failed\tparticipant=%s dp=%d part=%d", p->id, c->dp,
-			 p->dp_part);
+	media_detach(p, c, false);
 	for (struct cp_part **pp = &c->parts; *pp != NULL; pp = &(*pp)->cnext)
 		if (*pp == p) {
 			*pp = p->cnext;
@@ -643,7 +916,9 @@ prompt(struct cp_part *p, const char *name, bool loop)
 
 	if (p->conf == NULL)
 		return;
-	rc = cp_media_conf_prompt(p->svc->sip->media, p->conf->dp, p->dp_part, name, loop);
+	rc = is_remote(p) ? cp_bp_media_prompt(p->svc->sip->bp, p->media_node, p->id, name, loop) :
+			    cp_media_conf_prompt(p->svc->sip->media, p->conf->dp, p->dp_part, name,
+						 loop);
 	if (rc < 0)
 		TSR_WARN(LOG_COMP, "prompt failed\tparticipant=%s prompt=%s err=%s", p->id,
 			 name ? name : "stop", strerror(-rc));
@@ -663,8 +938,7 @@ apply_media_rules(struct cp_part *p)
 	bool hosts_only = guest && strcmp(c->cfg.service_type, "lecture") == 0;
 
 	p->muted = p->muted || (guest && (c->guests_muted || c->cfg.mute_all_guests));
-	return cp_media_conf_update(p->svc->sip->media, c->dp, p->dp_part, 0, guest, hosts_only,
-				    p->muted);
+	return pm_update(p, 0, guest, hosts_only, p->muted);
 }
 
 static void
@@ -684,7 +958,7 @@ enter_conference(struct cp_part *p)
 	admin_event(p->svc, "participant_connected", "Participant has joined.", p, c, NULL);
 	if (p->outgoing && p->dtmf_seq[0] != '\0') {
 		/* FR-ADP: the data plane times the sequence (3 s lead, 0.5 s per digit). */
-		rc = cp_media_conf_send_dtmf(p->svc->sip->media, c->dp, p->dp_part, p->dtmf_seq);
+		rc = pm_send_dtmf(p, p->dtmf_seq);
 		if (rc < 0)
 			TSR_WARN(LOG_COMP, "dial-out DTMF not sent\tparticipant=%s err=%s", p->id,
 				 strerror(-rc));
@@ -736,7 +1010,7 @@ admit(struct cp_part *p, enum cp_role role)
 	}
 	if (role == CP_ROLE_GUEST && hosted && !c->host_joined) {
 		p->state = PS_WAIT_HOST;
-		if (cp_media_conf_update(p->svc->sip->media, c->dp, p->dp_part, -1, 1, -1, -1) < 0)
+		if (pm_update(p, -1, 1, -1, -1) < 0)
 			TSR_WARN(LOG_COMP, "role update failed\tparticipant=%s", p->id);
 		count_add(p);
 		prompt(p, "waiting_host", true);
@@ -913,25 +1187,10 @@ on_host_control(struct cp_part *p, char d)
 	}
 }
 
-/*
- * One digit from the data plane. The conference is looked up again for every
- * digit: an earlier digit of the same batch may have ended it (## from a Host).
- */
+/* One digit from the participant, wherever its media is. */
 static void
-on_digit(void *ctx, int conf_id, int part, char d)
+part_digit(struct cp_part *p, char d)
 {
-	struct cp_svc *v = ctx;
-	struct cp_conference *c;
-	struct cp_part *p;
-
-	for (c = v->confs; c != NULL && c->dp != conf_id; c = c->next)
-		;
-	if (c == NULL)
-		return;
-	for (p = c->parts; p != NULL && p->dp_part != part; p = p->cnext)
-		;
-	if (p == NULL)
-		return;
 	TSR_DEBUG(LOG_COMP, "dtmf\tparticipant=%s state=%s", p->id, state_names[p->state]);
 	switch (p->state) {
 	case PS_PIN:
@@ -953,6 +1212,44 @@ on_digit(void *ctx, int conf_id, int part, char d)
 	default:
 		break;
 	}
+}
+
+/*
+ * One digit from this node's data plane: one of our participants' with
+ * local media, or of media hosted for a peer (sent on to it). The
+ * conference is looked up again for every digit: an earlier digit of the
+ * same batch may have ended it (## from a Host).
+ */
+static void
+on_digit(void *ctx, int conf_id, int part, char d)
+{
+	struct cp_svc *v = ctx;
+	struct cp_conference *c;
+	struct cp_part *p = NULL;
+
+	for (c = v->confs; c != NULL && p == NULL; c = c->next) {
+		if (c->dp != conf_id)
+			continue;
+		for (p = c->parts; p != NULL && (is_remote(p) || p->dp_part != part); p = p->cnext)
+			;
+	}
+	if (p != NULL)
+		part_digit(p, d);
+	else
+		cp_bp_media_digit(v->sip->bp, conf_id, part, d);
+}
+
+/* Is @p dp still a data plane conference of this node? */
+static bool
+dp_alive(struct cp_svc *v, int dp)
+{
+	for (struct cp_conference *c = v->confs; c != NULL; c = c->next)
+		if (c->dp == dp)
+			return true;
+	for (struct cp_mconf *m = v->mconfs; m != NULL; m = m->next)
+		if (m->dp == dp)
+			return true;
+	return false;
 }
 
 /* Conferences that listen for digits. */
@@ -983,13 +1280,17 @@ on_poll(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
 	 * one: collect the data plane ids first, then poll each id that still
 	 * names a conference.
 	 */
-	for (c = v->confs; c != NULL && n < DP_POLL_MAX; c = c->next)
-		if (wants_digits(c))
+	for (struct cp_mconf *m = v->mconfs; m != NULL && n < DP_POLL_MAX; m = m->next)
+		if (m->hosted > 0)
+			ids[n++] = m->dp;
+	for (c = v->confs; c != NULL && n < DP_POLL_MAX; c = c->next) {
+		struct cp_mconf *m = c->ephemeral ? NULL : mconf_find(v, c->cfg.name);
+
+		if (c->dp >= 0 && wants_digits(c) && (m == NULL || m->hosted == 0))
 			ids[n++] = c->dp;
+	}
 	for (unsigned int i = 0; i < n; i++) {
-		for (c = v->confs; c != NULL && c->dp != ids[i]; c = c->next)
-			;
-		if (c == NULL)
+		if (!dp_alive(v, ids[i]))
 			continue;
 		any = true;
 		cp_media_conf_dtmf(v->sip->media, ids[i], on_digit, v);
@@ -1029,13 +1330,15 @@ on_part_timer(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
 	case T_TESTCALL_END:
 		p->state = PS_LEAVING;
 		if (p->conf != NULL)
-			cp_media_conf_update(p->svc->sip->media, p->conf->dp, p->dp_part, 1, -1, -1,
-					     -1);
+			pm_update(p, 1, -1, -1, -1);
 		prompt(p, "goodbye", false);
 		part_timer(p, T_HANGUP, 5000); /* FR-TCS-3 step 6 */
 		break;
 	case T_HANGUP:
 		part_hangup(p, p->state == PS_LEAVING ? "service ended the call" : "timeout");
+		break;
+	case T_MEDIA_WAIT:
+		part_refuse(p, "the media node did not answer");
 		break;
 	case T_NONE:
 		break;
@@ -1058,6 +1361,11 @@ static void
 part_release_media(struct cp_part *p)
 {
 	conf_detach(p);
+	if (p->rmedia) {
+		/* The media node detaches, deletes the stream and frees its port. */
+		cp_bp_media_release(p->svc->sip->bp, p->media_node, p->id);
+		p->rmedia = false;
+	}
 	if (p->stream >= 0 && cp_media_stream_delete(p->svc->sip->media, p->stream) < 0)
 		TSR_WARN(LOG_COMP, "stream delete failed\tparticipant=%s stream=%lld", p->id,
 			 (long long)p->stream);
@@ -1090,7 +1398,8 @@ part_free(struct cp_part *p)
 	struct cp_svc *v = p->svc;
 
 	part_release_media(p);
-	cp_media_port_put(v->sip->media, p->port);
+	if (!is_remote(p))
+		cp_media_port_put(v->sip->media, p->port);
 	if (p->timer != NULL)
 		su_timer_destroy(p->timer);
 	if (p->nh != NULL) {
@@ -1205,7 +1514,7 @@ on_reinvite(struct cp_part *p, const sip_t *sip)
 			bool counted = p->counted;
 
 			p->counted = false; /* the participant stays in; only its engine slot moves */
-			cp_media_conf_detach(p->svc->sip->media, c->dp, p->dp_part);
+			media_detach(p, c, true);
 			for (struct cp_part **pp = &c->parts; *pp != NULL; pp = &(*pp)->cnext)
 				if (*pp == p) {
 					*pp = p->cnext;
@@ -1220,6 +1529,8 @@ on_reinvite(struct cp_part *p, const sip_t *sip)
 			p->counted = counted;
 			if (rc >= 0 && p->state == PS_IN)
 				rc = apply_media_rules(p);
+			if (rc < 0 && c->n_parts == 0)
+				conf_free(c);
 		}
 	}
 	if (rc < 0) {
@@ -1332,7 +1643,7 @@ on_refer(struct cp_part *p, const sip_t *sip, tagi_t tags[])
 	    (rt->r_url->url_type == url_sip || rt->r_url->url_type == url_sips) &&
 	    cp_route_alias(rt->r_url->url_user, rt->r_url->url_host, alias, sizeof(alias)) == 0)
 		target = cp_replica_alias_service(r, cp_replica_alias_lookup(r, alias));
-	if (target == NULL || p->hung_up || p->stream < 0 ||
+	if (target == NULL || p->hung_up || !has_media(p) ||
 	    (strcmp(target->service_type, "conference") != 0 &&
 	     strcmp(target->service_type, "lecture") != 0)) {
 		TSR_INFO(LOG_COMP, "transfer declined\tparticipant=%s call_id=%s", p->id,
@@ -1433,6 +1744,234 @@ part_new(struct cp_svc *v, const struct cp_replica_service *svc, const char *ali
 	return p;
 }
 
+/* ------------------------------------------------------------ placement */
+
+static const char *const decision_names[] = {
+	[CP_PLACE_EXISTING] = "existing", [CP_PLACE_LOCAL] = "local",
+	[CP_PLACE_OVERFLOW1] = "overflow1", [CP_PLACE_OVERFLOW2] = "overflow2",
+	[CP_PLACE_REJECT] = "reject",
+};
+
+/* "Call capacity limit reached" (guide part 5 §6, alarm 7): raised on a reject, lowered
+ * after the next participant gets media. */
+static void
+capacity_alarm(struct cp_svc *v, bool raise, const char *name)
+{
+	const char *node = v->sip->cfg.node_name ? v->sip->cfg.node_name : v->sip->cfg.sip_addr;
+	json_t *e;
+
+	if (v->capacity_alarm == raise)
+		return;
+	v->capacity_alarm = raise;
+	if (raise)
+		TSR_WARN("administrator.alarm", "Alarm raised\tName=\"%s\" Node=\"%s\" "
+			 "Level=\"warning\"", name, node);
+	else
+		TSR_INFO("administrator.alarm", "Alarm lowered\tName=\"%s\" Node=\"%s\"", name, node);
+	e = json_pack("{s:s, s:s, s:s, s:s}", "type", raise ? "alarm_raised" : "alarm_lowered",
+		      "message", raise ? "Alarm raised" : "Alarm lowered", "alarm", name, "detail",
+		      name);
+	if (e != NULL) {
+		char when[32];
+
+		iso_time(time(NULL), when, sizeof(when));
+		json_object_set_new(e, "time", json_string(when));
+		cp_svc_event_add(v, e);
+	}
+}
+
+/*
+ * Where the new call's media goes (guide part 1 §2.3). Writes the result's
+ * admin-log line (overflow, reject) and a placement line for every decision.
+ * @return 0 with @p pl filled; -ENOENT: no placement here, host the media locally.
+ */
+static int
+place_media(struct cp_part *p, struct cp_bp_placement *pl)
+{
+	struct cp_svc *v = p->svc;
+	int rc = cp_bp_place(v->sip->bp, p->cfg.name, pl);
+
+	if (rc < 0)
+		return rc;
+	TSR_INFO(LOG_COMP, "placement\tparticipant=%s call_id=%s conference=\"%s\" decision=%s "
+		 "media_node=%s units=%u joins=%s reason=\"%s\"", p->id, p->call_id, p->cfg.name,
+		 decision_names[pl->res.decision], pl->node[0] ? pl->node : "-", pl->res.units,
+		 pl->res.joins_conference ? "yes" : "no", pl->res.reason);
+	if (pl->res.log[0] != '\0') {
+		char msg[128];
+		const char *tab = strchr(pl->res.log, '\t');
+		size_t n = tab != NULL ? (size_t)(tab - pl->res.log) : strlen(pl->res.log);
+
+		if (pl->res.decision == CP_PLACE_REJECT)
+			TSR_WARN(pl->res.admin_comp, "%s ConferenceAlias=\"%s\" Participant=\"%s\" "
+				 "Call-id=\"%s\"", pl->res.log, p->alias, p->source, p->call_id);
+		else
+			TSR_INFO(pl->res.admin_comp, "%s ConferenceAlias=\"%s\" Participant=\"%s\" "
+				 "Call-id=\"%s\"", pl->res.log, p->alias, p->source, p->call_id);
+		snprintf(msg, sizeof(msg), "%.*s", (int)(n < sizeof(msg) ? n : sizeof(msg) - 1),
+			 pl->res.log);
+		queue_event(v, pl->res.decision == CP_PLACE_REJECT ? "participant_failed" :
+								      "placement_overflow",
+			    msg, p, NULL, tab != NULL ? tab + 1 : "");
+	}
+	if (pl->res.decision == CP_PLACE_REJECT)
+		capacity_alarm(v, true, pl->res.alarm ? pl->res.alarm :
+							"Call capacity limit reached");
+	else
+		capacity_alarm(v, false, "Call capacity limit reached");
+	return 0;
+}
+
+/*
+ * The INVITE of a call whose media goes to peer @p pl->node: ask it for a
+ * stream (media_host); the answer (cp_svc_rmedia_hosted) sends the 200 OK.
+ * The participant takes @p nh over on success.
+ */
+static int
+start_remote(struct cp_part *p, nua_handle_t *nh, const struct cp_bp_placement *pl)
+{
+	struct cp_svc *v = p->svc;
+	int rc;
+
+	snprintf(p->media_node, sizeof(p->media_node), "%s", pl->node);
+	snprintf(p->media_addr, sizeof(p->media_addr), "%s", pl->media_addr);
+	p->local_ip = p->media_addr;
+	rc = stream_apply(p);
+	if (rc < 0) {
+		p->media_node[0] = '\0';
+		return rc;
+	}
+	p->media_wait = true;
+	nua_handle_bind(nh, &p->hm);
+	p->next = v->parts;
+	v->parts = p;
+	v->n_parts++;
+	part_timer(p, T_MEDIA_WAIT, MEDIA_WAIT_MS);
+	TSR_INFO(LOG_COMP, "service call waits for its media node\tparticipant=%s call_id=%s "
+		 "alias=%s service=\"%s\" media_node=%s", p->id, p->call_id, p->alias, p->cfg.name,
+		 p->media_node);
+	return 0;
+}
+
+/* A held INVITE (remote media) that cannot be served: 503, then NUA ends the handle. */
+static void
+part_refuse(struct cp_part *p, const char *why)
+{
+	char w[200];
+
+	if (p->nh == NULL || p->ended || p->hung_up)
+		return;
+	p->hung_up = true;
+	p->media_wait = false;
+	su_timer_reset(p->timer);
+	p->timer_kind = T_NONE;
+	TSR_INFO(LOG_COMP, "service call rejected\tparticipant=%s call_id=%s status=503 "
+		 "reason=\"%s\"", p->id, p->call_id, why);
+	part_release_media(p);
+	nua_respond(p->nh, SIP_503_SERVICE_UNAVAILABLE,
+		    SIPTAG_WARNING_STR(cp_sip_warning(p->svc->sip, 399, why, w, sizeof(w))),
+		    TAG_END());
+}
+
+static struct cp_part *
+rmedia_part(struct cp_svc *v, const char *node, const char *id)
+{
+	for (struct cp_part *p = v->parts; p != NULL; p = p->next)
+		if (strcmp(p->id, id) == 0)
+			return strcmp(p->media_node, node) == 0 && !p->hung_up ? p : NULL;
+	return NULL;
+}
+
+void
+cp_svc_rmedia_hosted(struct cp_svc *v, const char *node, const char *id, const char *addr,
+		     uint16_t port)
+{
+	struct cp_part *p = rmedia_part(v, node, id);
+	char *sdp;
+
+	if (p == NULL || !p->media_wait)
+		return; /* an update's answer, or a participant gone meanwhile */
+	p->media_wait = false;
+	su_timer_reset(p->timer);
+	p->timer_kind = T_NONE;
+	snprintf(p->media_addr, sizeof(p->media_addr), "%s", addr);
+	p->port = port;
+	sdp = malloc(SDP_MAX);
+	if (sdp == NULL || write_local_sdp(p, true, sdp, SDP_MAX) < 0) {
+		free(sdp);
+		part_refuse(p, "cannot write the SDP answer");
+		return;
+	}
+	p->up = true;
+	p->connect_time = time(NULL);
+	nua_respond(p->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+		    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+	free(sdp);
+	TSR_INFO(LOG_COMP, "service call answered\tparticipant=%s call_id=%s alias=%s "
+		 "service=\"%s\" type=%s codec=%s srtp=%s media_node=%s media=%s:%u setup_ms=%llu "
+		 "participants=%u", p->id, p->call_id, p->alias, p->cfg.name, p->cfg.service_type,
+		 p->codec.name, cp_srtp_suite_name(p->in.suite), p->media_node, p->media_addr,
+		 p->port, (unsigned long long)(now_ms() - p->invite_ms), v->n_parts);
+	part_place(p);
+}
+
+void
+cp_svc_rmedia_failed(struct cp_svc *v, const char *node, const char *id, const char *why)
+{
+	struct cp_part *p = rmedia_part(v, node, id);
+	char reason[200];
+
+	if (p == NULL)
+		return;
+	snprintf(reason, sizeof(reason), "media node %s: %s", node, why[0] ? why : "failed");
+	TSR_WARN(LOG_COMP, "remote media failed\tparticipant=%s call_id=%s reason=\"%s\"", p->id,
+		 p->call_id, reason);
+	p->rmedia = p->rmedia && strstr(why, "no such media") == NULL;
+	if (p->media_wait)
+		part_refuse(p, reason);
+	else
+		part_hangup(p, reason);
+}
+
+void
+cp_svc_rmedia_digits(struct cp_svc *v, const char *node, const char *id, const char *digits)
+{
+	for (const char *d = digits; *d != '\0'; d++) {
+		struct cp_part *p = rmedia_part(v, node, id); /* a digit may end the call */
+
+		if (p == NULL || p->media_wait)
+			return;
+		part_digit(p, *d);
+	}
+}
+
+void
+cp_svc_rmedia_lost(struct cp_svc *v, const char *node, const char *why)
+{
+	char reason[200];
+
+	snprintf(reason, sizeof(reason), "media node %s lost: %s", node, why);
+	for (struct cp_part *p = v->parts; p != NULL; p = p->next) {
+		if (strcmp(p->media_node, node) != 0 || p->hung_up)
+			continue;
+		p->rmedia = false;
+		if (p->media_wait)
+			part_refuse(p, reason);
+		else
+			part_hangup(p, reason);
+	}
+}
+
+void
+cp_svc_media_usage(const struct cp_svc *v, unsigned int *parts, unsigned int *confs)
+{
+	*parts = *confs = 0;
+	for (const struct cp_part *p = v->parts; p != NULL; p = p->next)
+		*parts += !is_remote(p) && p->stream >= 0;
+	for (const struct cp_mconf *m = v->mconfs; m != NULL; m = m->next)
+		(*confs)++;
+}
+
 int
 cp_svc_start(struct cp_svc *v, nua_handle_t *nh, const sip_t *sip,
 	     const struct cp_replica_service *svc, const char *alias, const char *extra)
@@ -1440,6 +1979,7 @@ cp_svc_start(struct cp_svc *v, nua_handle_t *nh, const sip_t *sip,
 	struct cp_sip *s = v->sip;
 	struct cp_part *p = part_new(v, svc, alias);
 	struct cp_sdp_desc *d = NULL;
+	struct cp_bp_placement pl;
 	char why[128] = "", *sdp = NULL;
 	int status = 488, rc;
 
@@ -1447,6 +1987,7 @@ cp_svc_start(struct cp_svc *v, nua_handle_t *nh, const sip_t *sip,
 		nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, TAG_END());
 		return -ENOMEM;
 	}
+	p->invite_ms = now_ms();
 	p->nh = nh;
 	snprintf(p->extra, sizeof(p->extra), "%s", extra ? extra : "");
 	snprintf(p->call_id, sizeof(p->call_id), "%s",
@@ -1490,6 +2031,31 @@ cp_svc_start(struct cp_svc *v, nua_handle_t *nh, const sip_t *sip,
 		if (rc < 0)
 			goto fail;
 	}
+	/*
+	 * A VMR/VA call with an offer is placed (guide part 1 §2.3); other calls,
+	 * and calls this node cannot place, keep their media here.
+	 */
+	if (!p->offer_pending && p->family == AF_INET && is_vmr(&p->cfg) &&
+	    place_media(p, &pl) == 0) {
+		if (pl.res.decision == CP_PLACE_REJECT) {
+			rc = -ENOSPC;
+			status = 503;
+			snprintf(why, sizeof(why), "%s", pl.res.reason);
+			goto fail;
+		}
+		if (pl.remote) {
+			rc = start_remote(p, nh, &pl);
+			if (rc == 0) {
+				explicit_bzero(d, sizeof(*d));
+				free(d);
+				free(sdp);
+				return 0;
+			}
+			status = 503;
+			snprintf(why, sizeof(why), "media node %.64s unreachable", pl.node);
+			goto fail;
+		}
+	}
 	rc = cp_media_port_get(s->media, &p->port);
 	if (rc < 0) {
 		status = 503;
@@ -1513,9 +2079,10 @@ cp_svc_start(struct cp_svc *v, nua_handle_t *nh, const sip_t *sip,
 	nua_respond(nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 		    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
 	TSR_INFO(LOG_COMP, "service call answered\tparticipant=%s call_id=%s alias=%s service=\"%s\" "
-		 "type=%s codec=%s srtp=%s port=%u participants=%u",
+		 "type=%s codec=%s srtp=%s media_node=%s port=%u setup_ms=%llu participants=%u",
 		 p->id, p->call_id, p->alias, p->cfg.name, p->cfg.service_type,
-		 p->offer_pending ? "-" : p->codec.name, cp_srtp_suite_name(p->in.suite), p->port,
+		 p->offer_pending ? "-" : p->codec.name, cp_srtp_suite_name(p->in.suite),
+		 s->cfg.node_name ?: "-", p->port, (unsigned long long)(now_ms() - p->invite_ms),
 		 v->n_parts);
 	free(sdp);
 	explicit_bzero(d, sizeof(*d));
@@ -1689,7 +2256,7 @@ cp_svc_conf_mute_guests(struct cp_svc *v, const char *conference, bool muted)
 		if (p->role != CP_ROLE_GUEST || p->state != PS_IN)
 			continue;
 		p->muted = muted;
-		cp_media_conf_update(v->sip->media, c->dp, p->dp_part, -1, -1, -1, muted);
+		pm_update(p, -1, -1, -1, muted);
 	}
 	admin_event(v, muted ? "guests_muted" : "guests_unmuted",
 		    muted ? "Guests muted." : "Guests unmuted.", NULL, c, NULL);
@@ -1717,7 +2284,7 @@ cp_svc_part_mute(struct cp_svc *v, const char *participant_id, bool muted)
 	if (p->conf == NULL)
 		return -EINVAL;
 	p->muted = muted;
-	return cp_media_conf_update(v->sip->media, p->conf->dp, p->dp_part, -1, -1, -1, muted);
+	return pm_update(p, -1, -1, -1, muted);
 }
 
 int
@@ -1805,7 +2372,7 @@ cp_svc_part_transfer(struct cp_svc *v, const char *participant_id, const char *a
 	if (target == NULL || (strcmp(target->service_type, "conference") != 0 &&
 			       strcmp(target->service_type, "lecture") != 0))
 		return -EINVAL;
-	if (p->stream < 0 || p->hung_up)
+	if (!has_media(p) || p->hung_up)
 		return -EINVAL;
 	count_del(p);
 	conf_detach(p);
@@ -1849,8 +2416,8 @@ cp_svc_status(struct cp_svc *v)
 				  "remote_address", p->remote_addr, "protocol", "sip", "role",
 				  role_name(p->role), "call_direction", "in", "connect_time", when,
 				  "signalling_node", v->sip->cfg.sip_addr, "media_node",
-				  v->sip->cfg.media_addr, "is_muted", p->muted, "has_media",
-				  p->stream >= 0, "encryption",
+				  media_node_addr(v, p), "is_muted", p->muted, "has_media",
+				  has_media(p), "encryption",
 				  p->in.suite != CP_SRTP_NONE ? "On" : "Off", "audio_codec",
 				  p->offer_pending ? "" : p->codec.name));
 		json_object_set_new(json_array_get(parts, json_array_size(parts) - 1), "state",
@@ -1864,6 +2431,10 @@ cp_svc_status(struct cp_svc *v)
 				    "media_conference", json_integer(p->conf ? p->conf->dp : -1));
 		json_object_set_new(json_array_get(parts, json_array_size(parts) - 1),
 				    "media_participant", json_integer(p->dp_part));
+		json_object_set_new(json_array_get(parts, json_array_size(parts) - 1),
+				    "media_node_name",
+				    json_string(is_remote(p) ? p->media_node :
+							       v->sip->cfg.node_name ?: ""));
 	}
 	res = json_pack("{s:o, s:o, s:o}", "conferences", confs, "participants", parts,
 			"registrations", cp_reg_status(v->sip->reg));
@@ -1923,6 +2494,10 @@ cp_svc_destroy(struct cp_svc *v)
 		part_free(v->parts);
 	while (v->confs != NULL)
 		conf_free(v->confs);
+	while (v->mconfs != NULL) {
+		v->mconfs->refs = 1;
+		mconf_put(v, v->mconfs->name, false);
+	}
 	if (v->poll != NULL)
 		su_timer_destroy(v->poll);
 	json_decref(v->events);

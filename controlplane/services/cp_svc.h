@@ -30,6 +30,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -113,3 +114,45 @@ int cp_svc_part_transfer(struct cp_svc *v, const char *participant_id, const cha
 int cp_svc_dial(struct cp_svc *v, const char *conference_alias, const char *destination,
 		const char *role, const char *dtmf_sequence, const char *display, char *msg,
 		size_t cap);
+
+/*
+ * Media placement (guide part 1 §2.3, backplane/cp_bp.h). A VMR/VA call's
+ * media goes where cp_bp_place() says: on this node as for any call, or on
+ * a peer ("remote media"), which this node drives with cp_bp_media_*() while
+ * it keeps the call's signalling and the service's state machine.
+ */
+
+/**
+ * Take a reference to this node's data plane conference for @p name,
+ * creating it (and announcing it to the peers, which sets up backplanes)
+ * when it is the first.
+ * @param hosted  the reference is for media hosted for a peer (such
+ *                conferences are polled for DTMF)
+ * @param dp_conf the data plane conference id
+ * @return 0, -ENOMEM, or a data plane error.
+ */
+int cp_svc_mconf_get(struct cp_svc *v, const char *name, bool hosted, int *dp_conf);
+
+/** Drop a reference from cp_svc_mconf_get(); the last one deletes the conference. */
+void cp_svc_mconf_put(struct cp_svc *v, const char *name, bool hosted);
+
+/**
+ * What this node's data plane carries for placement: participants whose
+ * media is here (not those hosted for peers, see cp_bp_media_hosted()) and
+ * conferences (each costs a backplane reservation).
+ */
+void cp_svc_media_usage(const struct cp_svc *v, unsigned int *parts, unsigned int *confs);
+
+/*
+ * Answers of a media node @p node about participant @p id (the channel's
+ * peer; anything about a participant whose media is elsewhere is ignored).
+ */
+/** media_hosted: the stream is at @p addr:@p port; a held INVITE is answered. */
+void cp_svc_rmedia_hosted(struct cp_svc *v, const char *node, const char *id, const char *addr,
+			  uint16_t port);
+/** media_failed: the participant is refused (503) or hung up. */
+void cp_svc_rmedia_failed(struct cp_svc *v, const char *node, const char *id, const char *why);
+/** media_digits: DTMF from the participant, run as if received here. */
+void cp_svc_rmedia_digits(struct cp_svc *v, const char *node, const char *id, const char *digits);
+/** The channel to @p node is gone: participants whose media it carried drop (FR-RED-2). */
+void cp_svc_rmedia_lost(struct cp_svc *v, const char *node, const char *why);
