@@ -43,19 +43,25 @@ enum codec_id {
 	CODEC_PCMA,     /**< G.711 A-law, 8 kHz mono (RTP PT 8) */
 	CODEC_G722,     /**< G.722 64 kbit/s, 16 kHz audio, RTP clock 8 kHz (PT 9) */
 	CODEC_OPUS,     /**< Opus (RFC 6716, RTP clock 48 kHz, RFC 7587) */
+	/**
+	 * G.729 Annex A, 8 kHz mono (RTP PT 18, RFC 3551 §4.5.6): two 10 ms
+	 * frames per 20 ms payload; Annex B SID frames decoded (comfort noise),
+	 * never sent. Needs bcg729 (codec_g729_available()), else -ENOTSUP.
+	 */
+	CODEC_G729,
 	CODEC_ID_COUNT,
 };
 
 /**
  * Codec parameters of one direction of one participant.
- * rate: the codec's audio sample rate: 8000 for G.711, 16000 for G.722,
+ * rate: the codec's audio sample rate: 8000 for G.711 and G.729, 16000 for G.722,
  * 8000/12000/16000/24000/48000 for Opus (its decoder or encoder runs at that
  * rate; the RTP clock stays 48 kHz). 0 picks the codec's natural rate.
  */
 struct codec_params {
 	enum codec_id id;
 	uint32_t rate;       /**< audio sample rate in Hz, 0 = default for the codec */
-	uint8_t channels;    /**< 1 or 2 (Opus only; G.711/G.722 are mono) */
+	uint8_t channels;    /**< 1 or 2 (Opus only; G.711/G.722/G.729 are mono) */
 	bool fec;            /**< Opus: encode in-band FEC (decoding uses FEC when offered) */
 	bool dtx;            /**< Opus: discontinuous transmission in the encoder */
 	uint32_t bitrate;    /**< Opus bits/s, 0 = 32000 mono / 48000 stereo */
@@ -79,13 +85,13 @@ void codec_params_default(struct codec_params *p, enum codec_id id);
 /** Same codec, rate and channels (the fields that decide encoder sharing). */
 bool codec_params_equal(const struct codec_params *a, const struct codec_params *b);
 
-/** RTP clock rate of the codec (8000 for G.711 and G.722, 48000 for Opus). */
+/** RTP clock rate of the codec (8000 for G.711, G.722 and G.729, 48000 for Opus). */
 uint32_t codec_rtp_clock(enum codec_id id);
 
 /** RTP timestamp units in one 20 ms frame (160 or 960). */
 uint32_t codec_rtp_frame_ts(enum codec_id id);
 
-/** Short name ("pcmu", "pcma", "g722", "opus"), or "?" when out of range. */
+/** Short name ("pcmu", "pcma", "g722", "opus", "g729"), or "?" when out of range. */
 const char *codec_name(enum codec_id id);
 
 /**
@@ -115,7 +121,8 @@ int codec_dec_decode(struct codec_dec *d, const uint8_t *pkt, size_t len, int16_
 
 /**
  * Conceal one lost 20 ms frame (Opus: its PLC, opus_decode with a NULL
- * packet; G.711/G.722: pitch repetition with fade-out).
+ * packet; G.711/G.722: pitch repetition with fade-out; G.729: its own
+ * frame-erasure concealment, or comfort noise after a SID frame).
  * @return 0. Context: fast path.
  */
 int codec_dec_conceal(struct codec_dec *d, int16_t *pcm);
@@ -185,6 +192,9 @@ void codec_enc_reset(struct codec_enc *e);
  * convention: -127 for digital silence).
  */
 int codec_level_dbov(const int16_t *pcm, size_t n);
+
+/** True when this build has G.729 (bcg729); otherwise creating a G.729 codec is -ENOTSUP. */
+bool codec_g729_available(void);
 
 /** G.711 scalar conversions (ITU-T G.711 tables; exposed for tests and DTMF). */
 uint8_t codec_g711_ulaw_encode(int16_t s);

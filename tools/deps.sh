@@ -13,7 +13,7 @@ PKGS=(
 	build-essential meson ninja-build pkg-config clang libclang-rt-14-dev
 	libdpdk-dev dpdk libipsec-mb-dev libsrtp2-dev libjansson-dev libcmocka-dev
 	libavcodec-dev libavformat-dev libavutil-dev libswresample-dev libswscale-dev
-	libopus-dev libvpx-dev libopenh264-dev libsofia-sip-ua-dev libssl-dev
+	libopus-dev libvpx-dev libopenh264-dev libbcg729-dev libsofia-sip-ua-dev libssl-dev
 	libsqlite3-dev libmicrohttpd-dev libgnutls28-dev libcurl4-gnutls-dev espeak-ng
 	# run and test
 	iproute2 iputils-ping ethtool procps util-linux psmisc curl sqlite3 socat

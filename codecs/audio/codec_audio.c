@@ -4,7 +4,7 @@
 
 /*
  * codec_audio.c - the codec interface of codec.h: parameter checks, dispatch
- * to G.711 / G.722 / Opus, the per-object libswresample resampler, the generic
+ * to G.711 / G.722 / Opus / G.729, the per-object libswresample resampler, the generic
  * pitch-repetition PLC and frame levels.
  *
  * Every decoder and encoder owns its resampler, so filter history follows one
@@ -25,7 +25,7 @@
 #include "codec.h"
 #include "codec_audio_priv.h"
 
-static const char *const names[CODEC_ID_COUNT] = {"pcmu", "pcma", "g722", "opus"};
+static const char *const names[CODEC_ID_COUNT] = {"pcmu", "pcma", "g722", "opus", "g729"};
 
 const char *
 codec_name(enum codec_id id)
@@ -71,6 +71,7 @@ params_fix(struct codec_params *p)
 	switch (p->id) {
 	case CODEC_PCMU:
 	case CODEC_PCMA:
+	case CODEC_G729:
 		if (p->rate == 0)
 			p->rate = 8000;
 		return p->rate == 8000 && p->channels == 1 ? 0 : -EINVAL;
@@ -315,6 +316,8 @@ codec_dec_create(const struct codec_params *p, struct codec_dec **out)
 		ret = codec_opus_dec_init(d);
 	else if (d->p.id == CODEC_G722)
 		ret = codec_g722_create(false, &d->g722);
+	else if (d->p.id == CODEC_G729)
+		ret = codec_g729_create(false, &d->g729);
 	if (ret < 0)
 		goto out_rs;
 	*out = d;
@@ -335,6 +338,8 @@ codec_dec_destroy(struct codec_dec *d)
 		free(d->opus); /* opus_decoder_init on our own allocation */
 	else if (d->p.id == CODEC_G722)
 		codec_g722_destroy(d->g722);
+	else if (d->p.id == CODEC_G729)
+		codec_g729_destroy(d->g729);
 	codec_rs_fini(&d->rs);
 	free(d);
 }
@@ -350,6 +355,9 @@ codec_dec_conceal(struct codec_dec *d, int16_t *pcm)
 {
 	if (d->p.id == CODEC_OPUS) {
 		codec_opus_decode(d, NULL, 0, false);
+	} else if (d->p.id == CODEC_G729) {
+		codec_g729_conceal(d->g729, d->native);
+		d->n_native = d->frame;
 	} else {
 		codec_plc_conceal(&d->plc, d->native, d->frame);
 		d->n_native = d->frame;
@@ -379,6 +387,15 @@ codec_dec_decode(struct codec_dec *d, const uint8_t *pkt, size_t len, int16_t *p
 		}
 		ret = codec_g722_decode(d->g722, pkt, (uint32_t)len, d->native, d->frame);
 		break;
+	case CODEC_G729:
+		/* Its own concealment and comfort noise: no generic PLC history. */
+		if (codec_g729_decode(d->g729, pkt, (uint32_t)len, d->native) < 0) {
+			codec_dec_conceal(d, pcm);
+			return -EINVAL;
+		}
+		d->n_native = d->frame;
+		dec_to_internal(d, pcm);
+		return 0;
 	case CODEC_OPUS:
 		ret = codec_opus_decode(d, pkt, (uint32_t)len, false);
 		if (ret < 0) {
@@ -455,6 +472,8 @@ codec_enc_create(const struct codec_params *p, struct codec_enc **out)
 		ret = codec_opus_enc_init(e);
 	else if (e->p.id == CODEC_G722)
 		ret = codec_g722_create(true, &e->g722);
+	else if (e->p.id == CODEC_G729)
+		ret = codec_g729_create(true, &e->g729);
 	if (ret < 0)
 		goto out_rs;
 	*out = e;
@@ -475,6 +494,8 @@ codec_enc_destroy(struct codec_enc *e)
 		free(e->opus);
 	else if (e->p.id == CODEC_G722)
 		codec_g722_destroy(e->g722);
+	else if (e->p.id == CODEC_G729)
+		codec_g729_destroy(e->g729);
 	codec_rs_fini(&e->rs);
 	free(e);
 }
@@ -494,6 +515,8 @@ codec_enc_encode(struct codec_enc *e, const int16_t *pcm, uint8_t *buf, size_t c
 		if (cap < e->frame / 2)
 			return -ENOSPC;
 		return codec_g722_encode(e->g722, e->native, e->frame, buf, (uint32_t)cap);
+	case CODEC_G729:
+		return codec_g729_encode(e->g729, e->native, buf, (uint32_t)cap);
 	case CODEC_OPUS:
 		return codec_opus_encode(e, buf, (uint32_t)(cap > CODEC_MAX_PAYLOAD ? CODEC_MAX_PAYLOAD : cap));
 	default:

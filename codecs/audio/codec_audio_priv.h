@@ -18,6 +18,7 @@
 
 struct SwrContext;
 struct codec_g722;
+struct codec_g729;
 struct OpusDecoder;
 struct OpusEncoder;
 
@@ -76,6 +77,14 @@ int codec_g722_decode(struct codec_g722 *g, const uint8_t *pkt, uint32_t len, in
 int codec_g722_encode(struct codec_g722 *g, const int16_t *in, uint32_t n, uint8_t *buf,
 		      uint32_t cap);
 
+int codec_g729_create(bool encoder, struct codec_g729 **out);
+void codec_g729_destroy(struct codec_g729 *g);
+/* len octets (a 20 ms payload, see codec_g729.c) into 160 samples at 8 kHz. */
+int codec_g729_decode(struct codec_g729 *g, const uint8_t *pkt, uint32_t len, int16_t *out);
+void codec_g729_conceal(struct codec_g729 *g, int16_t *out);
+/* 160 samples at 8 kHz into 20 octets. */
+int codec_g729_encode(struct codec_g729 *g, const int16_t *in, uint8_t *buf, uint32_t cap);
+
 struct codec_dec {
 	struct codec_params p;
 	uint32_t frame;  /* native samples per channel per 20 ms */
@@ -85,6 +94,7 @@ struct codec_dec {
 	union {
 		struct OpusDecoder *opus; /* owned */
 		struct codec_g722 *g722;  /* owned */
+		struct codec_g729 *g729;  /* owned */
 	};
 	int16_t native[CODEC_NATIVE_MAX];
 };
@@ -96,6 +106,7 @@ struct codec_enc {
 	union {
 		struct OpusEncoder *opus; /* owned */
 		struct codec_g722 *g722;  /* owned */
+		struct codec_g729 *g729;  /* owned */
 	};
 	int16_t native[CODEC_NATIVE_MAX];
 };

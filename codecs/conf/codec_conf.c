@@ -129,7 +129,7 @@ codec_conf_get_cfg(const struct codec_conf *c, struct codec_conf_cfg *cfg)
 void
 codec_part_cfg_default(struct codec_part_cfg *cfg, enum codec_id id)
 {
-	static const uint8_t pts[CODEC_ID_COUNT] = {0, 8, 9, 111};
+	static const uint8_t pts[CODEC_ID_COUNT] = {0, 8, 9, 111, 18};
 
 	memset(cfg, 0, sizeof(*cfg));
 	codec_params_default(&cfg->rx, id);
@@ -337,6 +337,8 @@ codec_conf_part_add(struct codec_conf *c, const struct codec_part_cfg *pc, uint1
 		jc.max_frames = c->cfg.jb_max_frames;
 	if (pc->rx.id == CODEC_PCMU || pc->rx.id == CODEC_PCMA || pc->rx.id == CODEC_G722)
 		jc.split_bytes = 160;
+	else if (pc->rx.id == CODEC_G729)
+		jc.split_bytes = 20; /* 40/60 ms of speech frames */
 	if (pc->rx.id != CODEC_OPUS)
 		jc.max_payload = 160;
 	ret = codec_jb_create(&jc, &p->jb);

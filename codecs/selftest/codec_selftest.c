@@ -152,7 +152,7 @@ tick(struct codec_conf *c, const struct codec_selftest_cfg *cfg, const struct fr
 int
 codec_selftest_run(const struct codec_selftest_cfg *cfg, struct codec_selftest_result *out)
 {
-	static const uint8_t pt_of[CODEC_ID_COUNT] = {0, 8, 9, 111};
+	static const uint8_t pt_of[CODEC_ID_COUNT] = {0, 8, 9, 111, 18};
 	struct codec_selftest_cfg d;
 	struct codec_conf_out *pkts = NULL;
 	struct codec_conf *c = NULL;

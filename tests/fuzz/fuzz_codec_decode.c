@@ -8,7 +8,8 @@
  * through a whole conference tick.
  *
  * The input is a sequence of records:
- *   byte 0: codec of participant 0 (low 2 bits), 1 byte of flags per packet:
+ *   byte 0: codec of participant 0 (low 2 bits; bit 4 set: G.729), Opus FEC
+ *   (bit 2) and stereo (bit 3);
  *   then per record: [pt_sel:1][seq:2][ts:4][dt:1][len:1][payload:len]
  * pt_sel picks the audio payload type (even), telephone-event (odd bit 1),
  * or garbage PT; dt advances the injected clock in ms; a tick runs every
@@ -34,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const uint8_t pts[CODEC_ID_COUNT] = {0, 8, 9, 111};
+	static const uint8_t pts[CODEC_ID_COUNT] = {0, 8, 9, 111, 18};
 	struct codec_conf_cfg cc;
 	struct codec_conf *c;
 	struct codec_conf_out out[4];
@@ -48,6 +49,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	id = (enum codec_id)(data[0] & 3);
+	if ((data[0] & 0x10) && codec_g729_available())
+		id = CODEC_G729;
 	codec_conf_cfg_default(&cc, 3);
 	if (codec_conf_create(&cc, &c) < 0)
 		abort();

@@ -113,3 +113,32 @@ esp_reqs = [
 ]
 for i, r in enumerate(esp_reqs):
     put("fuzz_dp_ctl", "esp%d" % i, r.encode())
+
+
+# fuzz_codec_decode, G.729 (first byte 0x10): records of
+# [sel][seq:2][ts:4][dt ms][len][payload], sel bit 2 = tick after the record.
+def g729_rec(seq, payload, sel=0x04, dt=20):
+    return struct.pack("!BHIBB", sel, seq & 0xFFFF, (seq * 160) & 0xFFFFFFFF, dt,
+                       len(payload)) + payload
+
+
+def g729_frame(k):
+    return bytes((k * 37 + i * 11) & 0xFF for i in range(10))
+
+
+sid = bytes([0x14, 0x88])
+# 0: two speech frames per packet, steady.
+put("fuzz_codec_decode", "g729-0",
+    b"\x10" + b"".join(g729_rec(s, g729_frame(2 * s) + g729_frame(2 * s + 1)) for s in range(60)))
+# 1: speech, speech + SID, SID alone, a DTX gap, 10 ms packets, a loss and a reorder.
+recs = [g729_rec(s, g729_frame(2 * s) + g729_frame(2 * s + 1)) for s in range(20)]
+recs += [g729_rec(20, g729_frame(40) + sid), g729_rec(21, sid), g729_rec(22, sid, dt=160)]
+recs += [g729_rec(s, g729_frame(s)) for s in range(30, 40)]
+recs += [g729_rec(41, g729_frame(1) * 2), g729_rec(40, g729_frame(2) * 2)]
+put("fuzz_codec_decode", "g729-1", b"\x10" + b"".join(recs))
+# 2: 40 ms packets (split into 20 ms frames), telephone-events, bad lengths.
+recs = [g729_rec(2 * s, b"".join(g729_frame(4 * s + i) for i in range(4)), dt=40)
+        for s in range(15)]
+recs += [g729_rec(40, struct.pack("!BBH", 5, 10, 400), sel=0x05)]
+recs += [g729_rec(41, g729_frame(3)[:7]), g729_rec(42, g729_frame(3) * 3 + sid)]
+put("fuzz_codec_decode", "g729-2", b"\x10" + b"".join(recs))

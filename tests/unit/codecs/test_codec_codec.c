@@ -6,7 +6,8 @@
  * test_codec_codec.c - codec round trips (codec.h): a sine sweep through every
  * codec and back at 48 kHz with a per-codec SNR floor, G.711 tables, Opus
  * stereo/8-48 kHz, PLC, FEC on loss, DTX, corrupt payloads, the Opus VAD
- * flags read without decoding, and what the CELT-only encoder costs in SNR.
+ * flags read without decoding, what the CELT-only encoder costs in SNR, and
+ * G.729's payload shapes (speech, Annex B SID, untransmitted frames).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -68,6 +69,7 @@ test_sweep_round_trip(void **state)
 		{CODEC_OPUS, 48000, 2, 8000, 5},
 		{CODEC_OPUS, 16000, 1, 6000, 14},
 		{CODEC_OPUS, 8000, 1, 3000, 13},
+		{CODEC_G729, 0, 1, 3000, 8},
 	};
 	int16_t *x = malloc(N * sizeof(*x)), *y = malloc(N * sizeof(*y));
 
@@ -77,6 +79,10 @@ test_sweep_round_trip(void **state)
 		struct codec_params p;
 		double snr;
 
+		if (cases[i].id == CODEC_G729 && !codec_g729_available()) {
+			printf("# g729 skipped: this build has no bcg729\n");
+			continue;
+		}
 		codec_params_default(&p, cases[i].id);
 		p.rate = cases[i].rate;
 		p.channels = cases[i].ch;
@@ -138,6 +144,10 @@ test_bad_params_and_payloads(void **state)
 	assert_int_equal(codec_dec_create(&p, &d), -EINVAL);
 	for (int id = 0; id < CODEC_ID_COUNT; id++) {
 		codec_params_default(&p, (enum codec_id)id);
+		if (id == CODEC_G729 && !codec_g729_available()) {
+			assert_int_equal(codec_dec_create(&p, &d), -ENOTSUP);
+			continue;
+		}
 		assert_int_equal(codec_dec_create(&p, &d), 0);
 		assert_int_equal(codec_dec_decode(d, junk, 0, y), -EINVAL);
 		assert_int_equal(codec_dec_decode(d, junk, 7, y), -EINVAL);
@@ -277,6 +287,89 @@ test_opus_dtx(void **state)
 	codec_enc_destroy(e);
 }
 
+/*
+ * G.729 payloads (RFC 3551 §4.5.6): the encoder sends two speech frames
+ * (20 octets); the decoder takes 20, 10 (then one untransmitted frame),
+ * speech + SID (12) and SID alone (2), refuses anything else whole, and
+ * after a SID conceals with comfort noise at the SID's level instead of
+ * fading out as after speech.
+ */
+static void
+test_g729_payloads(void **state)
+{
+	static const size_t bad[] = {1, 3, 4, 9, 11, 14, 21, 22, 30, 32, 40};
+	struct codec_params p;
+	struct codec_enc *e;
+	struct codec_dec *d;
+	int16_t x[CODEC_FRAME], y[CODEC_FRAME];
+	uint8_t pkt[CODEC_MAX_PAYLOAD], sid[2];
+	double r_speech, r_sid, r_cng, r_plc5 = 0;
+
+	(void)state;
+	if (!codec_g729_available()) {
+		printf("# g729 skipped: this build has no bcg729\n");
+		skip();
+	}
+	codec_params_default(&p, CODEC_G729);
+	assert_int_equal(codec_rtp_frame_ts(CODEC_G729), 160);
+	assert_string_equal(codec_name(CODEC_G729), "g729");
+	assert_int_equal(codec_enc_create(&p, &e), 0);
+	assert_int_equal(codec_dec_create(&p, &d), 0);
+	for (int f = 0; f < 25; f++) {
+		tu_voice(x, CODEC_FRAME, CODEC_RATE, 6000, (size_t)f * CODEC_FRAME);
+		assert_int_equal(codec_enc_encode(e, x, pkt, sizeof(pkt)), 20);
+		assert_int_equal(codec_dec_decode(d, pkt, 20, y), 0);
+	}
+	assert_int_equal(codec_enc_encode(e, x, pkt, 19), -ENOSPC);
+	r_speech = tu_rms(y, CODEC_FRAME);
+	assert_true(r_speech > 300);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(codec_dec_decode(d, pkt, bad[i], y), -EINVAL);
+	/* (Each refusal concealed a frame: speak again before the next checks.) */
+	for (int f = 0; f < 10; f++) {
+		tu_voice(x, CODEC_FRAME, CODEC_RATE, 6000, (size_t)f * CODEC_FRAME);
+		assert_int_equal(codec_enc_encode(e, x, pkt, sizeof(pkt)), 20);
+		assert_int_equal(codec_dec_decode(d, pkt, 20, y), 0);
+	}
+	/* One frame of speech, the second untransmitted: concealed, not silent. */
+	assert_int_equal(codec_dec_decode(d, pkt, 10, y), 0);
+	printf("# g729 10 ms payload: first half rms %.0f, untransmitted half rms %.0f\n", tu_rms(y, CODEC_FRAME / 2),
+	       tu_rms(y + CODEC_FRAME / 2, CODEC_FRAME / 2));
+	assert_true(tu_rms(y + CODEC_FRAME / 2, CODEC_FRAME / 2) > tu_rms(y, CODEC_FRAME / 2) / 4);
+	/* Speech then a SID (L0=0, L1=5, L2=3, gain index 4): comfort noise. */
+	sid[0] = (uint8_t)(0 << 7 | 5 << 2 | 3 >> 2);
+	sid[1] = (uint8_t)((3 & 3) << 6 | 4 << 1);
+	memcpy(pkt + 10, sid, 2);
+	assert_int_equal(codec_dec_decode(d, pkt, 12, y), 0);
+	for (int f = 0; f < 3; f++)
+		assert_int_equal(codec_dec_decode(d, sid, 2, y), 0);
+	r_sid = tu_rms(y, CODEC_FRAME);
+	/* Erasures after a SID keep the comfort noise at its level. */
+	for (int f = 0; f < 5; f++)
+		assert_int_equal(codec_dec_conceal(d, y), 0);
+	r_cng = tu_rms(y, CODEC_FRAME);
+	printf("# g729 speech rms %.0f, SID comfort noise rms %.1f, after 5 erasures %.1f\n",
+	       r_speech, r_sid, r_cng);
+	assert_true(r_sid > 1 && r_sid < r_speech / 10);
+	assert_true(r_cng > r_sid / 4 && r_cng < r_sid * 4);
+	/* Erasures after speech fade out (G.729 §4.4: gains attenuated per frame). */
+	for (int f = 0; f < 10; f++) {
+		tu_voice(x, CODEC_FRAME, CODEC_RATE, 6000, (size_t)f * CODEC_FRAME);
+		assert_int_equal(codec_enc_encode(e, x, pkt, sizeof(pkt)), 20);
+		assert_int_equal(codec_dec_decode(d, pkt, 20, y), 0);
+	}
+	for (int f = 0; f < 20; f++) {
+		assert_int_equal(codec_dec_conceal(d, y), 0);
+		if (f == 4)
+			r_plc5 = tu_rms(y, CODEC_FRAME);
+	}
+	printf("# g729 concealment after speech: rms %.0f at 100 ms, %.1f at 400 ms\n", r_plc5,
+	       tu_rms(y, CODEC_FRAME));
+	assert_true(tu_rms(y, CODEC_FRAME) < r_plc5 / 4);
+	codec_enc_destroy(e);
+	codec_dec_destroy(d);
+}
+
 static void
 test_level(void **state)
 {
@@ -403,6 +496,7 @@ main(void)
 		cmocka_unit_test(test_g711_plc),
 		cmocka_unit_test(test_opus_dtx),
 		cmocka_unit_test(test_level),
+		cmocka_unit_test(test_g729_payloads),
 		cmocka_unit_test(test_opus_vad),
 		cmocka_unit_test(test_opus_celt_snr),
 	};
