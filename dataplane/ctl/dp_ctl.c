@@ -735,7 +735,7 @@ op_conf_delete(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e
 static int
 parse_codec(const char *name, enum codec_id *id)
 {
-	static const char *const names[] = {"PCMU", "PCMA", "G722", "opus"};
+	static const char *const names[] = {"PCMU", "PCMA", "G722", "opus", "G729"};
 
 	for (unsigned int i = 0; i < RTE_DIM(names); i++)
 		if (strcasecmp(name, names[i]) == 0) {
@@ -769,7 +769,7 @@ op_conf_attach(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e
 					      "dtmf_pt", "rate", "channels", "ssrc", "role",
 					      "hosts_only", "lobby", "tones", "loopback_ms", "backplane",
 					      NULL};
-	static const uint8_t default_pt[CODEC_ID_COUNT] = {0, 8, 9, 111};
+	static const uint8_t default_pt[CODEC_ID_COUNT] = {0, 8, 9, 111, 18};
 	struct dp_conf_part_params p = {.role = CODEC_ROLE_HOST};
 	json_int_t v = 0;
 	json_t *j;
@@ -783,7 +783,9 @@ op_conf_attach(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e
 	p.stream_id = sid;
 	j = json_object_get(args, "codec");
 	if (!json_is_string(j) || parse_codec(json_string_value(j), &p.codec) < 0)
-		return fail(e, "EINVAL", "codec", "codec must be PCMU, PCMA, G722 or opus");
+		return fail(e, "EINVAL", "codec", "codec must be PCMU, PCMA, G722, G729 or opus");
+	if (p.codec == CODEC_G729 && !codec_g729_available())
+		return fail(e, "ENOTSUP", "codec", "G729 is not in this build (no bcg729)");
 	p.pt = default_pt[p.codec];
 	if ((rc = get_int(args, "pt", 0, 127, &v, e)) < 0)
 		return -1;
