@@ -111,7 +111,7 @@ usage(FILE *f)
 		"      --tls-dir DIR        agent.pem + cafile.pem; a self-signed pair is made if\n"
 		"                           missing (default /var/lib/tessera/tls)\n"
 		"      --node-name NAME     this node in status and logs (default: the SIP address)\n"
-		"      --codecs LIST        audio codec preference (default opus,G722,PCMU,PCMA)\n"
+		"      --codecs LIST        audio codec preference (default opus,G722,PCMU,PCMA,G729)\n"
 		"      --test-call-delay MS test call loopback delay (default 2000)\n"
 		"      --test-call-duration S  test call loopback time before goodbye (default 10)\n"
 		"      --backplane-port N   node-to-node control port, TCP (default 8444, 0: off)\n"
@@ -170,7 +170,7 @@ static const struct option long_opts[] = {
 static int
 check_codecs(const char *v)
 {
-	static const char *const known[] = {"opus", "G722", "PCMU", "PCMA"};
+	static const char *const known[] = {"opus", "G722", "PCMU", "PCMA", "G729"};
 
 	while (*v != '\0') {
 		size_t n = strcspn(v, ",");
@@ -413,7 +413,7 @@ parse_opts(struct cp_opts *o, int argc, char **argv)
 	o->port_lo = 40000;
 	o->port_hi = 49999;
 	o->tls = true;
-	strcpy(o->codecs, "opus,G722,PCMU,PCMA");
+	strcpy(o->codecs, "opus,G722,PCMU,PCMA,G729");
 	o->test_call_delay_ms = 2000;
 	o->test_call_duration_s = 10;
 	o->bp_port = CP_BP_DEFAULT_PORT;

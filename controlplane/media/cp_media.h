@@ -116,7 +116,7 @@ int cp_media_stream_delete(struct cp_media *m, int64_t id);
  * plane conference; the engine decodes, mixes and encodes on a worker.
  */
 struct cp_media_attach {
-	const char *codec;    /* "PCMU", "PCMA", "G722", "opus" (borrowed) */
+	const char *codec;    /* "PCMU", "PCMA", "G722", "G729", "opus" (borrowed) */
 	uint8_t pt;
 	uint8_t dtmf_pt;      /* 0 = no telephone-event */
 	uint32_t rate;        /* 0 = codec default */

@@ -35,6 +35,7 @@ static const struct {
 	{"PCMU", 8000, 1},
 	{"PCMA", 8000, 1},
 	{"G722", 8000, 1},
+	{"G729", 8000, 1},
 	{"opus", 48000, 2},
 	{"telephone-event", 0, 1},
 };
@@ -329,7 +330,7 @@ parse_audio(const sdp_media_t *m, struct cp_sdp_audio *a, char *reason, size_t r
 		}
 	}
 	if (n_real == 0) {
-		snprintf(reason, rcap, "no supported audio codec (PCMU, PCMA, G722, opus)");
+		snprintf(reason, rcap, "no supported audio codec (PCMU, PCMA, G722, G729, opus)");
 		return -ENOTSUP;
 	}
 	return 0;

@@ -8,7 +8,7 @@
  * The node parses a remote description with sofia-sip's sdp_parse() into a
  * fixed-size struct cp_sdp_desc (no allocation survives the call), keeping
  * only what the relay can carry: the first audio m-line over RTP/AVP or
- * RTP/SAVP, the codecs the platform knows (PCMU, PCMA, G722, opus,
+ * RTP/SAVP, the codecs the platform knows (PCMU, PCMA, G722, G729, opus,
  * telephone-event), and a=crypto lines of the four data plane suites with a
  * well-formed inline key. Every other m-line is remembered so the answer can
  * reject it with port 0 at the same position (RFC 3264 §6).

@@ -304,6 +304,8 @@ dp_codec_name(const struct cp_sdp_codec *c)
 		return "PCMA";
 	if (strcasecmp(c->name, "G722") == 0)
 		return "G722";
+	if (strcasecmp(c->name, "G729") == 0)
+		return "G729";
 	if (strcasecmp(c->name, "opus") == 0)
 		return "opus";
 	return NULL;
@@ -349,7 +351,12 @@ pick_codec(struct cp_part *p, const struct cp_sdp_audio *a)
 	return -ENOTSUP;
 }
 
-/* Our SDP (answer when @p answer, else a fresh offer of every codec). */
+/*
+ * Our SDP (answer when @p answer, else a fresh offer of every codec). G.729
+ * goes out with annexb=no in both: the engine never sends Annex B SID frames
+ * (it plays those it receives), and RFC 4856 §2.1.9 reads a G729 without
+ * fmtp as annexb=yes.
+ */
 static int
 write_local_sdp(struct cp_part *p, bool answer, char *buf, size_t cap)
 {
@@ -359,6 +366,7 @@ write_local_sdp(struct cp_part *p, bool answer, char *buf, size_t cap)
 		{.pt = 9, .channels = 1, .rate = 8000, .name = "G722"},
 		{.pt = 0, .channels = 1, .rate = 8000, .name = "PCMU"},
 		{.pt = 8, .channels = 1, .rate = 8000, .name = "PCMA"},
+		{.pt = 18, .channels = 1, .rate = 8000, .name = "G729", .fmtp = "annexb=no"},
 		{.pt = 101, .channels = 1, .rate = 8000, .name = "telephone-event", .fmtp = "0-16"},
 	};
 	struct cp_sdp_codec codecs[2];
@@ -367,6 +375,8 @@ write_local_sdp(struct cp_part *p, bool answer, char *buf, size_t cap)
 
 	if (answer) {
 		codecs[0] = p->codec;
+		if (strcasecmp(codecs[0].name, "G729") == 0)
+			snprintf(codecs[0].fmtp, sizeof(codecs[0].fmtp), "annexb=no");
 		if (p->has_dtmf)
 			codecs[1] = p->dtmf;
 		/* RFC 3264 §6.1: answer hold with its mirror image. */
@@ -387,7 +397,7 @@ write_local_sdp(struct cp_part *p, bool answer, char *buf, size_t cap)
 		.dir = dir,
 		.rtcp_mux = p->rtcp_mux,
 		.ptime = 20,
-		.n_codecs = answer ? (p->has_dtmf ? 2u : 1u) : 5u,
+		.n_codecs = answer ? (p->has_dtmf ? 2u : 1u) : 6u,
 		.codecs = answer ? codecs : offer_codecs,
 		.n_crypto = p->proto == CP_SDP_PROTO_SAVP ? 1 : 0,
 		.crypto = &p->out,
