@@ -111,6 +111,8 @@ struct dp_conf {
 struct dp_worker {
 	struct rte_ring *in;        /* owned: MP/SC, mbufs for this worker's conferences */
 	struct rte_ring *cmd;       /* owned: SP/SC, struct dp_wcmd pointers */
+	int wake_fd;                /* owned: eventfd that ends the lcore's idle sleep, or -1 */
+	int sleeping;               /* the lcore is in (or entering) its idle sleep */
 	uint16_t n_confs;
 	struct dp_conf *confs[DP_CONF_MAX]; /* the worker's list */
 	struct codec_conf_out out[DP_CONF_MAX_OUT];
@@ -138,6 +140,21 @@ void dp_worker_fini(struct dp_lcore_ctx *lc);
  */
 unsigned int dp_worker_poll(struct dp_lcore_ctx *lc, uint64_t now, struct rte_mbuf **tx,
 			    uint16_t tx_cap, uint16_t *ntx);
+
+/**
+ * Sleep up to @p us microseconds, or until the control thread queues a
+ * command (dp_worker_wake()): a command never waits for the end of an idle
+ * sleep.
+ * Context: the worker lcore, offline for RCU; the only system calls are the
+ * sleep itself and reading the eventfd after a wake-up.
+ */
+void dp_worker_idle_sleep(struct dp_worker *w, uint32_t us);
+
+/**
+ * End the idle sleep of worker @p w, if it sleeps; call after enqueueing a
+ * command. Context: the control thread.
+ */
+void dp_worker_wake(struct dp_worker *w);
 
 /** Parameters of a participant as the control protocol gives them. */
 struct dp_conf_part_params {
@@ -209,9 +226,11 @@ int dp_conf_detach_tones(struct dp_main *dm, uint16_t id, uint16_t part, bool to
 /**
  * Change a participant's lobby state, role, listening restriction and mute
  * at once (one worker command, so all apply in the same tick).
+ * @param st  NULL, or receives the participant's state afterwards (same command)
  * @return 0, -ENOENT, -EINVAL
  */
-int dp_conf_update(struct dp_main *dm, uint16_t id, uint16_t part, const struct dp_conf_update *u);
+int dp_conf_update(struct dp_main *dm, uint16_t id, uint16_t part, const struct dp_conf_update *u,
+		   struct codec_conf_part_stats *st);
 /**
  * Play prompt @p prompt (enum codec_prompt_id) to one participant, or stop
  * with @p prompt < 0.

@@ -8,8 +8,8 @@
  * The control thread owns the conference table and creates or destroys
  * engines (they allocate); everything that touches a published engine is a
  * command the conference's worker runs between ticks (dp_wcmd). The control
- * thread waits for each command; when no lcore runs (unit tests) it runs the
- * command itself.
+ * thread wakes the worker and waits for each command; when no lcore runs
+ * (unit tests) it runs the command itself.
  *
  * Context: the data plane control thread.
  */
@@ -53,12 +53,17 @@ dp_conf_prompts(void)
  * copied back into @p cmd. The worker gets a heap copy: if it does not answer
  * in time the copy is left to it (a bounded leak in a pathological case, never
  * a write into a dead stack frame).
+ *
+ * The worker is woken from its idle sleep, so the command runs within one
+ * pass of its loop (microseconds when idle, up to a conference tick when
+ * busy): spin for that long, then poll in short sleeps.
  */
 static int
 run_cmd(struct dp_main *dm, struct dp_wcmd *cmd)
 {
 	struct dp_worker *w = dp_lcores[cmd->conf->worker].worker;
-	struct timespec ts = {.tv_sec = 0, .tv_nsec = 200 * 1000};
+	struct timespec ts = {.tv_sec = 0, .tv_nsec = 20 * 1000};
+	uint64_t hz = rte_get_tsc_hz(), t0, spin = hz / 5000; /* 200 us */
 	struct dp_wcmd *h;
 
 	cmd->done = 0;
@@ -74,14 +79,19 @@ run_cmd(struct dp_main *dm, struct dp_wcmd *cmd)
 		rte_free(h);
 		return -EBUSY;
 	}
+	dp_worker_wake(w);
+	t0 = rte_rdtsc();
 	/* A worker polls at least once per idle sleep; give it 2 s. */
-	for (int i = 0; i < 10000; i++) {
+	while (rte_rdtsc() - t0 < 2 * hz) {
 		if (__atomic_load_n(&h->done, __ATOMIC_ACQUIRE)) {
 			*cmd = *h;
 			rte_free(h);
 			return cmd->result;
 		}
-		nanosleep(&ts, NULL);
+		if (rte_rdtsc() - t0 < spin)
+			rte_pause();
+		else
+			nanosleep(&ts, NULL);
 	}
 	return -ETIMEDOUT;
 }
@@ -283,8 +293,13 @@ dp_conf_detach_tones(struct dp_main *dm, uint16_t id, uint16_t part, bool tones)
 	sid = c->part_stream[part];
 	if (tones)
 		cmd.prompt = codec_prompt_get(&prompts, CODEC_PROMPT_LEAVE_TONE);
-	/* Stop the io lcores first (grace period inside); packets already queued drain first. */
+	/*
+	 * Stop the io lcores first and wait for the grace period, so no io lcore
+	 * queues a packet for this participant after the worker removed it
+	 * (packets already queued drain before the command runs).
+	 */
 	stream_set_conf(dm, sid, c, DP_CONF_NONE);
+	dp_flow_sync(&dm->flows);
 	cmd.conf = c;
 	rc = run_cmd(dm, &cmd);
 	if (rc == 0)
@@ -370,9 +385,11 @@ dp_conf_dtmf_poll(struct dp_main *dm, uint16_t id, uint16_t *part, char *digit)
 }
 
 int
-dp_conf_update(struct dp_main *dm, uint16_t id, uint16_t part, const struct dp_conf_update *u)
+dp_conf_update(struct dp_main *dm, uint16_t id, uint16_t part, const struct dp_conf_update *u,
+	       struct codec_conf_part_stats *st)
 {
 	struct dp_wcmd cmd = {.type = DP_WCMD_UPDATE, .part = part, .upd = *u};
+	int rc;
 
 	cmd.conf = dp_conf_lookup(dm, id);
 	if (cmd.conf == NULL || part >= DP_CONF_MAX_PARTS ||
@@ -380,7 +397,10 @@ dp_conf_update(struct dp_main *dm, uint16_t id, uint16_t part, const struct dp_c
 		return -ENOENT;
 	if (u->has_role && u->role != CODEC_ROLE_HOST && u->role != CODEC_ROLE_GUEST)
 		return -EINVAL;
-	return run_cmd(dm, &cmd);
+	rc = run_cmd(dm, &cmd);
+	if (rc == 0 && st != NULL)
+		*st = cmd.stats;
+	return rc;
 }
 
 int

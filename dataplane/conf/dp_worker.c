@@ -7,17 +7,23 @@
  *
  * Each loop: drain the input ring into the engines (codec_conf_rx), run the
  * commands of the control thread, then tick every conference whose 20 ms
- * deadline passed and send its RTP packets through dp_node_send(). The input
- * ring is drained before commands so no packet queued for a participant can
- * reach a participant index re-used after a detach.
+ * deadline passed and send its RTP packets through dp_node_send(); after
+ * each tick, report an RCU quiescent state and drain the rings again, so a
+ * command or a grace period waits for one tick, not for all of them. The
+ * input ring is drained before commands so no packet queued for a
+ * participant can reach a participant index re-used after a detach.
  *
  * Context: the worker lcore (an io lcore in this version); dp_wcmd_exec()
  * also inline on the control thread when no lcore runs.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <sys/eventfd.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -55,9 +61,12 @@ dp_worker_init(struct dp_main *dm, struct dp_lcore_ctx *lc)
 	w->in = rte_ring_create(name, 4096, rte_socket_id(), RING_F_SC_DEQ);
 	snprintf(name, sizeof(name), "dp_wcmd%u", seq++);
 	w->cmd = rte_ring_create(name, 64, rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (w->in == NULL || w->cmd == NULL) {
+	w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (w->in == NULL || w->cmd == NULL || w->wake_fd < 0) {
 		rte_ring_free(w->in);
 		rte_ring_free(w->cmd);
+		if (w->wake_fd >= 0)
+			close(w->wake_fd);
 		rte_free(w);
 		return -ENOMEM;
 	}
@@ -106,8 +115,38 @@ dp_worker_fini(struct dp_lcore_ctx *lc)
 		rte_pktmbuf_free(m);
 	rte_ring_free(w->in);
 	rte_ring_free(w->cmd);
+	close(w->wake_fd);
 	rte_free(w);
 	lc->worker = NULL;
+}
+
+void
+dp_worker_idle_sleep(struct dp_worker *w, uint32_t us)
+{
+	struct timespec ts = {.tv_sec = us / 1000000, .tv_nsec = (long)(us % 1000000) * 1000};
+	struct pollfd pfd = {.fd = w->wake_fd, .events = POLLIN};
+	uint64_t v;
+
+	/*
+	 * Announce the sleep, then look at the ring: either the control thread
+	 * sees the flag after its enqueue and writes the eventfd, or we see its
+	 * command here (both sides order store before load, seq_cst).
+	 */
+	__atomic_store_n(&w->sleeping, 1, __ATOMIC_SEQ_CST);
+	if (rte_ring_count(w->cmd) == 0 && ppoll(&pfd, 1, &ts, NULL) > 0 &&
+	    read(w->wake_fd, &v, sizeof(v)) < 0)
+		v = 0; /* EAGAIN: another read took it; nothing to do */
+	__atomic_store_n(&w->sleeping, 0, __ATOMIC_RELEASE);
+}
+
+void
+dp_worker_wake(struct dp_worker *w)
+{
+	static const uint64_t one = 1;
+
+	if (__atomic_load_n(&w->sleeping, __ATOMIC_SEQ_CST) &&
+	    write(w->wake_fd, &one, sizeof(one)) < 0)
+		return; /* EAGAIN: the counter is saturated, the lcore wakes anyway */
 }
 
 static void
@@ -492,22 +531,18 @@ rtcp_send_due(struct dp_lcore_ctx *lc, struct dp_conf *c, uint64_t now, struct r
 	}
 }
 
-unsigned int
-dp_worker_poll(struct dp_lcore_ctx *lc, uint64_t now, struct rte_mbuf **tx, uint16_t tx_cap,
-	       uint16_t *ntx)
+/*
+ * The input ring, then the commands (in that order: a packet queued for a
+ * participant is handled before a command can remove it or reuse its index).
+ * @return the work done.
+ */
+static unsigned int
+drain(struct dp_worker *w, struct dp_main *dm, uint64_t now, uint64_t now_us)
 {
-	struct dp_worker *w = lc->worker;
-	struct dp_main *dm = lc->dm;
-	uint64_t hz = rte_get_tsc_hz(), tick = hz / (1000000 / TICK_US);
-	uint64_t now_us = now / (hz / 1000000);
 	struct rte_mbuf *in[DP_BURST];
 	struct dp_wcmd *cmd;
 	unsigned int work = 0, n;
 
-	if (ntx != NULL)
-		*ntx = 0;
-	if (w == NULL)
-		return 0;
 	while ((n = rte_ring_sc_dequeue_burst(w->in, (void **)in, DP_BURST, NULL)) != 0) {
 		for (unsigned int i = 0; i < n; i++)
 			rx_one(w, dm, in[i], now, now_us);
@@ -518,6 +553,25 @@ dp_worker_poll(struct dp_lcore_ctx *lc, uint64_t now, struct rte_mbuf **tx, uint
 		dp_wcmd_exec(w, cmd, now);
 		work++;
 	}
+	return work;
+}
+
+unsigned int
+dp_worker_poll(struct dp_lcore_ctx *lc, uint64_t now, struct rte_mbuf **tx, uint16_t tx_cap,
+	       uint16_t *ntx)
+{
+	struct dp_worker *w = lc->worker;
+	struct dp_main *dm = lc->dm;
+	uint64_t hz = rte_get_tsc_hz(), tick = hz / (1000000 / TICK_US);
+	uint64_t now_us = now / (hz / 1000000);
+	bool running = __atomic_load_n(&dm->workers_running, __ATOMIC_RELAXED);
+	unsigned int work = 0;
+
+	if (ntx != NULL)
+		*ntx = 0;
+	if (w == NULL)
+		return 0;
+	work += drain(w, dm, now, now_us);
 	for (uint16_t i = 0; i < w->n_confs; i++) {
 		struct dp_conf *c = w->confs[i];
 		uint16_t np;
@@ -537,6 +591,17 @@ dp_worker_poll(struct dp_lcore_ctx *lc, uint64_t now, struct rte_mbuf **tx, uint
 		if (c->rtcp_next_tsc != 0 && now >= c->rtcp_next_tsc)
 			rtcp_send_due(lc, c, now, tx, tx_cap, ntx);
 		work++;
+		/*
+		 * A loop that ticks many conferences is long: between two ticks
+		 * report a quiescent state (nothing RCU-protected is held here)
+		 * and run the control thread's commands, so neither a grace
+		 * period nor a command waits for the whole loop. c may be freed
+		 * by a command: not used after this.
+		 */
+		if (running) {
+			rte_rcu_qsbr_quiescent(dm->qsbr, rte_lcore_id());
+			work += drain(w, dm, now, now_us);
+		}
 	}
 	return work;
 }

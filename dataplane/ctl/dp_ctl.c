@@ -1011,9 +1011,7 @@ op_conf_update(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e
 	if ((rc = get_bool(args, "muted", &u.muted, e)) < 0)
 		return -1;
 	u.has_muted = rc == 0;
-	rc = dp_conf_update(dm, id, part, &u);
-	if (rc == 0)
-		rc = dp_conf_part_stats(dm, id, part, &st);
+	rc = dp_conf_update(dm, id, part, &u, &st);
 	if (rc < 0)
 		return fail(e, errno_code(-rc), NULL, "cannot update: %s", strerror(-rc));
 	*res = json_pack("{s:i, s:i, s:b, s:s, s:b, s:b}", "conference_id", id, "participant", part,

@@ -7,7 +7,8 @@
  *
  * One thread, poll(2) over the listening socket and up to DP_CTL_CLIENTS
  * clients. Every 5 ms (or after each message) it also drains the neighbour
- * events the io lcores posted. Message boundaries are the socket's: one
+ * events the io lcores posted and releases the stream state whose RCU grace
+ * period has ended (dp_flow_reclaim()). Message boundaries are the socket's: one
  * request per recv, one reply per send.
  *
  * Context: the data plane control thread.
@@ -106,6 +107,9 @@ dp_ctl_serve(struct dp_main *dm, const char *path)
 		int n = poll(pfd, 1 + DP_CTL_CLIENTS, 5);
 
 		dp_neigh_poll(dm, rte_rdtsc(), rte_get_tsc_hz());
+		/* Free what deletes and updates left for after their grace period. */
+		dp_flow_reclaim(&dm->flows);
+		dp_esp_reclaim(&dm->esp);
 		if (n <= 0)
 			continue;
 		if (pfd[0].revents & POLLIN) {

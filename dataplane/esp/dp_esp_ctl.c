@@ -8,9 +8,11 @@
  * Context: the data plane control thread only (single writer), plus
  * dp_esp_table_init/fini on the main thread. An SA is built whole (keys
  * expanded) before its slot is published and its hash key added; deletion
- * removes the key, clears the slot and frees the SA after
- * rte_rcu_qsbr_synchronize(), so io lcores never see a half-built or
- * freed SA. Key material is wiped before it is freed.
+ * removes the key, clears the slot and hands the SA, its hash position and
+ * its slot to a defer queue (rte_rcu_qsbr_dq) that releases them after an
+ * RCU grace period, so io lcores never see a half-built or freed SA and a
+ * slot is not reused while a reader may still hold it. Key material is
+ * wiped before it is freed.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -35,6 +37,44 @@ const char *const dp_esp_drop_names[DP_ESP_DROP_COUNT] = {
 	[DP_ESP_DROP_ROOM] = "room",
 	[DP_ESP_DROP_CRYPTO] = "crypto",
 };
+
+static void sa_free(struct dp_esp_sa *sa);
+
+/* A deleted SA as the defer queue keeps it. */
+struct esp_reclaim {
+	struct dp_esp_sa *sa;
+	uint32_t slot;
+	int32_t pos; /* hash key position, or -1 */
+};
+
+static void
+esp_release(struct dp_esp_table *t, const struct esp_reclaim *r)
+{
+	if (r->pos >= 0)
+		rte_hash_free_key_with_position(t->hash, r->pos);
+	sa_free(r->sa);
+	explicit_bzero(&t->slots[r->slot].st, sizeof(t->slots[r->slot].st));
+	t->free_list[t->n_free++] = r->slot;
+	t->deferred--;
+}
+
+/* rte_rcu_qsbr_free_resource_t, one entry at a time. */
+static void
+esp_dq_free(void *p, void *e, unsigned int n)
+{
+	struct esp_reclaim r;
+
+	RTE_SET_USED(n);
+	memcpy(&r, e, sizeof(r));
+	esp_release(p, &r);
+}
+
+void
+dp_esp_reclaim(struct dp_esp_table *t)
+{
+	if (t->dq != NULL)
+		rte_rcu_qsbr_dq_reclaim(t->dq, UINT32_MAX, NULL, NULL, NULL);
+}
 
 int
 dp_esp_table_init(struct dp_esp_table *t, uint32_t max, struct rte_rcu_qsbr *qsbr, int socket_id)
@@ -69,12 +109,32 @@ dp_esp_table_init(struct dp_esp_table *t, uint32_t max, struct rte_rcu_qsbr *qsb
 	for (uint32_t i = 0; i < max; i++)
 		t->free_list[i] = max - 1 - i;
 	t->n_free = max;
+	{
+		struct rte_rcu_qsbr_dq_parameters dp = {
+			.name = name, /* unique, like the hash's */
+			.flags = RTE_RCU_QSBR_DQ_MT_UNSAFE,
+			.size = max,
+			.esize = sizeof(struct esp_reclaim),
+			.trigger_reclaim_limit = 16,
+			.max_reclaim_size = 64,
+			.free_fn = esp_dq_free,
+			.p = t,
+			.v = qsbr,
+		};
+
+		t->dq = rte_rcu_qsbr_dq_create(&dp);
+		if (t->dq == NULL) {
+			rc = -ENOMEM;
+			goto out_free;
+		}
+	}
 	rc = dp_srtp_mgr_create(&t->mb);
 	if (rc < 0)
 		goto out_free;
 	return 0;
 
 out_free:
+	rte_rcu_qsbr_dq_delete(t->dq);
 	rte_free(t->slots);
 	rte_free(t->free_list);
 	rte_hash_free(t->hash);
@@ -96,7 +156,8 @@ dp_esp_table_fini(struct dp_esp_table *t)
 {
 	if (t == NULL || t->slots == NULL)
 		return;
-	/* No reader is left (lcores have stopped): free without grace periods. */
+	/* No reader is left (lcores have stopped): every grace period is over. */
+	rte_rcu_qsbr_dq_delete(t->dq);
 	for (uint32_t i = 0; i < t->max; i++) {
 		sa_free(t->slots[i].sa);
 		t->slots[i].sa = NULL;
@@ -154,6 +215,11 @@ dp_esp_sa_add(struct dp_esp_table *t, const struct dp_esp_sa_params *p)
 		return -EINVAL;
 	if (dp_esp_sa_find(t, p->spi, p->dir) >= 0)
 		return -EEXIST;
+	if (t->n_free == 0 && t->deferred > 0) {
+		/* Deleted SAs still in their grace period: wait for it. */
+		rte_rcu_qsbr_synchronize(t->qsbr, RTE_QSBR_THRID_INVALID);
+		dp_esp_reclaim(t);
+	}
 	if (t->n_free == 0)
 		return -ENOSPC;
 	sa = rte_zmalloc("dp_esp_sa", sizeof(*sa), RTE_CACHE_LINE_SIZE);
@@ -198,25 +264,25 @@ dp_esp_sa_add(struct dp_esp_table *t, const struct dp_esp_sa_params *p)
 int
 dp_esp_sa_del(struct dp_esp_table *t, uint32_t slot)
 {
+	struct esp_reclaim r = {.slot = slot};
 	struct dp_esp_slot *s;
-	struct dp_esp_sa *sa;
 	struct dp_esp_key k;
-	int32_t pos;
 
 	if (t->slots == NULL || slot >= t->max || t->slots[slot].sa == NULL)
 		return -ENOENT;
 	s = &t->slots[slot];
-	sa = s->sa;
-	key_of(&k, sa->spi, (enum dp_esp_dir)sa->dir);
-	pos = rte_hash_del_key(t->hash, &k);
+	r.sa = s->sa;
+	key_of(&k, r.sa->spi, (enum dp_esp_dir)r.sa->dir);
+	r.pos = rte_hash_del_key(t->hash, &k);
 	__atomic_store_n(&s->sa, NULL, __ATOMIC_RELEASE);
-	rte_rcu_qsbr_synchronize(t->qsbr, RTE_QSBR_THRID_INVALID);
-	if (pos >= 0)
-		rte_hash_free_key_with_position(t->hash, pos);
-	sa_free(sa);
-	explicit_bzero(&s->st, sizeof(s->st));
-	t->free_list[t->n_free++] = slot;
 	t->count--;
+	t->deferred++;
+	if (rte_rcu_qsbr_dq_enqueue(t->dq, &r) != 0) {
+		rte_rcu_qsbr_synchronize(t->qsbr, RTE_QSBR_THRID_INVALID);
+		esp_release(t, &r);
+	}
+	/* Without running readers (tests, shutdown) this releases it at once. */
+	dp_esp_reclaim(t);
 	return 0;
 }
 

@@ -87,6 +87,8 @@ struct dp_esp_table {
 	uint32_t n_free;
 	uint64_t next_gen;
 	struct rte_rcu_qsbr *qsbr;  /* borrowed */
+	struct rte_rcu_qsbr_dq *dq; /* owned: deleted SAs waiting for their grace period */
+	uint32_t deferred;          /* slots in dq */
 	IMB_MGR *mb;                /* owned: key schedules on the control path */
 };
 
@@ -124,11 +126,20 @@ void dp_esp_table_fini(struct dp_esp_table *t);
 int dp_esp_sa_add(struct dp_esp_table *t, const struct dp_esp_sa_params *p);
 
 /**
- * Remove the SA of @p slot, wait for the grace period, wipe and free it.
- * The caller has checked that no stream sends through it.
+ * Remove the SA of @p slot: unreachable when this returns; wiped and freed,
+ * and its slot reusable, once the grace period has ended (dp_esp_reclaim()),
+ * without waiting here. The caller has checked that no stream sends through
+ * it (a stream configuration an io lcore still holds may name the slot: it
+ * finds no SA there, never another one).
  * @return 0 or -ENOENT.
  */
 int dp_esp_sa_del(struct dp_esp_table *t, uint32_t slot);
+
+/**
+ * Release the deleted SAs whose grace period has ended. Never blocks.
+ * Context: control thread (its loop).
+ */
+void dp_esp_reclaim(struct dp_esp_table *t);
 
 /** The slot of (@p spi, @p dir), or -ENOENT. */
 int dp_esp_sa_find(const struct dp_esp_table *t, uint32_t spi, enum dp_esp_dir dir);

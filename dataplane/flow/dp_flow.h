@@ -7,8 +7,13 @@
  *
  * A stream is a slot in a preallocated array. Its configuration
  * (struct dp_stream_cfg) is immutable once published: the control thread
- * builds a new version and swaps the slot's pointer, then frees the old one
- * after an RCU (QSBR) grace period, so io lcores read it without locks.
+ * builds a new version and swaps the slot's pointer, and hands the old one
+ * to a defer queue (rte_rcu_qsbr_dq) that frees it once an RCU (QSBR) grace
+ * period has passed, so io lcores read it without locks and requests never
+ * wait for the grace period. A deleted stream's slot, its hash key positions
+ * and its SRTP state go back to the free pool the same way: a stream id is
+ * not reused before every io lcore has stopped looking at the old stream.
+ * The control thread drains the queue from its loop (dp_flow_reclaim()).
  * The rest of the slot (latched remote, SRTP replay/ROC state, counters) is
  * written only by the io lcore that handles the stream; a new configuration
  * generation tells that lcore to reset what the control path changed.
@@ -128,7 +133,17 @@ struct dp_flow_table {
 	uint32_t next_gen;
 	uint32_t *free_list; /* owned, stack of free slot indexes */
 	uint32_t n_free;
+	/*
+	 * Streams that relay to a stream, as singly linked lists (control
+	 * thread only): ref_head[t] is the first stream whose relay_to is t,
+	 * ref_next[s] the next one after s; DP_STREAM_NONE ends a list. A
+	 * delete unlinks its referrers without scanning the table.
+	 */
+	uint32_t *ref_head; /* owned, max entries */
+	uint32_t *ref_next; /* owned, max entries */
 	struct rte_rcu_qsbr *qsbr; /* borrowed */
+	struct rte_rcu_qsbr_dq *dq; /* owned: old configurations and deleted slots */
+	uint32_t deferred;          /* slots waiting in dq for their grace period */
 	IMB_MGR *mb;               /* owned: key derivation on the control path */
 };
 
@@ -174,18 +189,37 @@ int dp_flow_stream_add(struct dp_flow_table *ft, const struct dp_stream_params *
 
 /**
  * Replace the configuration of stream @p id with @p p (the local endpoint
- * cannot change). Keys are re-derived only when *_keys_changed.
+ * cannot change). Keys are re-derived only when *_keys_changed. The old
+ * configuration is freed after the grace period, without waiting here: an
+ * io lcore may still use it for a packet it is handling; call
+ * dp_flow_sync() when that matters.
  * @return 0, -ENOENT, -EINVAL.
  */
 int dp_flow_stream_update(struct dp_flow_table *ft, uint32_t id, const struct dp_stream_params *p);
 
 /**
- * Remove stream @p id, wait for the grace period, free its configuration.
- * Streams that relayed to @p id stop relaying (relay_to cleared), so a later
- * stream in the same slot receives nothing meant for the old one.
+ * Remove stream @p id. It is unreachable when this returns; its
+ * configuration, hash positions, SRTP state and slot are released after the
+ * grace period (dp_flow_reclaim()), without waiting here. Streams that
+ * relayed to @p id stop relaying (relay_to cleared), so a later stream in
+ * the same slot receives nothing meant for the old one.
  * @return 0, -ENOENT, or -ENOMEM (nothing changed).
  */
 int dp_flow_stream_del(struct dp_flow_table *ft, uint32_t id);
+
+/**
+ * Release what waits in the defer queue and whose grace period has ended.
+ * Never blocks. @return the number of entries still waiting.
+ * Context: control thread (its loop calls it between requests).
+ */
+uint32_t dp_flow_reclaim(struct dp_flow_table *ft);
+
+/**
+ * Wait for a grace period (every io lcore past a quiescent state), then
+ * release everything deferred before the call.
+ * Context: control thread; blocks for up to one io lcore loop.
+ */
+void dp_flow_sync(struct dp_flow_table *ft);
 
 /**
  * Make every stream that sends through ESP SA slot @p from send through

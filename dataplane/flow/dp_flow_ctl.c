@@ -6,8 +6,12 @@
  * dp_flow_ctl.c - control-path side of the stream table.
  *
  * Context: the data plane control thread only (single writer). Every change
- * publishes a whole new struct dp_stream_cfg and frees the previous one after
- * rte_rcu_qsbr_synchronize(), so io lcores never see a half-written stream.
+ * publishes a whole new struct dp_stream_cfg; the previous one goes to the
+ * table's defer queue (rte_rcu_qsbr_dq, started with a QSBR token) and is
+ * freed once every io lcore has reported a quiescent state after it, so io
+ * lcores never see a half-written or freed stream and requests do not wait
+ * for the grace period. A deleted stream's slot index, hash key positions
+ * and SRTP state are released from the same queue, never earlier.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +22,7 @@
 #include <rte_malloc.h>
 
 #include "dp_flow.h"
+#include "tsr_log.h"
 
 const char *const dp_drop_names[DP_DROP_COUNT] = {
 	[DP_DROP_MALFORMED] = "malformed",
@@ -31,6 +36,123 @@ const char *const dp_drop_names[DP_DROP_COUNT] = {
 	[DP_DROP_TX_FULL] = "tx_full",
 	[DP_DROP_WORKER_FULL] = "worker_full",
 };
+
+static void cfg_free(struct dp_stream_cfg *c);
+
+/* What one defer queue entry releases once the readers are past it. */
+struct reclaim_ent {
+	struct dp_stream_cfg *cfg; /* a configuration to free, or NULL */
+	uint32_t slot;             /* a deleted stream's slot, or DP_STREAM_NONE */
+	int32_t pos, rpos;         /* hash key positions to give back, or -1 */
+	uint32_t pad;
+};
+
+static void
+release(struct dp_flow_table *ft, const struct reclaim_ent *r)
+{
+	cfg_free(r->cfg);
+	if (r->pos >= 0)
+		rte_hash_free_key_with_position(ft->hash, r->pos);
+	if (r->rpos >= 0)
+		rte_hash_free_key_with_position(ft->hash, r->rpos);
+	if (r->slot != DP_STREAM_NONE) {
+		struct dp_stream *s = &ft->slots[r->slot];
+
+		explicit_bzero(&s->srtp_in_st, sizeof(s->srtp_in_st));
+		explicit_bzero(&s->srtp_out_st, sizeof(s->srtp_out_st));
+		ft->free_list[ft->n_free++] = r->slot;
+		ft->deferred--;
+	}
+}
+
+/* rte_rcu_qsbr_free_resource_t: called by the defer queue, one entry at a time. */
+static void
+dq_free(void *p, void *e, unsigned int n)
+{
+	struct reclaim_ent r;
+
+	RTE_SET_USED(n);
+	memcpy(&r, e, sizeof(r));
+	release(p, &r);
+}
+
+static int
+dq_create(struct dp_flow_table *ft, uint32_t max)
+{
+	struct rte_rcu_qsbr_dq_parameters dp = {
+		.name = "dp_flow",
+		.flags = RTE_RCU_QSBR_DQ_MT_UNSAFE,
+		/* Every slot deleted, plus room for replaced configurations. */
+		.size = max + 1024,
+		.esize = sizeof(struct reclaim_ent),
+		.trigger_reclaim_limit = 64,
+		.max_reclaim_size = 256,
+		.free_fn = dq_free,
+		.p = ft,
+		.v = ft->qsbr,
+	};
+
+	ft->dq = rte_rcu_qsbr_dq_create(&dp);
+	return ft->dq == NULL ? -ENOMEM : 0;
+}
+
+/*
+ * Release @p cfg, @p slot and the hash positions once the grace period that
+ * starts now has ended. When the queue is full, wait for it here instead.
+ */
+static void
+defer(struct dp_flow_table *ft, struct dp_stream_cfg *cfg, uint32_t slot, int32_t pos,
+      int32_t rpos)
+{
+	struct reclaim_ent r = {.cfg = cfg, .slot = slot, .pos = pos, .rpos = rpos};
+
+	if (slot != DP_STREAM_NONE)
+		ft->deferred++;
+	if (rte_rcu_qsbr_dq_enqueue(ft->dq, &r) == 0)
+		return;
+	rte_rcu_qsbr_synchronize(ft->qsbr, RTE_QSBR_THRID_INVALID);
+	release(ft, &r);
+}
+
+uint32_t
+dp_flow_reclaim(struct dp_flow_table *ft)
+{
+	unsigned int pending = 0;
+
+	if (ft->dq == NULL || rte_rcu_qsbr_dq_reclaim(ft->dq, UINT32_MAX, NULL, &pending, NULL) != 0)
+		return 0;
+	return pending;
+}
+
+void
+dp_flow_sync(struct dp_flow_table *ft)
+{
+	rte_rcu_qsbr_synchronize(ft->qsbr, RTE_QSBR_THRID_INVALID);
+	dp_flow_reclaim(ft);
+}
+
+/* Streams relaying to @p to are listed at ref_head[to] (control thread's index). */
+static void
+ref_link(struct dp_flow_table *ft, uint32_t id, uint32_t to)
+{
+	if (to >= ft->max)
+		return;
+	ft->ref_next[id] = ft->ref_head[to];
+	ft->ref_head[to] = id;
+}
+
+static void
+ref_unlink(struct dp_flow_table *ft, uint32_t id, uint32_t to)
+{
+	if (to >= ft->max)
+		return;
+	for (uint32_t *pp = &ft->ref_head[to]; *pp != DP_STREAM_NONE; pp = &ft->ref_next[*pp])
+		if (*pp == id) {
+			*pp = ft->ref_next[id];
+			ft->ref_next[id] = DP_STREAM_NONE;
+			return;
+		}
+}
 
 int
 dp_flow_init(struct dp_flow_table *ft, uint32_t max, struct rte_rcu_qsbr *qsbr, int socket_id)
@@ -57,21 +179,34 @@ dp_flow_init(struct dp_flow_table *ft, uint32_t max, struct rte_rcu_qsbr *qsbr, 
 	ft->slots = rte_zmalloc_socket("dp_streams", sizeof(*ft->slots) * max, RTE_CACHE_LINE_SIZE,
 				       socket_id);
 	ft->free_list = rte_malloc_socket("dp_stream_free", sizeof(uint32_t) * max, 0, socket_id);
-	if (ft->slots == NULL || ft->free_list == NULL) {
+	ft->ref_head = rte_malloc_socket("dp_stream_refs", sizeof(uint32_t) * max, 0, socket_id);
+	ft->ref_next = rte_malloc_socket("dp_stream_refs", sizeof(uint32_t) * max, 0, socket_id);
+	if (ft->slots == NULL || ft->free_list == NULL || ft->ref_head == NULL ||
+	    ft->ref_next == NULL) {
 		rc = -ENOMEM;
 		goto out_free;
 	}
-	for (uint32_t i = 0; i < max; i++)
+	for (uint32_t i = 0; i < max; i++) {
 		ft->free_list[i] = max - 1 - i;
+		ft->ref_head[i] = DP_STREAM_NONE;
+		ft->ref_next[i] = DP_STREAM_NONE;
+	}
 	ft->n_free = max;
+	rc = dq_create(ft, max);
+	if (rc < 0)
+		goto out_free;
 	rc = dp_srtp_mgr_create(&ft->mb);
 	if (rc < 0)
 		goto out_free;
 	return 0;
 
 out_free:
+	if (ft->dq != NULL)
+		rte_rcu_qsbr_dq_delete(ft->dq);
 	rte_free(ft->slots);
 	rte_free(ft->free_list);
+	rte_free(ft->ref_head);
+	rte_free(ft->ref_next);
 	rte_hash_free(ft->hash);
 	memset(ft, 0, sizeof(*ft));
 	return rc;
@@ -93,7 +228,10 @@ dp_flow_fini(struct dp_flow_table *ft)
 {
 	if (ft->slots == NULL)
 		return;
-	/* No reader is left (lcores have stopped): free without grace periods. */
+	/* No reader is left (lcores have stopped): every grace period is over. */
+	if (rte_rcu_qsbr_dq_delete(ft->dq) != 0)
+		TSR_WARN("dp.flow", "deferred stream state left behind at exit\tslots=%u",
+			 ft->deferred);
 	for (uint32_t i = 0; i < ft->max; i++) {
 		cfg_free(ft->slots[i].cfg);
 		ft->slots[i].cfg = NULL;
@@ -102,6 +240,8 @@ dp_flow_fini(struct dp_flow_table *ft)
 	dp_srtp_mgr_destroy(ft->mb);
 	rte_free(ft->slots);
 	rte_free(ft->free_list);
+	rte_free(ft->ref_head);
+	rte_free(ft->ref_next);
 	rte_hash_free(ft->hash);
 	memset(ft, 0, sizeof(*ft));
 }
@@ -218,6 +358,8 @@ dp_flow_stream_add(struct dp_flow_table *ft, const struct dp_stream_params *p)
 	if (rte_hash_lookup(ft->hash, &p->local) >= 0 ||
 	    (!p->rtcp_mux && rte_hash_lookup(ft->hash, &rk) >= 0))
 		return -EEXIST;
+	if (ft->n_free == 0 && ft->deferred > 0)
+		dp_flow_sync(ft); /* deleted slots still in their grace period */
 	if (ft->n_free == 0)
 		return -ENOSPC;
 	id = ft->free_list[ft->n_free - 1];
@@ -250,6 +392,8 @@ dp_flow_stream_add(struct dp_flow_table *ft, const struct dp_stream_params *p)
 	}
 	ft->n_free--;
 	ft->count++;
+	if (p->relay_to != DP_STREAM_NONE)
+		ref_link(ft, id, p->relay_to);
 	return (int)id;
 }
 
@@ -281,82 +425,74 @@ dp_flow_stream_update(struct dp_flow_table *ft, uint32_t id, const struct dp_str
 	if (rc < 0)
 		return rc;
 	__atomic_store_n(&s->cfg, c, __ATOMIC_RELEASE);
+	if (old->relay_to != p->relay_to) {
+		ref_unlink(ft, id, old->relay_to);
+		ref_link(ft, id, p->relay_to);
+	}
 	if (old->rtcp_mux != p->rtcp_mux && p->rtcp_mux) {
 		struct dp_ep rk = rtcp_ep(&old->local);
 		int32_t pos;
 
 		hash_del(ft, &rk, &pos);
-		rte_rcu_qsbr_synchronize(ft->qsbr, RTE_QSBR_THRID_INVALID);
-		hash_reclaim(ft, pos);
+		defer(ft, old, DP_STREAM_NONE, pos, -1);
 	} else {
-		rte_rcu_qsbr_synchronize(ft->qsbr, RTE_QSBR_THRID_INVALID);
+		defer(ft, old, DP_STREAM_NONE, -1, -1);
 	}
-	cfg_free(old);
 	return 0;
 }
 
 /*
- * Copies of the configurations that relay to @p id, with relay_to cleared,
- * so a later stream in the same slot does not receive their media.
- * @return the number of copies in *out (pairs: slot index, new cfg), or -ENOMEM.
+ * Copies of the configurations of the streams that relay to @p id, with
+ * relay_to cleared, so a later stream in the same slot does not receive
+ * their media. Found through the referrer list, not by scanning the table.
+ * @return the number of copies in @p cfgs (at most @p cap), or -ENOMEM.
  */
 static int
-unlink_referrers(struct dp_flow_table *ft, uint32_t id, uint32_t **idx_out,
-		 struct dp_stream_cfg ***cfg_out)
+unlink_copies(struct dp_flow_table *ft, uint32_t id, struct dp_stream_cfg **cfgs, uint32_t cap)
 {
-	uint32_t n = 0, k = 0;
+	uint32_t k = 0;
 
-	*idx_out = NULL;
-	*cfg_out = NULL;
-	for (uint32_t i = 0; i < ft->max; i++)
-		if (i != id && ft->slots[i].cfg != NULL && ft->slots[i].cfg->relay_to == id)
-			n++;
-	if (n == 0)
-		return 0;
-	*idx_out = malloc(sizeof(**idx_out) * n);
-	*cfg_out = calloc(n, sizeof(**cfg_out));
-	if (*idx_out == NULL || *cfg_out == NULL)
-		goto out_nomem;
-	for (uint32_t i = 0; i < ft->max && k < n; i++) {
-		struct dp_stream_cfg *c;
+	for (uint32_t r = ft->ref_head[id]; r != DP_STREAM_NONE && k < cap; r = ft->ref_next[r]) {
+		struct dp_stream_cfg *c = rte_malloc("dp_stream_cfg", sizeof(*c), RTE_CACHE_LINE_SIZE);
 
-		if (i == id || ft->slots[i].cfg == NULL || ft->slots[i].cfg->relay_to != id)
-			continue;
-		c = rte_malloc("dp_stream_cfg", sizeof(*c), RTE_CACHE_LINE_SIZE);
-		if (c == NULL)
-			goto out_nomem;
+		if (c == NULL) {
+			while (k > 0)
+				cfg_free(cfgs[--k]);
+			return -ENOMEM;
+		}
 		/* Same keys, latch and generations: only the destination changes. */
-		memcpy(c, ft->slots[i].cfg, sizeof(*c));
+		memcpy(c, ft->slots[r].cfg, sizeof(*c));
 		c->relay_to = DP_STREAM_NONE;
-		(*idx_out)[k] = i;
-		(*cfg_out)[k++] = c;
+		cfgs[k++] = c;
 	}
 	return (int)k;
-
-out_nomem:
-	for (uint32_t i = 0; *cfg_out != NULL && i < k; i++)
-		cfg_free((*cfg_out)[i]);
-	free(*idx_out);
-	free(*cfg_out);
-	return -ENOMEM;
 }
 
 int
 dp_flow_stream_del(struct dp_flow_table *ft, uint32_t id)
 {
-	struct dp_stream_cfg *old, **copies;
+	struct dp_stream_cfg *old, *few[8], **copies = few;
 	struct dp_stream *s;
-	uint32_t *referrers;
+	uint32_t n_refs = 0, r, next;
 	int32_t pos, rpos = -1;
 	int n;
 
 	if (id >= ft->max || ft->slots[id].cfg == NULL)
 		return -ENOENT;
-	n = unlink_referrers(ft, id, &referrers, &copies);
-	if (n < 0)
-		return n;
 	s = &ft->slots[id];
 	old = s->cfg;
+	/* A stream relaying to itself is not its own referrer here. */
+	ref_unlink(ft, id, old->relay_to);
+	for (r = ft->ref_head[id]; r != DP_STREAM_NONE; r = ft->ref_next[r])
+		n_refs++;
+	if (n_refs > RTE_DIM(few)) {
+		copies = malloc(sizeof(*copies) * n_refs);
+		if (copies == NULL)
+			goto out_relink;
+	}
+	n = unlink_copies(ft, id, copies, n_refs);
+	if (n < 0)
+		goto out_relink;
 	hash_del(ft, &old->local, &pos);
 	if (!old->rtcp_mux) {
 		struct dp_ep rk = rtcp_ep(&old->local);
@@ -364,26 +500,30 @@ dp_flow_stream_del(struct dp_flow_table *ft, uint32_t id)
 		hash_del(ft, &rk, &rpos);
 	}
 	__atomic_store_n(&s->cfg, NULL, __ATOMIC_RELEASE);
-	/* Publish the copies; keep the old versions until the grace period ends. */
-	for (int i = 0; i < n; i++) {
-		struct dp_stream_cfg *prev = ft->slots[referrers[i]].cfg;
+	/* Publish the copies; the old versions wait for the grace period. */
+	r = ft->ref_head[id];
+	for (int i = 0; i < n; i++, r = next) {
+		struct dp_stream_cfg *prev = ft->slots[r].cfg;
 
-		__atomic_store_n(&ft->slots[referrers[i]].cfg, copies[i], __ATOMIC_RELEASE);
-		copies[i] = prev;
+		next = ft->ref_next[r];
+		ft->ref_next[r] = DP_STREAM_NONE;
+		__atomic_store_n(&ft->slots[r].cfg, copies[i], __ATOMIC_RELEASE);
+		defer(ft, prev, DP_STREAM_NONE, -1, -1);
 	}
-	rte_rcu_qsbr_synchronize(ft->qsbr, RTE_QSBR_THRID_INVALID);
-	hash_reclaim(ft, pos);
-	hash_reclaim(ft, rpos);
-	for (int i = 0; i < n; i++)
-		cfg_free(copies[i]);
-	free(referrers);
-	free(copies);
-	explicit_bzero(&s->srtp_in_st, sizeof(s->srtp_in_st));
-	explicit_bzero(&s->srtp_out_st, sizeof(s->srtp_out_st));
-	cfg_free(old);
-	ft->free_list[ft->n_free++] = id;
+	ft->ref_head[id] = DP_STREAM_NONE;
+	if (copies != few)
+		free(copies);
 	ft->count--;
+	defer(ft, old, id, pos, rpos);
+	/* Without running readers (tests, shutdown) this releases it at once. */
+	dp_flow_reclaim(ft);
 	return 0;
+
+out_relink:
+	if (copies != few)
+		free(copies);
+	ref_link(ft, id, old->relay_to);
+	return -ENOMEM;
 }
 
 const struct dp_stream_cfg *
@@ -466,11 +606,8 @@ dp_flow_esp_switch(struct dp_flow_table *ft, uint32_t from, uint32_t to)
 		struct dp_stream_cfg *prev = ft->slots[idx[j]].cfg;
 
 		__atomic_store_n(&ft->slots[idx[j]].cfg, copies[j], __ATOMIC_RELEASE);
-		copies[j] = prev;
+		defer(ft, prev, DP_STREAM_NONE, -1, -1);
 	}
-	rte_rcu_qsbr_synchronize(ft->qsbr, RTE_QSBR_THRID_INVALID);
-	for (uint32_t j = 0; j < k; j++)
-		cfg_free(copies[j]);
 	free(copies);
 	free(idx);
 	return (int)k;

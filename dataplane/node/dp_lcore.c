@@ -12,7 +12,8 @@
  * for a while it sleeps, doubling the sleep up to idle_sleep_max_us, and goes
  * offline for RCU meanwhile, so an idle node costs little CPU.
  *
- * Context: io lcores. Sleeping when idle is the only system call here.
+ * Context: io lcores. Sleeping when idle is the only system call here (a
+ * worker lcore sleeps in ppoll on its wake-up eventfd, see dp_conf.h).
  */
 #include <string.h>
 #include <time.h>
@@ -131,7 +132,10 @@ dp_lcore_main(void *arg)
 			continue;
 		sleep_us = sleep_us == 0 ? 1 : RTE_MIN(sleep_us * 2, dm->idle_sleep_max_us);
 		rte_rcu_qsbr_thread_offline(dm->qsbr, id);
-		{
+		if (lc->worker != NULL) {
+			/* A control command ends the sleep at once. */
+			dp_worker_idle_sleep(lc->worker, sleep_us);
+		} else {
 			struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)sleep_us * 1000};
 
 			nanosleep(&ts, NULL);

@@ -738,6 +738,80 @@ rekey_pair(struct env *e, enum dp_srtp_suite in, enum dp_srtp_suite out)
 	assert_int_equal(rte_mempool_in_use_count(e->dm->pool), 0);
 }
 
+/*
+ * Deletes and updates do not wait for the RCU grace period, and nothing is
+ * released or reused before it ends: with a reader online that has not
+ * passed a quiescent state, a deleted stream's configuration stays readable
+ * and its slot is not handed out again; once the reader reports, the
+ * control thread's reclaim releases both.
+ */
+static void
+test_delete_waits_for_grace_period(void **state)
+{
+	struct env *e = *state;
+	struct dp_flow_table *ft = &e->dm->flows;
+	const unsigned int reader = RTE_MAX_LCORE - 1;
+	const struct dp_stream_cfg *old_a, *old_b;
+	struct dp_stream_params p;
+	uint32_t a, b, c, d;
+
+	a = add_stream(e, 40020, "198.18.0.12", 5010, DP_SRTP_NULL, NULL, DP_SRTP_NULL, NULL,
+		       DP_STREAM_NONE, true);
+	b = add_stream(e, 40022, "198.18.0.12", 5012, DP_SRTP_NULL, NULL, DP_SRTP_NULL, NULL, a,
+		       true);
+	assert_int_equal(rte_rcu_qsbr_thread_register(e->dm->qsbr, reader), 0);
+	rte_rcu_qsbr_thread_online(e->dm->qsbr, reader);
+	old_a = dp_flow_stream_cfg(ft, a);
+	old_b = dp_flow_stream_cfg(ft, b);
+
+	/* Returns at once although the reader never reported. */
+	assert_int_equal(dp_flow_stream_del(ft, a), 0);
+	assert_null(dp_flow_stream_cfg(ft, a));
+	assert_int_equal(dp_flow_stream_cfg(ft, b)->relay_to, DP_STREAM_NONE);
+	assert_int_equal(ft->deferred, 1);
+	/* What the reader may hold is intact (ASan would see a free). */
+	assert_int_equal(old_a->id, a);
+	assert_int_equal(rte_be_to_cpu_16(old_a->local.port), 40020);
+	assert_int_equal(old_b->relay_to, a);
+	/* The slot is not reused, the endpoint is: a new stream gets another slot. */
+	c = add_stream(e, 40020, NULL, 0, DP_SRTP_NULL, NULL, DP_SRTP_NULL, NULL, DP_STREAM_NONE,
+		       true);
+	assert_int_not_equal(c, a);
+	/* An update defers the old version too. */
+	assert_int_equal(dp_flow_stream_params(ft, c, &p), 0);
+	p.dscp = 34;
+	assert_int_equal(dp_flow_stream_update(ft, c, &p), 0);
+	assert_true(dp_flow_reclaim(ft) >= 2);
+	assert_int_equal(ft->deferred, 1);
+
+	/* The reader passes a quiescent state: everything is released. */
+	rte_rcu_qsbr_quiescent(e->dm->qsbr, reader);
+	assert_int_equal(dp_flow_reclaim(ft), 0);
+	assert_int_equal(ft->deferred, 0);
+	d = add_stream(e, 40024, NULL, 0, DP_SRTP_NULL, NULL, DP_SRTP_NULL, NULL, DP_STREAM_NONE,
+		       true);
+	assert_int_equal(d, a);
+
+	/* Relay lists survive relinking: b to d, then to c, then d deleted. */
+	assert_int_equal(dp_flow_stream_params(ft, b, &p), 0);
+	p.relay_to = d;
+	assert_int_equal(dp_flow_stream_update(ft, b, &p), 0);
+	p.relay_to = c;
+	assert_int_equal(dp_flow_stream_update(ft, b, &p), 0);
+	assert_int_equal(dp_flow_stream_del(ft, d), 0);
+	assert_int_equal(dp_flow_stream_cfg(ft, b)->relay_to, c);
+	assert_int_equal(dp_flow_stream_del(ft, c), 0);
+	assert_int_equal(dp_flow_stream_cfg(ft, b)->relay_to, DP_STREAM_NONE);
+	assert_int_equal(dp_flow_stream_del(ft, b), 0);
+
+	/* The reader leaves: nothing is left waiting. */
+	rte_rcu_qsbr_thread_offline(e->dm->qsbr, reader);
+	assert_int_equal(rte_rcu_qsbr_thread_unregister(e->dm->qsbr, reader), 0);
+	assert_int_equal(dp_flow_reclaim(ft), 0);
+	assert_int_equal(ft->count, 0);
+	assert_int_equal(ft->deferred, 0);
+}
+
 static void
 test_relay_srtp_rekey_all_suites(void **state)
 {
@@ -768,6 +842,7 @@ main(void)
 		cmocka_unit_test(test_relay_rtcp_without_mux),
 		cmocka_unit_test(test_relay_ipv6),
 		cmocka_unit_test(test_relay_srtp_rekey_all_suites),
+		cmocka_unit_test(test_delete_waits_for_grace_period),
 	};
 
 	srtp_init();
