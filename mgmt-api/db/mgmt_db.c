@@ -24,6 +24,54 @@
 
 #define MAX_READERS 64
 #define BUSY_TIMEOUT_MS 5000
+#define CACHE_SLOTS 96
+
+/*
+ * Prepared statements kept for one connection (sqlite3_prepare_v3 with
+ * SQLITE_PREPARE_PERSISTENT), found again by their SQL text. A statement is
+ * handed out to one user at a time (out); mgmt_db_release() resets it.
+ */
+struct stmt_cache {
+	sqlite3 *h; /* the connection, borrowed */
+	unsigned int n;
+	struct {
+		uint64_t hash;
+		char *sql;        /* owned */
+		sqlite3_stmt *st; /* owned */
+		bool out;
+	} e[CACHE_SLOTS];
+	sqlite3_stmt *begin, *commit; /* owned; BEGIN and COMMIT of read transactions */
+};
+
+/*
+ * The caches of the connections this thread holds right now (the writer
+ * between mgmt_db_write_begin/end, a reader between mgmt_db_read_begin/end),
+ * innermost last. Thread-local context, not shared state: only the holding
+ * thread sees it. When more are held, the extra ones are simply not cached.
+ */
+#define MAX_HELD 4
+static __thread struct stmt_cache *held[MAX_HELD];
+static __thread unsigned int n_held;
+
+static void
+hold(struct stmt_cache *c, sqlite3 *h)
+{
+	c->h = h;
+	if (n_held < MAX_HELD)
+		held[n_held++] = c;
+}
+
+static void
+unhold(struct stmt_cache *c)
+{
+	for (unsigned int i = n_held; i-- > 0;) {
+		if (held[i] != c)
+			continue;
+		memmove(&held[i], &held[i + 1], (n_held - i - 1) * sizeof(held[0]));
+		n_held--;
+		return;
+	}
+}
 
 /*
  * Invariants: writer is used only by the thread holding write_lock;
@@ -33,6 +81,8 @@ struct mgmt_db {
 	sqlite3 *writer; /* owned */
 	pthread_mutex_t write_lock;
 	sqlite3 *readers[MAX_READERS]; /* owned */
+	struct stmt_cache reader_cache[MAX_READERS];
+	struct stmt_cache writer_cache;
 	bool busy[MAX_READERS];
 	unsigned int n_readers;
 	pthread_mutex_t pool_lock;
@@ -241,13 +291,131 @@ out_free:
 	return rc;
 }
 
+static void
+cache_fini(struct stmt_cache *c)
+{
+	for (unsigned int i = 0; i < c->n; i++) {
+		sqlite3_finalize(c->e[i].st);
+		free(c->e[i].sql);
+	}
+	sqlite3_finalize(c->begin);
+	sqlite3_finalize(c->commit);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Put back whatever a user forgot to release (a transaction ended). */
+static void
+cache_reset(struct stmt_cache *c)
+{
+	for (unsigned int i = 0; i < c->n; i++) {
+		if (!c->e[i].out)
+			continue;
+		sqlite3_reset(c->e[i].st);
+		sqlite3_clear_bindings(c->e[i].st);
+		c->e[i].out = false;
+	}
+}
+
+static uint64_t
+fnv1a(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static struct stmt_cache *
+cache_of(sqlite3 *h)
+{
+	for (unsigned int i = n_held; i-- > 0;)
+		if (held[i]->h == h)
+			return held[i];
+	return NULL;
+}
+
+int
+mgmt_db_prepare(sqlite3 *h, const char *sql, sqlite3_stmt **out)
+{
+	struct stmt_cache *c = cache_of(h);
+	uint64_t hash;
+	unsigned int i;
+
+	*out = NULL;
+	if (c == NULL)
+		return sqlite3_prepare_v2(h, sql, -1, out, NULL);
+	hash = fnv1a(sql);
+	for (i = 0; i < c->n; i++) {
+		if (c->e[i].hash != hash || strcmp(c->e[i].sql, sql) != 0)
+			continue;
+		if (c->e[i].out) /* in use further up the stack: a private one */
+			return sqlite3_prepare_v2(h, sql, -1, out, NULL);
+		c->e[i].out = true;
+		*out = c->e[i].st;
+		return SQLITE_OK;
+	}
+	if (c->n == CACHE_SLOTS)
+		return sqlite3_prepare_v2(h, sql, -1, out, NULL);
+	i = c->n;
+	c->e[i].sql = strdup(sql);
+	if (c->e[i].sql == NULL)
+		return SQLITE_NOMEM;
+	if (sqlite3_prepare_v3(h, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->e[i].st, NULL) !=
+	    SQLITE_OK) {
+		free(c->e[i].sql);
+		return sqlite3_extended_errcode(h);
+	}
+	c->e[i].hash = hash;
+	c->e[i].out = true;
+	c->n++;
+	*out = c->e[i].st;
+	return SQLITE_OK;
+}
+
+void
+mgmt_db_release(sqlite3_stmt *st)
+{
+	struct stmt_cache *c;
+
+	if (st == NULL)
+		return;
+	c = cache_of(sqlite3_db_handle(st));
+	for (unsigned int i = 0; c != NULL && i < c->n; i++) {
+		if (c->e[i].st != st)
+			continue;
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		c->e[i].out = false;
+		return;
+	}
+	sqlite3_finalize(st);
+}
+
+/* A cached BEGIN/COMMIT (read transactions run them on every request). */
+static int
+run_cached(sqlite3 *h, sqlite3_stmt **slot, const char *sql)
+{
+	int rc;
+
+	if (*slot == NULL &&
+	    sqlite3_prepare_v3(h, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL) != SQLITE_OK)
+		return -EIO;
+	rc = sqlite3_step(*slot);
+	sqlite3_reset(*slot);
+	return rc == SQLITE_DONE ? 0 : mgmt_db_errno(rc);
+}
+
 void
 mgmt_db_destroy(struct mgmt_db *db)
 {
 	if (db == NULL)
 		return;
-	for (unsigned int i = 0; i < db->n_readers; i++)
+	for (unsigned int i = 0; i < db->n_readers; i++) {
+		cache_fini(&db->reader_cache[i]);
 		sqlite3_close(db->readers[i]);
+	}
+	cache_fini(&db->writer_cache);
 	sqlite3_close(db->writer);
 	pthread_mutex_destroy(&db->write_lock);
 	pthread_mutex_destroy(&db->pool_lock);
@@ -265,6 +433,7 @@ mgmt_db_write_begin(struct mgmt_db *db)
 		pthread_mutex_unlock(&db->write_lock);
 		return NULL;
 	}
+	hold(&db->writer_cache, db->writer);
 	return db->writer;
 }
 
@@ -275,6 +444,8 @@ mgmt_db_write_end(struct mgmt_db *db, bool commit)
 	int rc = 0;
 
 	db->pending_version = 0;
+	cache_reset(&db->writer_cache);
+	unhold(&db->writer_cache);
 	if (commit && mgmt_db_exec(db->writer, "COMMIT") < 0) {
 		TSR_ERR("mgmt.db", "commit failed\terr=\"%s\"", sqlite3_errmsg(db->writer));
 		rc = -EIO;
@@ -344,6 +515,7 @@ mgmt_db_read_begin(struct mgmt_db *db)
 			pthread_mutex_unlock(&db->write_lock);
 			return NULL;
 		}
+		hold(&db->writer_cache, db->writer);
 		return db->writer;
 	}
 	pthread_mutex_lock(&db->pool_lock);
@@ -357,7 +529,8 @@ mgmt_db_read_begin(struct mgmt_db *db)
 	db->busy[i] = true;
 	h = db->readers[i];
 	pthread_mutex_unlock(&db->pool_lock);
-	if (mgmt_db_exec(h, "BEGIN") < 0) {
+	hold(&db->reader_cache[i], h);
+	if (run_cached(h, &db->reader_cache[i].begin, "BEGIN") < 0) {
 		mgmt_db_read_end(db, h);
 		return NULL;
 	}
@@ -368,13 +541,21 @@ void
 mgmt_db_read_end(struct mgmt_db *db, sqlite3 *h)
 {
 	if (db->memory) {
+		cache_reset(&db->writer_cache);
+		unhold(&db->writer_cache);
 		if (h != NULL)
 			mgmt_db_exec(h, "COMMIT");
 		pthread_mutex_unlock(&db->write_lock);
 		return;
 	}
-	if (h != NULL)
-		mgmt_db_exec(h, "COMMIT");
+	for (unsigned int i = 0; i < db->n_readers; i++) {
+		if (db->readers[i] != h)
+			continue;
+		cache_reset(&db->reader_cache[i]);
+		unhold(&db->reader_cache[i]);
+		if (run_cached(h, &db->reader_cache[i].commit, "COMMIT") < 0)
+			mgmt_db_exec(h, "ROLLBACK");
+	}
 	pthread_mutex_lock(&db->pool_lock);
 	for (unsigned int i = 0; i < db->n_readers; i++)
 		if (db->readers[i] == h)

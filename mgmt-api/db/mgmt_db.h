@@ -103,6 +103,25 @@ sqlite3 *mgmt_db_read_begin(struct mgmt_db *db);
 void mgmt_db_read_end(struct mgmt_db *db, sqlite3 *h);
 
 /**
+ * Prepare @p sql on @p h, reusing the statement prepared for the same text
+ * earlier on this connection when the calling thread holds @p h inside
+ * mgmt_db_read_begin/end or mgmt_db_write_begin/end (per-connection cache,
+ * SQLITE_PREPARE_PERSISTENT); otherwise (or when that statement is in use
+ * further up the stack) a private one.
+ * @param out  the statement, borrowed until mgmt_db_release()
+ * @return an sqlite result code (SQLITE_OK on success).
+ * Context: the thread holding @p h.
+ */
+int mgmt_db_prepare(sqlite3 *h, const char *sql, sqlite3_stmt **out);
+
+/**
+ * Give back a statement from mgmt_db_prepare(): a cached one is reset and its
+ * bindings cleared, a private one finalized. NULL accepted.
+ * Context: the thread holding its connection.
+ */
+void mgmt_db_release(sqlite3_stmt *st);
+
+/**
  * Run SQL without results.
  * @return 0 or a negative errno from mgmt_db_errno().
  */

@@ -173,6 +173,54 @@ page_link(const struct mgmt_resource *r, const struct mgmt_query *q, unsigned in
 	return json_string(buf);
 }
 
+static json_t *
+page_meta(const struct mgmt_resource *r, const struct mgmt_query *q, int64_t total)
+{
+	json_t *meta = json_object();
+
+	json_object_set_new(meta, "limit", json_integer(q->limit));
+	json_object_set_new(meta, "offset", json_integer(q->offset));
+	json_object_set_new(meta, "total_count", json_integer(total));
+	json_object_set_new(meta, "next",
+			    (int64_t)q->offset + q->limit < total
+				    ? page_link(r, q, q->offset + q->limit)
+				    : json_null());
+	json_object_set_new(meta, "previous",
+			    q->offset > 0
+				    ? page_link(r, q, q->offset > q->limit ? q->offset - q->limit : 0)
+				    : json_null());
+	return meta;
+}
+
+/* {"meta": {...}, "objects": <objects text>} without building the objects as JSON trees. */
+static void
+reply_page(const struct mgmt_resource *r, const struct mgmt_query *q, int64_t total,
+	   const char *objects, size_t len, struct mgmt_rest_resp *resp)
+{
+	json_t *meta = page_meta(r, q, total);
+	char *m = meta != NULL ? json_dumps(meta, JSON_COMPACT) : NULL;
+	size_t ml = m != NULL ? strlen(m) : 0;
+	char *out = m != NULL ? malloc(ml + len + 32) : NULL;
+
+	json_decref(meta);
+	if (out == NULL) {
+		free(m);
+		reply_error(resp, 500, "out of memory");
+		return;
+	}
+	memcpy(out, "{\"meta\":", 8);
+	memcpy(out + 8, m, ml);
+	memcpy(out + 8 + ml, ",\"objects\":", 11);
+	memcpy(out + 19 + ml, objects, len);
+	out[19 + ml + len] = '}';
+	out[20 + ml + len] = '\0';
+	free(m);
+	resp->status = 200;
+	resp->text = out;
+	resp->text_len = 20 + ml + len;
+	resp->content_type = "application/json";
+}
+
 static void
 handle_list(struct mgmt_rest *rest, const struct mgmt_resource *r, const struct mgmt_rest_req *req,
 	    struct mgmt_rest_resp *resp)
@@ -180,6 +228,8 @@ handle_list(struct mgmt_rest *rest, const struct mgmt_resource *r, const struct 
 	struct mgmt_query q;
 	json_t *errors = json_object(), *objects = NULL, *meta;
 	int64_t total = 0;
+	char *text = NULL;
+	size_t len = 0;
 	sqlite3 *h;
 	int rc;
 
@@ -194,6 +244,16 @@ handle_list(struct mgmt_rest *rest, const struct mgmt_resource *r, const struct 
 	h = mgmt_db_read_begin(rest->db);
 	if (h == NULL) {
 		reply_error(resp, 503, "database unavailable");
+		return;
+	}
+	if (!r->text_id) {
+		rc = mgmt_store_list_text(r, h, &q, &text, &len, &total);
+		mgmt_db_read_end(rest->db, h);
+		if (rc < 0)
+			reply_errno(resp, rc);
+		else
+			reply_page(r, &q, total, text, len, resp);
+		free(text);
 		return;
 	}
 	rc = mgmt_store_list(r, h, &q, &objects, &total);
@@ -227,6 +287,22 @@ handle_get(struct mgmt_rest *rest, const struct mgmt_resource *r, int64_t id, co
 
 	if (h == NULL) {
 		reply_error(resp, 503, "database unavailable");
+		return;
+	}
+	if (!r->text_id) {
+		char *text = NULL;
+		size_t len = 0;
+
+		rc = mgmt_store_get_text(r, h, id, &text, &len);
+		mgmt_db_read_end(rest->db, h);
+		if (rc < 0) {
+			reply_errno(resp, rc);
+			return;
+		}
+		resp->status = 200;
+		resp->text = text;
+		resp->text_len = len;
+		resp->content_type = "application/json";
 		return;
 	}
 	rc = r->text_id ? mgmt_store_get_key(r, h, key, &o) : mgmt_store_get(r, h, id, &o);

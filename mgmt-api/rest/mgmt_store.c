@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gnutls/crypto.h>
@@ -72,7 +73,8 @@ ref_uri(const struct mgmt_resource *rr, int64_t id)
 	return json_string(uri);
 }
 
-static int row_to_json(const struct mgmt_resource *r, sqlite3 *h, sqlite3_stmt *st, json_t **out);
+static int row_to_json(const struct mgmt_resource *r, sqlite3 *h, sqlite3_stmt *st, bool lists,
+		       json_t **out);
 
 /* Links of a REFLIST field, in insertion order. */
 static json_t *
@@ -84,7 +86,7 @@ load_reflist(const struct mgmt_resource *r, const struct mgmt_field *f, sqlite3 
 
 	snprintf(sql, sizeof(sql), "SELECT %s FROM %s WHERE %s = ? ORDER BY rowid", f->join_other,
 		 f->join_table, f->join_self);
-	if (list == NULL || sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK) {
+	if (list == NULL || mgmt_db_prepare(h, sql, &st) != SQLITE_OK) {
 		json_decref(list);
 		return NULL;
 	}
@@ -92,7 +94,7 @@ load_reflist(const struct mgmt_resource *r, const struct mgmt_field *f, sqlite3 
 	while (sqlite3_step(st) == SQLITE_ROW)
 		json_array_append_new(list,
 				      ref_uri(mgmt_res_ref(r, f), sqlite3_column_int64(st, 0)));
-	sqlite3_finalize(st);
+	mgmt_db_release(st);
 	return list;
 }
 
@@ -107,15 +109,15 @@ load_children(const struct mgmt_resource *r, const struct mgmt_field *f, sqlite3
 
 	if (list == NULL || select_sql(cr, sql, sizeof(sql), &n) < 0 ||
 	    snprintf(sql + n, sizeof(sql) - n, " WHERE %s = ? ORDER BY id", f->join_self) < 0 ||
-	    sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK) {
+	    mgmt_db_prepare(h, sql, &st) != SQLITE_OK) {
 		json_decref(list);
 		return NULL;
 	}
 	sqlite3_bind_int64(st, 1, id);
 	while (sqlite3_step(st) == SQLITE_ROW)
-		if (row_to_json(cr, h, st, &o) == 0)
+		if (row_to_json(cr, h, st, true, &o) == 0)
 			json_array_append_new(list, o);
-	sqlite3_finalize(st);
+	mgmt_db_release(st);
 	return list;
 }
 
@@ -138,8 +140,13 @@ column_json(const struct mgmt_resource *r, const struct mgmt_field *f, sqlite3_s
 	}
 }
 
+/*
+ * One row as the API's object. @p lists false leaves REFLIST/CHILDREN fields
+ * as empty arrays for the caller to fill (a page loads them in one query).
+ */
 static int
-row_to_json(const struct mgmt_resource *r, sqlite3 *h, sqlite3_stmt *st, json_t **out)
+row_to_json(const struct mgmt_resource *r, sqlite3 *h, sqlite3_stmt *st, bool lists,
+	    json_t **out)
 {
 	int64_t id = sqlite3_column_int64(st, 0);
 	const char *key = (const char *)sqlite3_column_text(st, 0);
@@ -158,7 +165,9 @@ row_to_json(const struct mgmt_resource *r, sqlite3 *h, sqlite3_stmt *st, json_t 
 
 		if (f->flags & MGMT_F_WRITEONLY)
 			continue;
-		if (f->type == MGMT_FT_REFLIST)
+		if ((f->type == MGMT_FT_REFLIST || f->type == MGMT_FT_CHILDREN) && !lists)
+			v = json_array();
+		else if (f->type == MGMT_FT_REFLIST)
 			v = load_reflist(r, f, h, id);
 		else if (f->type == MGMT_FT_CHILDREN)
 			v = load_children(r, f, h, id);
@@ -192,15 +201,15 @@ mgmt_store_get(const struct mgmt_resource *r, sqlite3 *h, int64_t id, json_t **o
 	if (select_sql(r, sql, sizeof(sql), &n) < 0 ||
 	    append(sql, sizeof(sql), &n, " WHERE id = ?") < 0)
 		return -ENOSPC;
-	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+	if (mgmt_db_prepare(h, sql, &st) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		rc = row_to_json(r, h, st, out);
+		rc = row_to_json(r, h, st, true, out);
 	else
 		rc = rc == SQLITE_DONE ? -ENOENT : mgmt_db_errno(sqlite3_extended_errcode(h));
-	sqlite3_finalize(st);
+	mgmt_db_release(st);
 	return rc;
 }
 
@@ -215,16 +224,164 @@ mgmt_store_get_key(const struct mgmt_resource *r, sqlite3 *h, const char *key, j
 	if (select_sql(r, sql, sizeof(sql), &n) < 0 ||
 	    append(sql, sizeof(sql), &n, " WHERE id = ?") < 0)
 		return -ENOSPC;
-	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+	if (mgmt_db_prepare(h, sql, &st) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		rc = row_to_json(r, h, st, out);
+		rc = row_to_json(r, h, st, true, out);
 	else
 		rc = rc == SQLITE_DONE ? -ENOENT : mgmt_db_errno(sqlite3_extended_errcode(h));
-	sqlite3_finalize(st);
+	mgmt_db_release(st);
 	return rc;
+}
+
+/* Page rows: object and id, sorted by id for lookups. */
+struct page_row {
+	int64_t id;
+	json_t *obj; /* borrowed from the page array */
+};
+
+static int
+cmp_row(const void *a, const void *b)
+{
+	const struct page_row *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static json_t *
+page_list(struct page_row *rows, size_t n, int64_t id, const char *field)
+{
+	struct page_row key = {.id = id}, *hit = bsearch(&key, rows, n, sizeof(*rows), cmp_row);
+
+	return hit != NULL ? json_object_get(hit->obj, field) : NULL;
+}
+
+/*
+ * Fill the REFLIST and CHILDREN fields of a whole page with one query per
+ * field (WHERE parent IN the page's ids) instead of one per row and field.
+ */
+static int
+fill_lists(const struct mgmt_resource *r, sqlite3 *h, struct page_row *rows, size_t n,
+	   const char *ids)
+{
+	char sql[SQL_MAX];
+	size_t k;
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	for (size_t i = 0; i < r->n_fields && rc == 0; i++) {
+		const struct mgmt_field *f = &r->fields[i];
+		const struct mgmt_resource *cr;
+
+		if (f->type != MGMT_FT_REFLIST && f->type != MGMT_FT_CHILDREN)
+			continue;
+		cr = mgmt_res_ref(r, f);
+		if (f->type == MGMT_FT_REFLIST) {
+			snprintf(sql, sizeof(sql),
+				 "SELECT %s, %s FROM %s WHERE %s IN (SELECT value FROM json_each(?))"
+				 " ORDER BY %s, rowid",
+				 f->join_self, f->join_other, f->join_table, f->join_self,
+				 f->join_self);
+		} else if (f->type == MGMT_FT_CHILDREN) {
+			/* The child's columns, then the parent id at the end. */
+			if (select_sql(cr, sql, sizeof(sql), &k) < 0)
+				return -ENOSPC;
+			snprintf(sql + k - strlen(" FROM ") - strlen(cr->table), sizeof(sql) - k,
+				 ", %s FROM %s WHERE %s IN (SELECT value FROM json_each(?)) ORDER BY"
+				 " %s, id",
+				 f->join_self, cr->table, f->join_self, f->join_self);
+		}
+		if (mgmt_db_prepare(h, sql, &st) != SQLITE_OK)
+			return -EIO;
+		sqlite3_bind_text(st, 1, ids, -1, SQLITE_STATIC);
+		while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+			int last = sqlite3_column_count(st) - 1;
+			json_t *list, *o = NULL;
+
+			if (f->type == MGMT_FT_REFLIST) {
+				list = page_list(rows, n, sqlite3_column_int64(st, 0), f->name);
+				if (list != NULL)
+					json_array_append_new(list,
+							      ref_uri(cr, sqlite3_column_int64(st, 1)));
+				continue;
+			}
+			list = page_list(rows, n, sqlite3_column_int64(st, last), f->name);
+			if (list == NULL)
+				continue;
+			rc = row_to_json(cr, h, st, true, &o);
+			if (rc == 0)
+				json_array_append_new(list, o);
+		}
+		mgmt_db_release(st);
+	}
+	return rc;
+}
+
+static bool
+has_lists(const struct mgmt_resource *r)
+{
+	for (size_t i = 0; i < r->n_fields; i++)
+		if (r->fields[i].type == MGMT_FT_REFLIST || r->fields[i].type == MGMT_FT_CHILDREN)
+			return true;
+	return false;
+}
+
+/* The list fields of every object of a page. */
+static int
+page_lists(const struct mgmt_resource *r, sqlite3 *h, json_t *list)
+{
+	size_t n = json_array_size(list), used = 1, i;
+	struct page_row *rows;
+	char *ids;
+	json_t *o;
+	int rc;
+
+	if (n == 0 || !has_lists(r))
+		return 0;
+	rows = calloc(n, sizeof(*rows));
+	ids = malloc(n * 21 + 3);
+	if (rows == NULL || ids == NULL) {
+		free(rows);
+		free(ids);
+		return -ENOMEM;
+	}
+	ids[0] = '[';
+	json_array_foreach(list, i, o)
+	{
+		rows[i].id = json_integer_value(json_object_get(o, "id"));
+		rows[i].obj = o;
+		used += (size_t)sprintf(ids + used, "%s%" PRId64, i ? "," : "", rows[i].id);
+	}
+	strcpy(ids + used, "]");
+	qsort(rows, n, sizeof(*rows), cmp_row);
+	rc = fill_lists(r, h, rows, n, ids);
+	free(rows);
+	free(ids);
+	return rc;
+}
+
+/* The number of rows matching the filters of @p q (@p where from mgmt_query_sql()). */
+static int
+count_rows(const struct mgmt_resource *r, sqlite3 *h, const struct mgmt_query *q,
+	   const char *where, int64_t *total)
+{
+	char sql[SQL_MAX];
+	sqlite3_stmt *st;
+
+	if (snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s%s", r->table, where) >=
+	    (int)sizeof(sql))
+		return -ENOSPC;
+	if (mgmt_db_prepare(h, sql, &st) != SQLITE_OK)
+		return -EIO;
+	if (mgmt_query_bind(q, st, 1) < 0 || sqlite3_step(st) != SQLITE_ROW) {
+		mgmt_db_release(st);
+		return -EIO;
+	}
+	*total = sqlite3_column_int64(st, 0);
+	mgmt_db_release(st);
+	return 0;
 }
 
 int
@@ -240,49 +397,445 @@ mgmt_store_list(const struct mgmt_resource *r, sqlite3 *h, const struct mgmt_que
 	if (mgmt_query_sql(q, r, where, sizeof(where), order, sizeof(order)) < 0)
 		return -ENOSPC;
 	/* The total first, with the same filters. */
-	if (snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s%s", r->table, where) >=
-	    (int)sizeof(sql))
-		return -ENOSPC;
-	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
-		return -EIO;
-	if (mgmt_query_bind(q, st, 1) < 0 || sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		return -EIO;
-	}
-	*total = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	rc = count_rows(r, h, q, where, total);
+	if (rc < 0)
+		return rc;
 
 	if (select_sql(r, sql, sizeof(sql), &n) < 0 || append(sql, sizeof(sql), &n, where) < 0 ||
 	    append(sql, sizeof(sql), &n, order) < 0 ||
 	    append(sql, sizeof(sql), &n, " LIMIT ? OFFSET ?") < 0)
 		return -ENOSPC;
-	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+	if (mgmt_db_prepare(h, sql, &st) != SQLITE_OK)
 		return -EIO;
 	p = mgmt_query_bind(q, st, 1);
 	if (p < 0) {
-		sqlite3_finalize(st);
+		mgmt_db_release(st);
 		return -EIO;
 	}
 	sqlite3_bind_int64(st, p, q->limit);
 	sqlite3_bind_int64(st, p + 1, q->offset);
 	list = json_array();
 	if (list == NULL) {
-		sqlite3_finalize(st);
+		mgmt_db_release(st);
 		return -ENOMEM;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (row_to_json(r, h, st, &o) < 0) {
+		if (row_to_json(r, h, st, r->text_id, &o) < 0) {
 			rc = SQLITE_NOMEM;
 			break;
 		}
 		json_array_append_new(list, o);
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
+	mgmt_db_release(st);
+	if (rc != SQLITE_DONE || (!r->text_id && page_lists(r, h, list) < 0)) {
 		json_decref(list);
 		return -EIO;
 	}
 	*objects = list;
+	return 0;
+}
+
+/* ---- reads straight to JSON text --------------------------------------------------------- */
+
+/*
+ * The same objects as row_to_json() and json_dumps(JSON_COMPACT) would give,
+ * written directly into a text buffer: building jansson trees (a hash
+ * table and an allocation per field) was most of the cost of a GET.
+ */
+struct tb {
+	char *p;
+	size_t n, cap;
+	bool oom;
+};
+
+static void
+tb_put(struct tb *b, const char *s, size_t len)
+{
+	if (b->oom)
+		return;
+	if (b->n + len + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		char *p;
+
+		while (cap < b->n + len + 1)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (p == NULL) {
+			b->oom = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->n, s, len);
+	b->n += len;
+	b->p[b->n] = '\0';
+}
+
+static void
+tb_str(struct tb *b, const char *s)
+{
+	tb_put(b, s, strlen(s));
+}
+
+/* A JSON string as jansson writes it: ", \ and control characters escaped. */
+static void
+tb_json_string(struct tb *b, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t run = 0;
+
+	tb_put(b, "\"", 1);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[7];
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		tb_put(b, s + run, i - run);
+		run = i + 1;
+		switch (c) {
+		case '"':
+			tb_put(b, "\\\"", 2);
+			break;
+		case '\\':
+			tb_put(b, "\\\\", 2);
+			break;
+		case '\b':
+			tb_put(b, "\\b", 2);
+			break;
+		case '\f':
+			tb_put(b, "\\f", 2);
+			break;
+		case '\n':
+			tb_put(b, "\\n", 2);
+			break;
+		case '\r':
+			tb_put(b, "\\r", 2);
+			break;
+		case '\t':
+			tb_put(b, "\\t", 2);
+			break;
+		default:
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			tb_put(b, esc, 6);
+		}
+	}
+	tb_put(b, s + run, len - run);
+	tb_put(b, "\"", 1);
+}
+
+static void
+tb_uri(struct tb *b, const struct mgmt_resource *rr, int64_t id)
+{
+	char uri[160];
+	int n;
+
+	if (rr == NULL || (n = mgmt_res_uri(rr, id, uri, sizeof(uri))) < 0)
+		tb_str(b, "null");
+	else
+		tb_json_string(b, uri, (size_t)n);
+}
+
+static void
+tb_column(struct tb *b, const struct mgmt_resource *r, const struct mgmt_field *f,
+	  sqlite3_stmt *st, int col)
+{
+	char num[32];
+	const char *t;
+
+	if (sqlite3_column_type(st, col) == SQLITE_NULL) {
+		tb_str(b, "null");
+		return;
+	}
+	switch (f->type) {
+	case MGMT_FT_INT:
+		snprintf(num, sizeof(num), "%lld", (long long)sqlite3_column_int64(st, col));
+		tb_str(b, num);
+		return;
+	case MGMT_FT_BOOL:
+		tb_str(b, sqlite3_column_int64(st, col) != 0 ? "true" : "false");
+		return;
+	case MGMT_FT_REF:
+		tb_uri(b, mgmt_res_ref(r, f), sqlite3_column_int64(st, col));
+		return;
+	case MGMT_FT_REAL: {
+		json_t *v = json_real(sqlite3_column_double(st, col));
+		char *d = v != NULL ? json_dumps(v, JSON_ENCODE_ANY) : NULL;
+
+		tb_str(b, d != NULL ? d : "null");
+		free(d);
+		json_decref(v);
+		return;
+	}
+	default:
+		t = (const char *)sqlite3_column_text(st, col);
+		tb_json_string(b, t != NULL ? t : "", (size_t)sqlite3_column_bytes(st, col));
+	}
+}
+
+/* The list fields of one page, as text fragments per (field, row). */
+struct frags {
+	size_t n_rows;
+	int64_t *ids;   /* sorted */
+	struct tb *tbs; /* [field index * n_rows + row] */
+};
+
+static struct tb *
+frag_of(struct frags *fr, size_t field, int64_t id)
+{
+	size_t lo = 0, hi = fr->n_rows;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (fr->ids[mid] < id)
+			lo = mid + 1;
+		else if (fr->ids[mid] > id)
+			hi = mid;
+		else
+			return &fr->tbs[field * fr->n_rows + mid];
+	}
+	return NULL;
+}
+
+static int row_to_text(const struct mgmt_resource *r, sqlite3_stmt *st, struct frags *fr,
+		       struct tb *b);
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* One query per list field for every id of the page (json_each of the ids). */
+static int
+load_frags(const struct mgmt_resource *r, sqlite3 *h, struct frags *fr)
+{
+	struct tb ids = {0};
+	char sql[SQL_MAX], num[32];
+	sqlite3_stmt *st;
+	size_t k;
+	int rc = 0;
+
+	tb_put(&ids, "[", 1);
+	for (size_t i = 0; i < fr->n_rows; i++) {
+		snprintf(num, sizeof(num), "%s%lld", i ? "," : "", (long long)fr->ids[i]);
+		tb_str(&ids, num);
+	}
+	tb_put(&ids, "]", 1);
+	for (size_t i = 0; i < r->n_fields && rc == 0 && !ids.oom; i++) {
+		const struct mgmt_field *f = &r->fields[i];
+		const struct mgmt_resource *cr;
+
+		if (f->type != MGMT_FT_REFLIST && f->type != MGMT_FT_CHILDREN)
+			continue;
+		cr = mgmt_res_ref(r, f);
+		if (f->type == MGMT_FT_REFLIST) {
+			snprintf(sql, sizeof(sql),
+				 "SELECT %s, %s FROM %s WHERE %s IN (SELECT value FROM json_each(?))"
+				 " ORDER BY %s, rowid",
+				 f->join_self, f->join_other, f->join_table, f->join_self,
+				 f->join_self);
+		} else {
+			if (select_sql(cr, sql, sizeof(sql), &k) < 0)
+				return -ENOSPC;
+			snprintf(sql + k - strlen(" FROM ") - strlen(cr->table), sizeof(sql) - k,
+				 ", %s FROM %s WHERE %s IN (SELECT value FROM json_each(?)) ORDER BY"
+				 " %s, id",
+				 f->join_self, cr->table, f->join_self, f->join_self);
+		}
+		if (mgmt_db_prepare(h, sql, &st) != SQLITE_OK) {
+			rc = -EIO;
+			break;
+		}
+		sqlite3_bind_text(st, 1, ids.p, (int)ids.n, SQLITE_STATIC);
+		while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+			bool reflist = f->type == MGMT_FT_REFLIST;
+			int64_t owner = sqlite3_column_int64(
+				st, reflist ? 0 : sqlite3_column_count(st) - 1);
+			struct tb *t = frag_of(fr, i, owner);
+
+			if (t == NULL)
+				continue;
+			if (t->n > 0)
+				tb_put(t, ",", 1);
+			if (reflist)
+				tb_uri(t, cr, sqlite3_column_int64(st, 1));
+			else
+				rc = row_to_text(cr, st, NULL, t);
+			if (t->oom)
+				rc = -ENOMEM;
+		}
+		mgmt_db_release(st);
+	}
+	free(ids.p);
+	return ids.oom ? -ENOMEM : rc;
+}
+
+static int
+row_to_text(const struct mgmt_resource *r, sqlite3_stmt *st, struct frags *fr, struct tb *b)
+{
+	int64_t id = sqlite3_column_int64(st, 0);
+	char num[32];
+	int col = 1;
+
+	snprintf(num, sizeof(num), "{\"id\":%lld", (long long)id);
+	tb_str(b, num);
+	for (size_t i = 0; i < r->n_fields; i++) {
+		const struct mgmt_field *f = &r->fields[i];
+
+		if (f->flags & MGMT_F_WRITEONLY)
+			continue;
+		tb_put(b, ",", 1);
+		tb_json_string(b, f->name, strlen(f->name));
+		tb_put(b, ":", 1);
+		if (f->type == MGMT_FT_REFLIST || f->type == MGMT_FT_CHILDREN) {
+			struct tb *t = fr != NULL ? frag_of(fr, i, id) : NULL;
+
+			tb_put(b, "[", 1);
+			if (t != NULL && t->n > 0)
+				tb_put(b, t->p, t->n);
+			tb_put(b, "]", 1);
+		} else {
+			tb_column(b, r, f, st, col++);
+		}
+	}
+	tb_str(b, ",\"resource_uri\":");
+	tb_uri(b, r, id);
+	tb_put(b, "}", 1);
+	return b->oom ? -ENOMEM : 0;
+}
+
+/* Two passes over @p st: the ids (for the list fields), then the rows. */
+static int
+emit_rows(const struct mgmt_resource *r, sqlite3 *h, sqlite3_stmt *st, struct tb *b,
+	  size_t *count)
+{
+	struct frags fr = {0};
+	size_t cap = 0, n_lists = 0;
+	int rc = 0, step;
+
+	for (size_t i = 0; i < r->n_fields; i++)
+		n_lists += r->fields[i].type == MGMT_FT_REFLIST ||
+			   r->fields[i].type == MGMT_FT_CHILDREN;
+	if (n_lists > 0) {
+		while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+			if (fr.n_rows == cap) {
+				int64_t *g = realloc(fr.ids, (cap = cap ? cap * 2 : 32) * sizeof(*g));
+
+				if (g == NULL) {
+					rc = -ENOMEM;
+					break;
+				}
+				fr.ids = g;
+			}
+			fr.ids[fr.n_rows++] = sqlite3_column_int64(st, 0);
+		}
+		if (rc == 0 && step != SQLITE_DONE)
+			rc = -EIO;
+		sqlite3_reset(st); /* keeps the bindings for the second pass */
+		if (rc == 0 && fr.n_rows > 0) {
+			qsort(fr.ids, fr.n_rows, sizeof(*fr.ids), cmp_i64);
+			fr.tbs = calloc(r->n_fields * fr.n_rows, sizeof(*fr.tbs));
+			rc = fr.tbs == NULL ? -ENOMEM : load_frags(r, h, &fr);
+		}
+	}
+	*count = 0;
+	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*count > 0)
+			tb_put(b, ",", 1);
+		rc = row_to_text(r, st, n_lists > 0 ? &fr : NULL, b);
+		(*count)++;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = -EIO;
+	for (size_t i = 0; fr.tbs != NULL && i < r->n_fields * fr.n_rows; i++)
+		free(fr.tbs[i].p);
+	free(fr.tbs);
+	free(fr.ids);
+	return rc;
+}
+
+int
+mgmt_store_get_text(const struct mgmt_resource *r, sqlite3 *h, int64_t id, char **out,
+		    size_t *len)
+{
+	char sql[SQL_MAX];
+	struct tb b = {0};
+	size_t n, count = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (r->text_id)
+		return -EINVAL;
+	if (select_sql(r, sql, sizeof(sql), &n) < 0 ||
+	    append(sql, sizeof(sql), &n, " WHERE id = ?") < 0)
+		return -ENOSPC;
+	if (mgmt_db_prepare(h, sql, &st) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, id);
+	rc = emit_rows(r, h, st, &b, &count);
+	mgmt_db_release(st);
+	if (rc == 0 && count == 0)
+		rc = -ENOENT;
+	if (rc < 0) {
+		free(b.p);
+		return rc;
+	}
+	*out = b.p;
+	*len = b.n;
+	return 0;
+}
+
+int
+mgmt_store_list_text(const struct mgmt_resource *r, sqlite3 *h, const struct mgmt_query *q,
+		     char **objects, size_t *len, int64_t *total)
+{
+	char sql[SQL_MAX], where[2048], order[512];
+	struct tb b = {0};
+	size_t n, count;
+	sqlite3_stmt *st;
+	int rc, p;
+
+	if (r->text_id)
+		return -EINVAL;
+	if (mgmt_query_sql(q, r, where, sizeof(where), order, sizeof(order)) < 0)
+		return -ENOSPC;
+	if (select_sql(r, sql, sizeof(sql), &n) < 0 || append(sql, sizeof(sql), &n, where) < 0 ||
+	    append(sql, sizeof(sql), &n, order) < 0 ||
+	    append(sql, sizeof(sql), &n, " LIMIT ? OFFSET ?") < 0)
+		return -ENOSPC;
+	if (mgmt_db_prepare(h, sql, &st) != SQLITE_OK)
+		return -EIO;
+	p = mgmt_query_bind(q, st, 1);
+	if (p < 0) {
+		mgmt_db_release(st);
+		return -EIO;
+	}
+	sqlite3_bind_int64(st, p, q->limit);
+	sqlite3_bind_int64(st, p + 1, q->offset);
+	tb_put(&b, "[", 1);
+	rc = emit_rows(r, h, st, &b, &count);
+	tb_put(&b, "]", 1);
+	mgmt_db_release(st);
+	/* A short first page is the whole result: its size is the total (no count(*)). */
+	if (rc == 0 && q->offset == 0 && count < q->limit)
+		*total = (int64_t)count;
+	else if (rc == 0)
+		rc = count_rows(r, h, q, where, total);
+	if (rc == 0 && b.oom)
+		rc = -ENOMEM;
+	if (rc < 0) {
+		free(b.p);
+		return rc;
+	}
+	*objects = b.p;
+	*len = b.n;
 	return 0;
 }
 
@@ -296,11 +849,11 @@ exists(sqlite3 *h, const char *table, int64_t id)
 	int rc;
 
 	snprintf(sql, sizeof(sql), "SELECT 1 FROM %s WHERE id = ?", table);
-	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+	if (mgmt_db_prepare(h, sql, &st) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	mgmt_db_release(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -EIO;
 }
 
@@ -320,12 +873,12 @@ taken(const struct mgmt_resource *r, const struct mgmt_field *f, sqlite3 *h, int
 		snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql),
 			 " UNION ALL SELECT 1 FROM %s WHERE %s = ?1 COLLATE NOCASE", f->also_unique,
 			 f->column);
-	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+	if (mgmt_db_prepare(h, sql, &st) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, value, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, id);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	mgmt_db_release(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -EIO;
 }
 
@@ -502,7 +1055,7 @@ write_row(const struct mgmt_resource *r, sqlite3 *h, int64_t *id, const json_t *
 			     append(sql, sizeof(sql), &n, ")") < 0
 		   : append(sql, sizeof(sql), &n, " WHERE id = ?") < 0)
 		return -ENOSPC;
-	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK) {
+	if (mgmt_db_prepare(h, sql, &st) != SQLITE_OK) {
 		TSR_ERR("mgmt.db", "cannot prepare a write\tresource=%s err=\"%s\"", r->name,
 			sqlite3_errmsg(h));
 		return -EIO;
@@ -520,7 +1073,7 @@ write_row(const struct mgmt_resource *r, sqlite3 *h, int64_t *id, const json_t *
 		else
 			rc = bind_field(f, st, idx, v, ctx);
 		if (rc < 0) {
-			sqlite3_finalize(st);
+			mgmt_db_release(st);
 			return rc;
 		}
 		idx++;
@@ -530,10 +1083,10 @@ write_row(const struct mgmt_resource *r, sqlite3 *h, int64_t *id, const json_t *
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE) {
 		rc = constraint_error(r, h, errors);
-		sqlite3_finalize(st);
+		mgmt_db_release(st);
 		return rc;
 	}
-	sqlite3_finalize(st);
+	mgmt_db_release(st);
 	if (insert)
 		*id = sqlite3_last_insert_rowid(h);
 	else if (sqlite3_changes(h) == 0)
@@ -551,14 +1104,14 @@ write_links(const struct mgmt_field *f, sqlite3 *h, int64_t id, const json_t *id
 	int rc = 0;
 
 	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE %s = ?", f->join_table, f->join_self);
-	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+	if (mgmt_db_prepare(h, sql, &st) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
-	sqlite3_finalize(st);
+	mgmt_db_release(st);
 	snprintf(sql, sizeof(sql), "INSERT INTO %s (%s, %s) VALUES (?, ?)", f->join_table,
 		 f->join_self, f->join_other);
-	if (rc < 0 || sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+	if (rc < 0 || mgmt_db_prepare(h, sql, &st) != SQLITE_OK)
 		return -EIO;
 	json_array_foreach(ids, k, x)
 	{
@@ -570,7 +1123,7 @@ write_links(const struct mgmt_field *f, sqlite3 *h, int64_t id, const json_t *id
 			break;
 		}
 	}
-	sqlite3_finalize(st);
+	mgmt_db_release(st);
 	return rc;
 }
 
@@ -592,11 +1145,11 @@ write_children(const struct mgmt_resource *r, const struct mgmt_field *f, sqlite
 	if (fk == NULL)
 		return -EIO;
 	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE %s = ?", cr->table, f->join_self);
-	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+	if (mgmt_db_prepare(h, sql, &st) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
-	sqlite3_finalize(st);
+	mgmt_db_release(st);
 	json_array_foreach(list, k, c)
 	{
 		json_t *child = json_deep_copy(c), *cerr = json_object(), *cv, *m;
@@ -660,7 +1213,7 @@ mgmt_store_delete(const struct mgmt_resource *r, sqlite3 *h, int64_t id)
 	int rc;
 
 	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE id = ?", r->table);
-	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+	if (mgmt_db_prepare(h, sql, &st) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
@@ -670,6 +1223,6 @@ mgmt_store_delete(const struct mgmt_resource *r, sqlite3 *h, int64_t id)
 		rc = -EBUSY; /* ON DELETE RESTRICT reports SQLITE_CONSTRAINT_TRIGGER */
 	else
 		rc = mgmt_db_errno(sqlite3_extended_errcode(h));
-	sqlite3_finalize(st);
+	mgmt_db_release(st);
 	return rc;
 }

@@ -54,6 +54,25 @@ int mgmt_store_list(const struct mgmt_resource *r, sqlite3 *h, const struct mgmt
 		    json_t **objects, int64_t *total);
 
 /**
+ * mgmt_store_get() written straight to JSON text (the same text
+ * json_dumps(JSON_COMPACT) gives for the object), for integer-id resources.
+ * @param out  the text (returns owned, NUL-terminated)
+ * @return 0, -ENOENT, -EINVAL (a text_id resource), -ENOMEM, -EIO.
+ */
+int mgmt_store_get_text(const struct mgmt_resource *r, sqlite3 *h, int64_t id, char **out,
+			size_t *len);
+
+/**
+ * mgmt_store_list() written straight to JSON text: @p objects is the
+ * array's text. The count(*) is skipped when the first page is not full
+ * (then it is the whole result).
+ * @param objects  "[...]" (returns owned, NUL-terminated)
+ * @return 0, -EINVAL (a text_id resource), -ENOSPC, -ENOMEM, -EIO.
+ */
+int mgmt_store_list_text(const struct mgmt_resource *r, sqlite3 *h, const struct mgmt_query *q,
+			 char **objects, size_t *len, int64_t *total);
+
+/**
  * Insert (*id == 0) or update (*id > 0) an object.
  * @param obj      canonical object (borrowed)
  * @param present  the request body: on update, list fields (links and

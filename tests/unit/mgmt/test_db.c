@@ -247,7 +247,11 @@ call(const char *method, const char *path, const char *body, enum mgmt_role role
 
 	mgmt_rest_handle(&rest, &req, &resp);
 	status = resp.status;
-	if (out != NULL) {
+	if (out != NULL && resp.body == NULL && resp.text != NULL) {
+		/* Reads come back as JSON text written straight from the rows. */
+		*out = json_loadb(resp.text, resp.text_len, 0, NULL);
+		assert_non_null(*out);
+	} else if (out != NULL) {
 		*out = resp.body;
 		resp.body = NULL;
 	}

@@ -198,6 +198,76 @@ test_against_db(void **state)
 	mgmt_db_destroy(db);
 }
 
+/*
+ * The text written straight from the rows (GET one, GET a page) is the
+ * text jansson makes of mgmt_store_get()/mgmt_store_list(): same keys,
+ * order, escaping, nested aliases and reference lists, with and without
+ * the count(*) shortcut of a short first page.
+ */
+static void
+test_text_equals_json(void **state)
+{
+	static const char *const qs[] = {"order_by=id", "limit=2&order_by=-name", "limit=2&offset=2",
+					 "name__startswith=nobody", "name=q\"uote"};
+	struct mgmt_db *db;
+	struct mgmt_query q;
+	json_t *objs, *o;
+	int64_t total, total_text;
+	char *text, *dumped;
+	size_t len;
+	sqlite3 *h;
+
+	(void)state;
+	assert_int_equal(mgmt_db_create(":memory:", 1, &db), 0);
+	h = mgmt_db_write_begin(db);
+	assert_non_null(h);
+	assert_int_equal(
+		mgmt_db_exec(h, "INSERT INTO conference (id, name, description, participant_limit,"
+				" creation_time) VALUES (1, 'Alpha', 'tab\there \"q\" back\\slash"
+				" \u00e9t\u00e9 ' || char(1) || char(10), 5, 't'),"
+				" (2, 'q\"uote', '', NULL, 't'), (3, 'Gamma', '', 7, 't');"
+				"INSERT INTO conference_alias (alias, conference_id, description,"
+				" creation_time) VALUES ('a1', 1, 'd1', 't'), ('g1', 3, '', 't'),"
+				" ('a2', 1, '', 't');"
+				"INSERT INTO automatic_participant (id, alias, creation_time) VALUES"
+				" (1, 'adp', 't');"
+				"INSERT INTO conference_automatic_participant (conference_id,"
+				" automatic_participant_id) VALUES (1, 1), (3, 1)"),
+		0);
+	assert_int_equal(mgmt_db_write_end(db, true), 0);
+	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
+		assert_int_equal(parse(&q, qs[i]), 0);
+		h = mgmt_db_read_begin(db);
+		assert_int_equal(mgmt_store_list(conf, h, &q, &objs, &total), 0);
+		assert_int_equal(mgmt_store_list_text(conf, h, &q, &text, &len, &total_text), 0);
+		mgmt_db_read_end(db, h);
+		dumped = json_dumps(objs, JSON_COMPACT);
+		assert_string_equal(text, dumped);
+		assert_int_equal(len, strlen(dumped));
+		assert_int_equal(total_text, total);
+		free(dumped);
+		free(text);
+		json_decref(objs);
+	}
+	for (int64_t id = 1; id <= 4; id++) {
+		h = mgmt_db_read_begin(db);
+		if (id == 4) {
+			assert_int_equal(mgmt_store_get_text(conf, h, id, &text, &len), -ENOENT);
+			mgmt_db_read_end(db, h);
+			break;
+		}
+		assert_int_equal(mgmt_store_get(conf, h, id, &o), 0);
+		assert_int_equal(mgmt_store_get_text(conf, h, id, &text, &len), 0);
+		mgmt_db_read_end(db, h);
+		dumped = json_dumps(o, JSON_COMPACT);
+		assert_string_equal(text, dumped);
+		free(dumped);
+		free(text);
+		json_decref(o);
+	}
+	mgmt_db_destroy(db);
+}
+
 static int
 setup(void **state)
 {
@@ -213,6 +283,7 @@ main(void)
 		cmocka_unit_test(test_paging),    cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_too_many),  cmocka_unit_test(test_sql_whitelist),
 		cmocka_unit_test(test_next_link), cmocka_unit_test(test_against_db),
+		cmocka_unit_test(test_text_equals_json),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
