@@ -4,7 +4,7 @@
 #
 # run.sh - run the benchmarks (make bench [BENCH=name]). Each prints
 # "BENCH <name> key=value ..." lines; nothing here asserts on speed.
-#   run.sh BENCH_BUILD [srtp|dp_relay|dp_e2e|mix|esp|mgmt|sip]
+#   run.sh BENCH_BUILD [srtp|dp_relay|dp_e2e|mix|esp|mgmt|sip|dp_ctl]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-build-bench}
@@ -30,3 +30,5 @@ run mgmt "tessera-mgmt over HTTPS with wrk, 10,000 VMRs and 30,000 aliases" \
 	bash "$here/bench_mgmt.sh" "$build" 10 16
 run sip "tessera-node with sipp: calls per second and held calls into VMRs" \
 	bash "$here/bench_sip.sh" "$build" 10 5000
+run dp_ctl "data plane control request latency per operation, idle and with 2,000 held" \
+	bash "$here/bench_dp_ctl.sh" "$build" 500
