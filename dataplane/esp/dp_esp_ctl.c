@@ -36,6 +36,7 @@ const char *const dp_esp_drop_names[DP_ESP_DROP_COUNT] = {
 	[DP_ESP_DROP_NO_SA] = "no_sa",
 	[DP_ESP_DROP_ROOM] = "room",
 	[DP_ESP_DROP_CRYPTO] = "crypto",
+	[DP_ESP_DROP_INNER_NO_STREAM] = "inner_no_stream",
 };
 
 static void sa_free(struct dp_esp_sa *sa);

@@ -51,6 +51,8 @@ enum dp_esp_drop {
 	DP_ESP_DROP_NO_SA,         /* outbound: the stream's SA is gone */
 	DP_ESP_DROP_ROOM,          /* outbound: no head or tail room in the mbuf */
 	DP_ESP_DROP_CRYPTO,        /* ipsec-mb failed the job */
+	DP_ESP_DROP_INNER_NO_STREAM, /* inbound: authentic, but no stream for the inner UDP port
+				      * (never punted: the kernel would answer in the clear) */
 	DP_ESP_DROP_COUNT,
 };
 

@@ -136,9 +136,21 @@ punt_refragment(struct burst *b, struct rte_mbuf *m)
 	b->lc->stats.punt_refragmented++;
 }
 
+/*
+ * Marks a packet that arrived in ESP and was decrypted: it is only ever
+ * delivered to a stream, never punted to the kernel, whose answer (an ICMP
+ * port unreachable quoting the inner header) would leave in the clear.
+ */
+#define DP_PTYPE_ESP_INNER (RTE_PTYPE_TUNNEL_ESP | RTE_PTYPE_INNER_L4_UDP)
+
 static inline void
 to_tap(struct burst *b, struct rte_mbuf *m, enum dp_punt why)
 {
+	if (unlikely(m->packet_type == DP_PTYPE_ESP_INNER)) {
+		b->lc->stats.esp.drop[DP_ESP_DROP_INNER_NO_STREAM]++;
+		to_free(b, m);
+		return;
+	}
 	b->lc->stats.punt[why]++;
 	if (b->dm->tap_port == UINT16_MAX) {
 		to_free(b, m);
@@ -982,10 +994,12 @@ esp_in_pass(struct burst *b)
 	dp_esp_node_decap(&b->dm->esp, b->lc->mb, b->tsc, b->esp_in, b->n_esp_in,
 			  &b->lc->stats.esp);
 	for (uint16_t i = 0; i < b->n_esp_in; i++) {
-		if (b->esp_in[i].ok)
+		if (b->esp_in[i].ok) {
+			b->esp_in[i].m->packet_type = DP_PTYPE_ESP_INNER;
 			classify(b, b->esp_in[i].m);
-		else
+		} else {
 			to_free(b, b->esp_in[i].m);
+		}
 	}
 }
 

@@ -503,6 +503,11 @@ test_inbound(void **state)
 	len = esp_frame(&p, f, "198.18.0.21", 5002, 40000, pkt, pl, 59);
 	rx(e, f, len);
 	assert_int_equal(esp_drop(e, DP_ESP_DROP_INNER_PROTO), 2);
+	/* Authentic UDP for a port no stream has: dropped, never punted (the kernel's
+	 * port unreachable would quote the decrypted header in the clear). */
+	len = esp_frame(&p, f, "198.18.0.21", 5002, 40010, pkt, pl, IPPROTO_UDP);
+	rx(e, f, len);
+	assert_int_equal(esp_drop(e, DP_ESP_DROP_INNER_NO_STREAM), 1);
 	/* Nothing of that was relayed, and the stream saw only the good packet. */
 	assert_int_equal(e->out.n_wire, 0);
 	assert_int_equal(e->out.n_tap, 0);
@@ -532,7 +537,8 @@ test_inbound(void **state)
 		json_t *r = call(e, "port.stats", "");
 		json_t *esp = json_object_get(json_object_get(r, "result"), "esp");
 
-		assert_int_equal(json_integer_value(json_object_get(esp, "rx")), 2);
+		/* the good packet, the one of the burst, the one to a port without a stream */
+		assert_int_equal(json_integer_value(json_object_get(esp, "rx")), 3);
 		assert_int_equal(json_integer_value(json_object_get(json_object_get(esp, "drops"),
 								    "wrong_spi")), 2);
 		json_decref(r);
