@@ -6,6 +6,10 @@
  * cp_media.c - data plane control socket client and media port allocator.
  *
  * Context: control path (cp main loop). See cp_media.h for the contract.
+ * Requests that need no answer (deletes, detaches, stopping a prompt) are
+ * sent without waiting; their replies are read, and failures logged, when
+ * the next request is made (the data plane handles a connection's requests
+ * in order, so a later request always sees their effect).
  * Keys pass through here in request bodies: the buffers holding them are
  * wiped after each request and nothing here logs a request body.
  */
@@ -27,13 +31,30 @@
 #define LOG_COMP "cp.media"
 
 /*
+ * Requests sent without waiting (cp_media_stream_delete(), ...) whose reply
+ * has not been read yet; at this many the next one waits for a reply first.
+ * The data plane never blocks on a client that does not read its replies
+ * (it drops the connection), so the queue of unread replies stays far below
+ * what the socket buffers hold.
+ */
+#define MAX_INFLIGHT 64
+
+/*
  * Invariants: fd is -1 or a connected SEQPACKET socket; used[i] covers port
- * port_lo + 2 * i and port + 1; n_used counts the true entries.
+ * port_lo + 2 * i and port + 1; n_used counts the true entries; inflight[]
+ * from inflight_head holds, oldest first, the n_inflight requests sent
+ * without waiting whose reply is unread (ids increase along it).
  */
 struct cp_media {
 	char path[108];
 	int fd;
 	uint64_t next_id;
+	struct {
+		uint64_t id;
+		const char *op; /* a string literal */
+	} inflight[MAX_INFLIGHT];
+	uint32_t inflight_head;
+	uint32_t n_inflight;
 	uint16_t port_lo;
 	uint32_t n_pairs;
 	uint32_t n_used;
@@ -148,6 +169,11 @@ drop_conn(struct cp_media *m)
 	if (m->fd >= 0)
 		close(m->fd);
 	m->fd = -1;
+	if (m->n_inflight != 0)
+		TSR_WARN(LOG_COMP, "replies to requests sent without waiting lost\tcount=%u",
+			 m->n_inflight);
+	m->n_inflight = 0; /* their replies went with the connection */
+	m->inflight_head = 0;
 }
 
 static int
@@ -168,21 +194,105 @@ code_to_errno(const char *code)
 	return -EPROTO;
 }
 
+/* The errno of an error reply, logged with the operation. */
+static int
+reply_error(json_t *reply, const char *op)
+{
+	json_t *err = json_object_get(reply, "error");
+	int rc = code_to_errno(json_string_value(json_object_get(err, "code")));
+
+	TSR_WARN(LOG_COMP, "data plane refused request\top=%s code=%s field=%s message=\"%s\"", op,
+		 json_string_value(json_object_get(err, "code")) ?: "?",
+		 json_string_value(json_object_get(err, "field")) ?: "-",
+		 json_string_value(json_object_get(err, "message")) ?: "");
+	return rc;
+}
+
 /*
- * Send one request (takes @p args: it is decref'd here) and wait for the
- * reply with the same id. @p result gets a new reference to "result" on
- * success when not NULL.
+ * A reply that is not the one being waited for: the answer to a request
+ * sent without waiting (the data plane answers in order, so it is the
+ * oldest unread one; a failure is logged here), or a stale reply to a
+ * request that timed out.
+ */
+static void
+other_reply(struct cp_media *m, json_t *reply)
+{
+	json_int_t rid = json_integer_value(json_object_get(reply, "id"));
+
+	/* Replies come in request order: older entries were answered (or lost). */
+	while (m->n_inflight != 0 && m->inflight[m->inflight_head].id <= (uint64_t)rid) {
+		bool match = m->inflight[m->inflight_head].id == (uint64_t)rid;
+		const char *op = m->inflight[m->inflight_head].op;
+
+		m->inflight_head = (m->inflight_head + 1) % MAX_INFLIGHT;
+		m->n_inflight--;
+		if (match && !json_is_true(json_object_get(reply, "ok")))
+			reply_error(reply, op);
+	}
+}
+
+/*
+ * Read replies: without waiting (@p wait_ms 0) those already there, else
+ * until fewer than MAX_INFLIGHT are unread. @return 0 or a transport error
+ * (the connection is dropped).
  */
 static int
-request(struct cp_media *m, const char *op, json_t *args, json_t **result)
+read_replies(struct cp_media *m, int wait_ms)
 {
-	uint64_t id = m->next_id++;
+	struct pollfd pfd = {.fd = m->fd, .events = POLLIN};
+
+	while (m->fd >= 0 && m->n_inflight != 0) {
+		json_t *reply;
+		ssize_t n;
+		int rc;
+
+		if (wait_ms > 0 && m->n_inflight < MAX_INFLIGHT)
+			return 0;
+		rc = poll(&pfd, 1, wait_ms);
+		if (rc == 0 && wait_ms == 0)
+			return 0;
+		if (rc <= 0) {
+			rc = rc == 0 ? -ETIMEDOUT : -errno;
+			goto out_drop;
+		}
+		n = recv(m->fd, m->buf, DP_CTL_MAX_MSG, 0);
+		if (n <= 0) {
+			rc = n == 0 ? -ECONNRESET : -errno;
+			goto out_drop;
+		}
+		m->buf[n] = '\0';
+		reply = json_loads(m->buf, 0, NULL);
+		explicit_bzero(m->buf, (size_t)n);
+		other_reply(m, reply);
+		json_decref(reply);
+		continue;
+out_drop:
+		TSR_WARN(LOG_COMP, "data plane reply lost\tpath=%s err=%s", m->path, strerror(-rc));
+		drop_conn(m);
+		return rc;
+	}
+	return 0;
+}
+
+/*
+ * Send one request (takes @p args: it is decref'd here). With @p wait, wait
+ * for the reply with the same id (@p result gets a new reference to
+ * "result" on success when not NULL); without, return once it is sent and
+ * read its reply later (errors are logged then).
+ */
+static int
+request_ex(struct cp_media *m, const char *op, json_t *args, json_t **result, bool wait)
+{
+	uint64_t id;
 	json_t *req, *reply = NULL;
 	char *text = NULL;
 	struct pollfd pfd;
 	ssize_t n;
 	int rc;
 
+	if (!wait)
+		read_replies(m, CP_MEDIA_TIMEOUT_MS); /* at most MAX_INFLIGHT - 1 unread */
+	id = m->next_id++;
 	req = json_pack("{s:i, s:I, s:s}", "v", DP_CTL_VERSION, "id", (json_int_t)id, "op", op);
 	if (req == NULL) {
 		json_decref(args);
@@ -206,6 +316,14 @@ request(struct cp_media *m, const char *op, json_t *args, json_t **result)
 			goto out_drop;
 		}
 	}
+	if (!wait) {
+		m->inflight[(m->inflight_head + m->n_inflight) % MAX_INFLIGHT].id = id;
+		m->inflight[(m->inflight_head + m->n_inflight) % MAX_INFLIGHT].op = op;
+		m->n_inflight++;
+		read_replies(m, 0); /* keep the socket drained */
+		rc = 0;
+		goto out_free;
+	}
 	pfd = (struct pollfd){.fd = m->fd, .events = POLLIN};
 	for (;;) {
 		rc = poll(&pfd, 1, CP_MEDIA_TIMEOUT_MS);
@@ -223,7 +341,8 @@ request(struct cp_media *m, const char *op, json_t *args, json_t **result)
 		explicit_bzero(m->buf, (size_t)n);
 		if (reply != NULL && json_integer_value(json_object_get(reply, "id")) == (json_int_t)id)
 			break;
-		json_decref(reply); /* a stale reply to a request that timed out */
+		other_reply(m, reply);
+		json_decref(reply);
 		reply = NULL;
 	}
 	if (json_is_true(json_object_get(reply, "ok"))) {
@@ -231,13 +350,7 @@ request(struct cp_media *m, const char *op, json_t *args, json_t **result)
 		if (result != NULL)
 			*result = json_incref(json_object_get(reply, "result"));
 	} else {
-		json_t *err = json_object_get(reply, "error");
-
-		rc = code_to_errno(json_string_value(json_object_get(err, "code")));
-		TSR_WARN(LOG_COMP, "data plane refused request\top=%s code=%s field=%s message=\"%s\"",
-			 op, json_string_value(json_object_get(err, "code")) ?: "?",
-			 json_string_value(json_object_get(err, "field")) ?: "-",
-			 json_string_value(json_object_get(err, "message")) ?: "");
+		rc = reply_error(reply, op);
 	}
 	json_decref(reply);
 	goto out_free;
@@ -249,6 +362,12 @@ out_free:
 	explicit_bzero(text, strlen(text));
 	free(text);
 	return rc;
+}
+
+static int
+request(struct cp_media *m, const char *op, json_t *args, json_t **result)
+{
+	return request_ex(m, op, args, result, true);
 }
 
 int
@@ -355,7 +474,8 @@ cp_media_stream_update(struct cp_media *m, int64_t id, const struct cp_media_str
 int
 cp_media_stream_delete(struct cp_media *m, int64_t id)
 {
-	return request(m, "stream.delete", json_pack("{s:I}", "stream_id", (json_int_t)id), NULL);
+	return request_ex(m, "stream.delete", json_pack("{s:I}", "stream_id", (json_int_t)id), NULL,
+			  false);
 }
 
 /* The integer @p key of a reply object, or -1. */
@@ -428,8 +548,9 @@ cp_media_conf_attach(struct cp_media *m, int conf_id, int64_t stream,
 int
 cp_media_conf_detach(struct cp_media *m, int conf_id, int part)
 {
-	return request(m, "conference.detach",
-		       json_pack("{s:i, s:i}", "conference_id", conf_id, "participant", part), NULL);
+	return request_ex(m, "conference.detach",
+			  json_pack("{s:i, s:i}", "conference_id", conf_id, "participant", part),
+			  NULL, false);
 }
 
 int
@@ -461,7 +582,8 @@ cp_media_conf_prompt(struct cp_media *m, int conf_id, int part, const char *name
 		return -ENOMEM;
 	if (loop)
 		json_object_set_new(args, "loop", json_true());
-	return request(m, "conference.prompt", args, NULL);
+	/* Stopping a prompt has nothing to report: do not wait for it. */
+	return request_ex(m, "conference.prompt", args, NULL, name != NULL);
 }
 
 int

@@ -11,11 +11,16 @@
  * data plane's control protocol (dataplane/include/dp_ctl.h, unix
  * SOCK_SEQPACKET, one JSON object per message, docs/dataplane.md).
  *
- * Requests are synchronous with a short receive timeout: the data plane
- * answers from its control thread in microseconds, and a blocked main loop
- * for at most CP_MEDIA_TIMEOUT_MS is the price of not having a request queue
- * yet. The socket is (re)connected lazily, so the node starts before the data
- * plane and survives its restart (streams of live calls are lost with it).
+ * Requests whose answer the caller needs are synchronous with a short
+ * receive timeout: the data plane answers from its control thread in tens of
+ * microseconds, and a blocked main loop for at most CP_MEDIA_TIMEOUT_MS is
+ * the price of simple callers. Requests that need no answer (stream.delete,
+ * conference.detach, stopping a prompt) are only sent: up to 64 may be
+ * unanswered, their replies are read when the next request is made, and a
+ * refusal is logged then. The data plane handles one connection's requests
+ * in order, so whatever is asked next sees their effect. The socket is
+ * (re)connected lazily, so the node starts before the data plane and
+ * survives its restart (streams of live calls are lost with it).
  *
  * Context: control path (cp main loop) only.
  */
@@ -105,8 +110,9 @@ int cp_media_stream_create(struct cp_media *m, const struct cp_media_stream_cfg 
 int cp_media_stream_update(struct cp_media *m, int64_t id, const struct cp_media_stream_cfg *cfg);
 
 /**
- * stream.delete.
- * @return 0, -ENOENT when it was already gone, or a transport error.
+ * stream.delete, sent without waiting for the answer (a refusal, such as
+ * ENOENT for a stream already gone, is logged when the reply is read).
+ * @return 0 once sent, or a transport error.
  */
 int cp_media_stream_delete(struct cp_media *m, int64_t id);
 
@@ -138,7 +144,7 @@ int cp_media_conf_delete(struct cp_media *m, int conf_id);
 int cp_media_conf_attach(struct cp_media *m, int conf_id, int64_t stream,
 			 const struct cp_media_attach *a, int *part);
 
-/** conference.detach. */
+/** conference.detach, sent without waiting (as cp_media_stream_delete()). */
 int cp_media_conf_detach(struct cp_media *m, int conf_id, int part);
 
 /**
@@ -148,7 +154,10 @@ int cp_media_conf_detach(struct cp_media *m, int conf_id, int part);
 int cp_media_conf_update(struct cp_media *m, int conf_id, int part, int lobby, int guest,
 			 int hosts_only, int muted);
 
-/** conference.prompt: play prompt @p name to one participant (NULL stops). */
+/**
+ * conference.prompt: play prompt @p name to one participant; NULL stops it
+ * and is sent without waiting (as cp_media_stream_delete()).
+ */
 int cp_media_conf_prompt(struct cp_media *m, int conf_id, int part, const char *name, bool loop);
 
 /**
