@@ -44,6 +44,7 @@
 struct cp_opts {
 	char objects[256];
 	char sip_addr[64];
+	char sip_addr6[64];
 	char media_addr[64];
 	char media_addr6[64];
 	char tls_dir[256];
@@ -104,6 +105,8 @@ usage(FILE *f)
 		"      --replica-db FILE    local configuration replica (default\n"
 		"                           /var/lib/tessera/replica.db)\n"
 		"      --sip-addr A         SIP bind and Contact address (default: --media-addr)\n"
+		"      --sip-addr6 A6       also listen on this IPv6 address (dual stack; its own\n"
+		"                           Via and Contact)\n"
 		"      --sip-port N         SIP TCP (and UDP) port (default 5060)\n"
 		"      --sip-tls-port N     SIP TLS port (default 5061)\n"
 		"      --sip-udp[=on|off]   SIP over UDP (default off)\n"
@@ -130,6 +133,7 @@ enum {
 	O_SIP_PORT, O_TLS_PORT, O_UDP, O_TLS, O_TLS_DIR, O_LOG_LEVEL, O_NODE_NAME, O_CODECS,
 	O_TC_DELAY, O_TC_DURATION, O_CTL_SOCK, O_BOOTSTRAP, O_MGMT_URL, O_MGMT_TOKEN,
 	O_MGMT_CACERT, O_REPLICA_DB, O_BP_PORT, O_BP_ADDR, O_BP_REKEY, O_BP_REKEY_BYTES, O_CAPACITY,
+	O_SIP_ADDR6,
 };
 
 static const struct option long_opts[] = {
@@ -151,6 +155,7 @@ static const struct option long_opts[] = {
 	{"backplane-rekey-bytes", required_argument, NULL, O_BP_REKEY_BYTES},
 	{"capacity", required_argument, NULL, O_CAPACITY},
 	{"sip-addr", required_argument, NULL, O_SIP_ADDR},
+	{"sip-addr6", required_argument, NULL, O_SIP_ADDR6},
 	{"sip-port", required_argument, NULL, O_SIP_PORT},
 	{"sip-tls-port", required_argument, NULL, O_TLS_PORT},
 	{"sip-udp", optional_argument, NULL, O_UDP},
@@ -245,6 +250,8 @@ apply(struct cp_opts *o, int c, const char *v)
 		return tsr_opts_u32(v, 0, 1000000, &o->capacity);
 	case O_SIP_ADDR:
 		return tsr_opts_str(o->sip_addr, sizeof(o->sip_addr), v);
+	case O_SIP_ADDR6:
+		return tsr_opts_str(o->sip_addr6, sizeof(o->sip_addr6), v);
 	case O_SIP_PORT:
 		return tsr_opts_u32(v, 1, 65535, &o->sip_port);
 	case O_TLS_PORT:
@@ -433,6 +440,12 @@ parse_opts(struct cp_opts *o, int argc, char **argv)
 	}
 	if (o->sip_addr[0] == '\0')
 		strcpy(o->sip_addr, o->media_addr);
+	if (o->sip_addr6[0] != '\0' &&
+	    (strchr(o->sip_addr6, ':') == NULL || strchr(o->sip_addr, ':') != NULL)) {
+		fprintf(stderr, "tessera-node: --sip-addr6 must be an IPv6 address, with an IPv4 "
+				"--sip-addr\n");
+		return -EINVAL;
+	}
 	if (o->bootstrap[0] != '\0' && read_bootstrap(o) < 0)
 		return -EINVAL;
 	if ((o->mgmt_url[0] != '\0') != (o->mgmt_token[0] != '\0')) {
@@ -560,6 +573,7 @@ run(struct cp_main *m, struct cp_opts *o)
 	}
 	scfg = (struct cp_sip_cfg){
 		.sip_addr = o->sip_addr,
+		.sip_addr6 = o->sip_addr6[0] ? o->sip_addr6 : NULL,
 		.port = (uint16_t)o->sip_port,
 		.tls_port = (uint16_t)o->tls_port,
 		.udp = o->udp,

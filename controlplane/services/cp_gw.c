@@ -760,7 +760,7 @@ invite_b(struct cp_call *c, const char *target, char *why, size_t cap)
 		su_free(c->home, sdp);
 		return rc;
 	}
-	c->b.nh = nua_handle(s->nua, &c->b.hm, NUTAG_URL(u), SIPTAG_TO_STR(target),
+	c->b.nh = nua_handle(cp_sip_nua_for(s, u), &c->b.hm, NUTAG_URL(u), SIPTAG_TO_STR(target),
 			     SIPTAG_FROM_STR(c->from), TAG_END());
 	if (c->b.nh == NULL) {
 		su_free(c->home, sdp);

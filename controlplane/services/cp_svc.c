@@ -2176,8 +2176,8 @@ cp_svc_dial(struct cp_svc *v, const char *conference_alias, const char *destinat
 	if (rc == 0)
 		rc = write_local_sdp(p, false, sdp, SDP_MAX);
 	if (rc >= 0) {
-		p->nh = nua_handle(s->nua, &p->hm, NUTAG_URL(u), SIPTAG_TO_STR(target),
-				   SIPTAG_FROM_STR(from), TAG_END());
+		p->nh = nua_handle(cp_sip_nua_for(s, u), &p->hm, NUTAG_URL(u),
+				   SIPTAG_TO_STR(target), SIPTAG_FROM_STR(from), TAG_END());
 		rc = p->nh != NULL ? 0 : -ENOMEM;
 	}
 	su_free(NULL, u);

@@ -161,7 +161,7 @@ on_invite(struct cp_sip *s, nua_handle_t *nh, const sip_t *sip)
 }
 
 static void
-on_event(nua_event_t ev, int status, char const *phrase, nua_t *nua, struct cp_sip *s,
+dispatch(nua_event_t ev, int status, char const *phrase, nua_t *nua, struct cp_sip *s,
 	 nua_handle_t *nh, struct cp_hmagic *leg, sip_t const *sip, tagi_t tags[])
 {
 	int cs = -1;
@@ -188,9 +188,12 @@ on_event(nua_event_t ev, int status, char const *phrase, nua_t *nua, struct cp_s
 		break;
 	case nua_r_shutdown:
 		if (status >= 200) {
-			TSR_INFO(LOG_COMP, "sip stack stopped\tstatus=%d", status);
-			s->down = true;
-			su_root_break(s->root);
+			TSR_INFO(LOG_COMP, "sip stack stopped\tstatus=%d ipv6=%s", status,
+				 nua == s->nua6 ? "yes" : "no");
+			if (s->nua_up > 0 && --s->nua_up == 0) {
+				s->down = true;
+				su_root_break(s->root);
+			}
 		}
 		break;
 	case nua_i_error:
@@ -209,6 +212,22 @@ on_event(nua_event_t ev, int status, char const *phrase, nua_t *nua, struct cp_s
 		}
 		break;
 	}
+}
+
+/*
+ * The callback of every user agent: whatever answers during the event
+ * (NUTAG_WITH_THIS(s->nua), nua_current_request(s->nua)) uses the agent
+ * the event came from.
+ */
+static void
+on_event(nua_event_t ev, int status, char const *phrase, nua_t *nua, struct cp_sip *s,
+	 nua_handle_t *nh, struct cp_hmagic *leg, sip_t const *sip, tagi_t tags[])
+{
+	nua_t *prev = s->nua;
+
+	s->nua = nua;
+	dispatch(ev, status, phrase, nua, s, nh, leg, sip, tags);
+	s->nua = prev;
 }
 
 /* sofia-sip's own log lines (nta, tport, nua) become cp.sofia log lines. */
@@ -230,15 +249,62 @@ sofia_logger(void *stream, char const *fmt, va_list ap)
 			"%s", line);
 }
 
+/*
+ * One user agent with the transports of @p host (an IPv4 or IPv6 literal):
+ * TCP (and UDP) on cfg->port, TLS on cfg->tls_port. @return NULL when a
+ * transport cannot bind.
+ */
+static nua_t *
+ua_create(struct cp_sip *s, const char *host)
+{
+	const struct cp_sip_cfg *cfg = &s->cfg;
+	bool v6 = strchr(host, ':') != NULL;
+	char url[128], surl[128];
+	nua_t *nua;
+
+	snprintf(url, sizeof(url), "sip:%s%s%s:%u%s", v6 ? "[" : "", host, v6 ? "]" : "",
+		 cfg->port, cfg->udp ? "" : ";transport=tcp");
+	snprintf(surl, sizeof(surl), "sips:%s%s%s:%u;transport=tls", v6 ? "[" : "", host,
+		 v6 ? "]" : "", cfg->tls_port);
+	nua = nua_create(s->root, on_event, s, NUTAG_URL(url), TAG_IF(cfg->tls, NUTAG_SIPS_URL(surl)),
+			 TAG_IF(cfg->tls, TPTAG_CERTIFICATE(cfg->tls_dir)),
+			 TAG_IF(cfg->tls, TPTAG_TLS_VERIFY_POLICY(TPTLS_VERIFY_NONE)),
+			 TPTAG_STUN_SERVER(0), NUTAG_MEDIA_ENABLE(0), TAG_END());
+	if (nua == NULL) {
+		TSR_ERR(LOG_COMP, "cannot bind sip transports\turl=%s sips_url=%s", url,
+			cfg->tls ? surl : "-");
+		return NULL;
+	}
+	/*
+	 * Session timers (RFC 4028): offered and honoured (Min-SE 90 s, 422 below
+	 * it); the peer is asked to refresh, and when it makes us the refresher
+	 * NUA refreshes with an UPDATE without a body, which needs no SDP from
+	 * the engine we switched off. REGISTER, UPDATE and REFER are answered by
+	 * us (cp_reg.c, cp_gw.c, cp_svc.c).
+	 */
+	nua_set_params(nua, NUTAG_AUTOANSWER(0), NUTAG_AUTOALERT(0), NUTAG_AUTOACK(1),
+		       NUTAG_ENABLEMESSAGE(0), NUTAG_SESSION_TIMER(CP_SIP_SESSION_EXPIRES),
+		       NUTAG_MIN_SE(CP_SIP_MIN_SE), NUTAG_SESSION_REFRESHER(nua_remote_refresher),
+		       NUTAG_UPDATE_REFRESH(1),
+		       SIPTAG_ALLOW_STR("INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, UPDATE, REFER"),
+		       NUTAG_APPL_METHOD("REGISTER, UPDATE, REFER"),
+		       SIPTAG_SUPPORTED_STR("timer"),
+		       NUTAG_OUTBOUND("no-options-keepalive no-validate"),
+		       SIPTAG_USER_AGENT_STR("tessera-node/" TSR_VERSION),
+		       SIPTAG_SERVER_STR("tessera-node/" TSR_VERSION), TAG_END());
+	TSR_INFO(LOG_COMP, "sip listening\turl=%s sips_url=%s", url, cfg->tls ? surl : "-");
+	return nua;
+}
+
 int
 cp_sip_create(su_root_t *root, const struct cp_sip_cfg *cfg, struct cp_media *media,
 	      const struct cp_replica *replica, struct cp_sip **out)
 {
-	struct cp_sip *s = calloc(1, sizeof(*s));
-	char url[128], surl[128];
-	const char *host = cfg->sip_addr;
-	bool v6 = strchr(host, ':') != NULL;
+	struct cp_sip *s;
 
+	if (cfg->sip_addr6 != NULL && strchr(cfg->sip_addr6, ':') == NULL)
+		return -EINVAL;
+	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return -ENOMEM;
 	/* Before the stack exists: module logs take the default's level when they start. */
@@ -255,42 +321,34 @@ cp_sip_create(su_root_t *root, const struct cp_sip_cfg *cfg, struct cp_media *me
 		free(s);
 		return -ENOMEM;
 	}
-	snprintf(url, sizeof(url), "sip:%s%s%s:%u%s", v6 ? "[" : "", host, v6 ? "]" : "",
-		 cfg->port, cfg->udp ? "" : ";transport=tcp");
-	snprintf(surl, sizeof(surl), "sips:%s%s%s:%u;transport=tls", v6 ? "[" : "", host,
-		 v6 ? "]" : "", cfg->tls_port);
-	s->nua = nua_create(root, on_event, s, NUTAG_URL(url), TAG_IF(cfg->tls, NUTAG_SIPS_URL(surl)),
-			    TAG_IF(cfg->tls, TPTAG_CERTIFICATE(cfg->tls_dir)),
-			    TAG_IF(cfg->tls, TPTAG_TLS_VERIFY_POLICY(TPTLS_VERIFY_NONE)),
-			    TPTAG_STUN_SERVER(0), NUTAG_MEDIA_ENABLE(0), TAG_END());
-	if (s->nua == NULL) {
-		TSR_ERR(LOG_COMP, "cannot bind sip transports\turl=%s sips_url=%s", url,
-			cfg->tls ? surl : "-");
+	s->nua_main = ua_create(s, cfg->sip_addr);
+	if (s->nua_main != NULL && cfg->sip_addr6 != NULL) {
+		s->nua6 = ua_create(s, cfg->sip_addr6);
+		if (s->nua6 == NULL) {
+			nua_destroy(s->nua_main);
+			s->nua_main = NULL;
+		}
+	}
+	if (s->nua_main == NULL) {
 		cp_reg_destroy(s->reg);
 		cp_svc_destroy(s->svc);
 		free(s);
 		return -EADDRNOTAVAIL;
 	}
-	/*
-	 * Session timers (RFC 4028): offered and honoured (Min-SE 90 s, 422 below
-	 * it); the peer is asked to refresh, and when it makes us the refresher
-	 * NUA refreshes with an UPDATE without a body, which needs no SDP from
-	 * the engine we switched off. REGISTER, UPDATE and REFER are answered by
-	 * us (cp_reg.c, cp_gw.c, cp_svc.c).
-	 */
-	nua_set_params(s->nua, NUTAG_AUTOANSWER(0), NUTAG_AUTOALERT(0), NUTAG_AUTOACK(1),
-		       NUTAG_ENABLEMESSAGE(0), NUTAG_SESSION_TIMER(CP_SIP_SESSION_EXPIRES),
-		       NUTAG_MIN_SE(CP_SIP_MIN_SE), NUTAG_SESSION_REFRESHER(nua_remote_refresher),
-		       NUTAG_UPDATE_REFRESH(1),
-		       SIPTAG_ALLOW_STR("INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, UPDATE, REFER"),
-		       NUTAG_APPL_METHOD("REGISTER, UPDATE, REFER"),
-		       SIPTAG_SUPPORTED_STR("timer"),
-		       NUTAG_OUTBOUND("no-options-keepalive no-validate"),
-		       SIPTAG_USER_AGENT_STR("tessera-node/" TSR_VERSION),
-		       SIPTAG_SERVER_STR("tessera-node/" TSR_VERSION), TAG_END());
-	TSR_INFO(LOG_COMP, "sip listening\turl=%s sips_url=%s", url, cfg->tls ? surl : "-");
+	s->nua = s->nua_main;
+	s->nua_up = s->nua6 != NULL ? 2 : 1;
 	*out = s;
 	return 0;
+}
+
+nua_t *
+cp_sip_nua_for(const struct cp_sip *s, const url_t *target)
+{
+	const char *h = target != NULL ? target->url_host : NULL;
+
+	if (s->nua6 != NULL && h != NULL && h[0] == '[')
+		return s->nua6;
+	return s->nua_main;
 }
 
 void
@@ -302,7 +360,9 @@ cp_sip_shutdown(struct cp_sip *s)
 	TSR_INFO(LOG_COMP, "shutting down\tcalls=%u", s->n_calls);
 	cp_gw_hangup_all(s);
 	cp_svc_hangup_all(s->svc);
-	nua_shutdown(s->nua);
+	nua_shutdown(s->nua_main);
+	if (s->nua6 != NULL)
+		nua_shutdown(s->nua6);
 }
 
 void
@@ -313,8 +373,10 @@ cp_sip_destroy(struct cp_sip *s)
 	cp_gw_destroy_all(s);
 	cp_svc_destroy(s->svc);
 	cp_reg_destroy(s->reg);
-	if (s->nua != NULL)
-		nua_destroy(s->nua);
+	if (s->nua6 != NULL)
+		nua_destroy(s->nua6);
+	if (s->nua_main != NULL)
+		nua_destroy(s->nua_main);
 	free(s);
 }
 

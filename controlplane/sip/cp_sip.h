@@ -35,6 +35,7 @@ struct cp_bp;
 
 struct cp_sip_cfg {
 	const char *sip_addr;	 /* bind and Contact address (an IP) */
+	const char *sip_addr6;	 /* optional second listener: an IPv6 address, or NULL */
 	uint16_t port;		 /* TCP (and UDP) */
 	uint16_t tls_port;
 	bool udp;
@@ -55,7 +56,15 @@ struct cp_sip_cfg {
  */
 struct cp_sip {
 	su_root_t *root;		  /* borrowed from main */
-	nua_t *nua;			  /* owned */
+	/*
+	 * The user agent of the event being handled (set around each NUA
+	 * callback, so NUTAG_WITH_THIS(s->nua) names the current request),
+	 * else nua_main. Borrowed from nua_main or nua6.
+	 */
+	nua_t *nua;
+	nua_t *nua_main;		  /* owned: the transports of sip_addr */
+	nua_t *nua6;			  /* owned: those of sip_addr6, or NULL */
+	unsigned int nua_up;		  /* user agents not yet shut down */
 	struct cp_media *media;		  /* borrowed */
 	const struct cp_replica *replica; /* borrowed; main may replace it between events */
 	struct cp_svc *svc;		  /* owned: conferences and service participants */
@@ -69,7 +78,11 @@ struct cp_sip {
 };
 
 /**
- * Create the user agent and bind its transports.
+ * Create the user agent and bind its transports: TCP (and UDP) on
+ * cfg->port and TLS on cfg->tls_port of cfg->sip_addr, and the same on
+ * cfg->sip_addr6 when set. Each address family has its own NUA (sofia
+ * builds Via and Contact from the transports of one agent), sharing this
+ * object and its callback, so IPv6 callers see IPv6 Via and Contact.
  * @param root     the main loop (borrowed)
  * @param cfg      configuration (copied; its strings are borrowed for life)
  * @param media    data plane client (borrowed)
@@ -92,6 +105,15 @@ void cp_sip_shutdown(struct cp_sip *s);
 
 /** Free the user agent (after cp_sip_shutdown() completed or timed out). NULL is a no-op. */
 void cp_sip_destroy(struct cp_sip *s);
+
+/**
+ * The user agent that reaches @p target: the IPv6 one for an IPv6 literal
+ * when the node listens on both families, else the main one. Calls the node
+ * places go out from it, so their Via and Contact are of the target's
+ * family. @p target may be NULL (the main one).
+ * Context: cp main loop.
+ */
+nua_t *cp_sip_nua_for(const struct cp_sip *s, const url_t *target);
 
 /**
  * Format a Warning header value (RFC 3261 §20.43) from this node:
