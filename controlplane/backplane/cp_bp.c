@@ -57,6 +57,9 @@
 #define OLD_SA_GRACE_MS 2000	/* an old inbound SA outlives its rekey by this */
 #define BYTES_CHECK_MS 5000
 #define BP_PT 111
+/* Guide part 5 §6, alarm 14: communication with a node lost for this long. */
+#define PEER_ALARM_MS 10000
+#define PEER_ALARM "Connectivity lost between nodes"
 
 struct bp_peer;
 
@@ -132,6 +135,8 @@ struct bp_peer {
 	bool up; /* hello received on conn */
 	uint64_t retry_ms, backoff_ms;
 	uint32_t load, capacity;
+	uint64_t down_ms; /* when a channel that was up broke (0: up, or never up) */
+	bool alarm;       /* PEER_ALARM raised about it */
 	struct bp_rconf *confs;
 	struct bp_link *links;
 	struct bp_hosted *hosted; /* media carried here for its participants */
@@ -206,6 +211,40 @@ admin_bp(struct cp_bp *bp, const char *type, const char *message, const char *co
 	e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "time", when, "type", type,
 		      "message", message, "conference", conf, "participant", p->name, "protocol",
 		      "BACKPLANE", "media_node", p->media_addr, "detail", detail ? detail : "");
+	if (e != NULL)
+		cp_svc_event_add(bp->sip->svc, e);
+}
+
+/*
+ * Raise or lower "Connectivity lost between nodes" about peer @p p (one
+ * alarm per pair, instance "<this node> to <peer>"): admin-log line and an
+ * alarm_raised/alarm_lowered event for the management node's alarm table.
+ */
+static void
+peer_alarm(struct cp_bp *bp, struct bp_peer *p, bool raise, const char *detail)
+{
+	char when[32], inst[2 * CP_BP_NAME_MAX + 8];
+	struct tm tm;
+	time_t t = time(NULL);
+	json_t *e;
+
+	if (p->alarm == raise)
+		return;
+	p->alarm = raise;
+	snprintf(inst, sizeof(inst), "%s to %s", bp->node, p->name);
+	if (raise)
+		TSR_WARN("administrator.alarm", "Alarm raised\tName=\"%s\" Node=\"%s\" "
+			 "Instance=\"%s\" Level=\"warning\" Detail=\"%s\"", PEER_ALARM, bp->node,
+			 inst, detail);
+	else
+		TSR_INFO("administrator.alarm", "Alarm lowered\tName=\"%s\" Node=\"%s\" "
+			 "Instance=\"%s\" Detail=\"%s\"", PEER_ALARM, bp->node, inst, detail);
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "time", when, "type",
+		      raise ? "alarm_raised" : "alarm_lowered", "message",
+		      raise ? "Alarm raised" : "Alarm lowered", "alarm", PEER_ALARM, "instance",
+		      inst, "detail", detail);
 	if (e != NULL)
 		cp_svc_event_add(bp->sip->svc, e);
 }
@@ -908,8 +947,10 @@ peer_down(struct cp_bp *bp, struct bp_peer *p, const char *why)
 		p->confs = r->next;
 		rconf_free(r);
 	}
-	if (p->up)
+	if (p->up) {
 		TSR_WARN(LOG_COMP, "peer down\tpeer=%s reason=\"%s\"", p->name, why);
+		p->down_ms = now_ms();
+	}
 	p->up = false;
 	p->conn = NULL;
 	p->load = p->capacity = 0;
@@ -935,6 +976,8 @@ on_hello(struct bp_conn *c, const struct cp_bp_msg *m)
 	c->hello_rx = true;
 	p->up = true;
 	p->backoff_ms = 0;
+	p->down_ms = 0;
+	peer_alarm(bp, p, false, "node-to-node channel up again");
 	snprintf(p->media_addr, sizeof(p->media_addr), "%s", m->media_addr);
 	if (m->location[0] != '\0')
 		snprintf(p->location, sizeof(p->location), "%s", m->location);
@@ -1549,6 +1592,7 @@ sync_peers(struct cp_bp *bp)
 		if (p->conn != NULL)
 			conn_drop(p->conn, "peer removed from the configuration");
 		peer_down(bp, p, "peer removed");
+		peer_alarm(bp, p, false, "node removed from the configuration");
 		*pp = p->next;
 		free(p);
 	}
@@ -1636,6 +1680,9 @@ on_tick(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
 	for (struct bp_peer *p = bp->peers; p != NULL; p = p->next) {
 		struct bp_conn *c = p->conn;
 
+		if (!p->up && p->down_ms != 0 && now - p->down_ms >= PEER_ALARM_MS)
+			peer_alarm(bp, p, true,
+				   "no node-to-node channel for 10 s; its backplanes are down");
 		if (c == NULL && p->we_dial && now >= p->retry_ms)
 			conn_dial(bp, p);
 		if (c == NULL || c->dead)

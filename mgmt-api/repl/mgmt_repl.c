@@ -564,6 +564,8 @@ struct alarm_cond {
 };
 
 #define MAX_CONDS 1024
+/* The alarms the monitor computes; the nodes' own (alarm_raised events) are not its to lower. */
+#define MONITOR_ALARMS "('connectivity_lost', 'config_not_synchronized')"
 
 /* What should be active now, from the nodes' last reports. @return count, or -EIO. */
 static int
@@ -644,7 +646,8 @@ alarms_match(sqlite3 *h, const struct alarm_cond *c, int n)
 	int active = 0, ok = 1;
 
 	if (sqlite3_prepare_v2(h,
-			       "SELECT identifier, instance FROM alarm WHERE time_lowered IS NULL",
+			       "SELECT identifier, instance FROM alarm WHERE time_lowered IS NULL"
+			       " AND identifier IN " MONITOR_ALARMS,
 			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -670,7 +673,7 @@ alarm_apply(struct mgmt_repl *r, const struct alarm_cond *c, int n)
 	mgmt_db_now(now, sizeof(now));
 	ok = sqlite3_prepare_v2(h,
 				"SELECT id, identifier, instance, name, node FROM alarm WHERE"
-				" time_lowered IS NULL",
+				" time_lowered IS NULL AND identifier IN " MONITOR_ALARMS,
 				-1, &sel, NULL) == SQLITE_OK &&
 	     sqlite3_prepare_v2(h, "UPDATE alarm SET time_lowered = ? WHERE id = ?", -1, &lower,
 				NULL) == SQLITE_OK &&

@@ -292,6 +292,16 @@ check_event(struct vctx *v, const json_t *in, json_t *out)
 	rc |= take_string(v, in, out, "conference", 250, false);
 	rc |= take_key(v, in, out, "participant_id", false);
 	rc |= take_string(v, in, out, "detail", 1024, false);
+	/* alarm_raised / alarm_lowered: the guide's alarm name and what it is about. */
+	rc |= take_string(v, in, out, "alarm", 250, false);
+	rc |= take_string(v, in, out, "instance", 250, false);
+	t = json_object_get(out, "type");
+	if (t != NULL && (strcmp(json_string_value(t), "alarm_raised") == 0 ||
+			  strcmp(json_string_value(t), "alarm_lowered") == 0) &&
+	    json_string_length(json_object_get(out, "alarm")) == 0) {
+		verr(v, "alarm", "required (the alarm's name) for alarm_raised and alarm_lowered");
+		rc = -EINVAL;
+	}
 	return rc ? -EINVAL : 0;
 }
 
@@ -662,6 +672,67 @@ log_event(struct mgmt_repl *r, const struct node_info *node, const json_t *ev, c
 		    message, params);
 }
 
+/*
+ * Alarms a node raises itself (guide part 5 §6): the name it sends gives the
+ * identifier and level; any other name is kept as "node_alarm". Their
+ * identifiers are never the ones the monitor computes (mgmt_repl_tick()),
+ * so the monitor leaves them alone: only the node's alarm_lowered clears them.
+ */
+static const struct {
+	const char *name, *identifier, *level;
+} node_alarms[] = {
+	{"Call capacity limit reached", "call_capacity_limit_reached", "warning"},
+	{"Connectivity lost between nodes", "node_connectivity_lost", "warning"},
+	{"License limit reached", "license_limit_reached", "warning"},
+};
+
+static int
+node_alarm(struct mgmt_repl *r, sqlite3 *h, const struct node_info *node, const json_t *ev)
+{
+	const char *name = jstr(ev, "alarm", ""), *ident = "node_alarm", *level = "warning";
+	const char *inst = jstr(ev, "instance", node->name), *time = jstr(ev, "time", "");
+	bool raise = strcmp(jstr(ev, "type", ""), "alarm_raised") == 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	for (size_t i = 0; i < sizeof(node_alarms) / sizeof(node_alarms[0]); i++)
+		if (strcmp(node_alarms[i].name, name) == 0) {
+			ident = node_alarms[i].identifier;
+			level = node_alarms[i].level;
+		}
+	if (inst[0] == '\0')
+		inst = node->name;
+	rc = sqlite3_prepare_v2(h, raise ? "INSERT OR IGNORE INTO alarm (identifier, name, level,"
+					   " node, instance, details, time_raised) VALUES"
+					   " (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+					 : "UPDATE alarm SET time_lowered = ?7 WHERE identifier = ?1"
+					   " AND instance = ?5 AND time_lowered IS NULL",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, ident, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, level, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, node->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, inst, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, jstr(ev, "detail", ""), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, time, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return -EIO;
+	if (sqlite3_changes(h) == 0)
+		return 0; /* already active / not active: nothing changes, nothing logged */
+	if (raise)
+		TSR_WARN("mgmt.alarm", "alarm raised\tname=\"%s\" node=%s instance=\"%s\"", name,
+			 node->name, inst);
+	repl_log_at(r, node->address, time, raise ? "WARNING" : "INFO", "administrator.alarm",
+		    raise ? "Alarm raised" : "Alarm lowered",
+		    json_pack("{s:s,s:s,s:s,s:s}", "Name", name, "Node", node->name, "Instance",
+			      inst, "Detail", jstr(ev, "detail", "")));
+	return 0;
+}
+
 static int
 apply_events(struct mgmt_repl *r, sqlite3 *h, const struct node_info *node, const json_t *norm)
 {
@@ -699,6 +770,12 @@ apply_events(struct mgmt_repl *r, sqlite3 *h, const struct node_info *node, cons
 			rc = id < 0 ? -EIO : history_participant(h, id, ev, p, node);
 		} else if (conf != NULL && strcmp(type, "conference_ended") == 0) {
 			rc = history_close(h, node->id, conf, time);
+		} else if (strcmp(type, "alarm_raised") == 0 || strcmp(type, "alarm_lowered") == 0) {
+			rc = node_alarm(r, h, node, ev);
+			json_decref(p);
+			if (rc < 0)
+				return rc;
+			continue; /* its own administrator.alarm line */
 		}
 		log_event(r, node, ev, p);
 		json_decref(p);

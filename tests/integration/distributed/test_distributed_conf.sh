@@ -27,9 +27,12 @@
 #     both participants;
 #   - kill -9 of node B's tessera-node and data plane: A drops the backplane
 #     and B's roster entries within seconds, a1 stays in the conference and
-#     hears a2 (1320 Hz) who joins afterwards;
-#   - B restarted (same bootstrap document): A reconnects by itself, b2
-#     calls B, the backplane forms again and a1 hears 660 Hz.
+#     hears a2 (1320 Hz) who joins afterwards; 10 s after losing B, A
+#     raises "Connectivity lost between nodes" and the management node's
+#     alarm table shows it;
+#   - B restarted (same bootstrap document): A reconnects by itself (the
+#     alarm is lowered), b2 calls B, the backplane forms again and a1 hears
+#     660 Hz.
 #
 # Context: integration test, root, network namespaces (tools/tessera-lab).
 
@@ -322,11 +325,29 @@ sleep 7
 M4=$(rec_secs a1)
 tsr_check "a2's call ended by itself" tsr_wait_exit "${CALL_PID[a2]}" 10
 tsr_stop_bg "${CALL_PID[b3]}" KILL
+# peer_alarm: active "Connectivity lost between nodes" alarms A raised about B (count)
+peer_alarm() {
+	api GET "/api/admin/status/v1/alarm/?identifier=node_connectivity_lost&instance=node-a%20to%20node-b"
+	jget "$BODY" 'd["meta"]["total_count"] if "meta" in d else -1'
+}
+wait_peer_alarm() { # COUNT SECONDS
+	for _ in $(seq $(($2 * 5))); do
+		[ "$(peer_alarm)" = "$1" ] && return 0
+		sleep 0.2
+	done
+	echo "# peer alarms: $(peer_alarm), expected $1"
+	return 1
+}
+tsr_check "management node: A's alarm Connectivity lost between nodes (B gone 10 s)" \
+	wait_peer_alarm 1 15
+tsr_expect_ge "A: admin log, Alarm raised about B" \
+	"$(grep -c 'Alarm raised.*Connectivity lost between nodes.*Instance="node-a to node-b"' "${NODE_LOG[$A]}")" 1
 
 # ---- phase 3: B restarts and rejoins by itself ---------------------------------------------------
 tsr_check "node B restarted (data plane and tessera-node)" node_start $B node-b "$B_ADDR"
 tsr_ping "$L2C2_NS" "$B_ADDR" -c 1 >/dev/null 2>&1
 tsr_check "A reconnects to the restarted B by itself" wait_sq $A "$PEER_UP" up 20
+tsr_check "management node: the alarm is lowered once B is back" wait_peer_alarm 0 5
 call b2 "$L2C2_NS" "$L2C2_ADDR" 660 "$B_ADDR" 14
 tsr_check "backplane to the restarted B" wait_sq $A "$BP_UP" 1 10
 tsr_check "A shows b2 as remote" wait_sq $A "$REMOTE" 1 5

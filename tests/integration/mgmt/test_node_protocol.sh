@@ -374,6 +374,42 @@ grep -q 'Name="administrator.alarm" Message="Alarm raised"' "$STATE/logs/admin.l
 	grep -q 'Name="administrator.alarm" Message="Alarm lowered"' "$STATE/logs/admin.log" &&
 	tsr_ok "alarms raised and lowered in the admin log" || tsr_fail "no alarm lines in the admin log"
 
+# Alarms the node raises itself (alarm_raised / alarm_lowered events): kept until the node
+# lowers them, whatever the monitor computes.
+alarm_ev() { # TYPE NAME [INSTANCE]
+	echo "[{\"time\":\"$(now_iso)\",\"type\":\"$1\",\"alarm\":\"$2\"${3:+,\"instance\":\"$3\"},\"detail\":\"test\"}]"
+}
+report "$V2" "[]" "$(alarm_ev alarm_raised "Call capacity limit reached")"
+expect "node alarm event accepted" 200
+api GET "$S/alarm/"
+expect "node's capacity alarm in the alarm table" 200 meta.total_count 1 \
+	objects.0.identifier call_capacity_limit_reached objects.0.name "Call capacity limit reached" \
+	objects.0.node cn1 objects.0.instance cn1 objects.0.level warning objects.0.details test
+report "$V2" "[]" "$(alarm_ev alarm_raised "Connectivity lost between nodes" "cn1 to cn2")"
+report "$V2" "[]" "$(alarm_ev alarm_raised "Call capacity limit reached")"
+sleep 2.5
+api GET "$S/alarm/?order_by=identifier"
+expect "a repeated raise changes nothing; the monitor keeps node alarms" 200 meta.total_count 2 \
+	objects.1.identifier node_connectivity_lost objects.1.instance "cn1 to cn2" \
+	objects.1.name "Connectivity lost between nodes"
+report "$V2" "[]" "[{\"time\":\"$(now_iso)\",\"type\":\"alarm_raised\"}]"
+expect "alarm_raised without the alarm's name: 400" 400
+grep -q '"events\[0\].alarm":\["required' <<<"$BODY" &&
+	tsr_ok "error names events[0].alarm" || tsr_fail "error body: $BODY"
+report "$V2" "[]" "$(alarm_ev alarm_lowered "Call capacity limit reached")"
+api GET "$S/alarm/"
+expect "lowered by the node: only the other one left" 200 meta.total_count 1 \
+	objects.0.identifier node_connectivity_lost
+report "$V2" "[]" "$(alarm_ev alarm_lowered "Connectivity lost between nodes" "cn1 to cn2")"
+api GET "$S/alarm/"
+expect "both node alarms lowered" 200 meta.total_count 0
+api GET "$H/alarm/?identifier=call_capacity_limit_reached"
+expect "history: the capacity alarm once, with its time_lowered" 200 meta.total_count 1
+[ "$(jget objects.0.time_lowered)" != null ] && tsr_ok "node alarm: time_lowered recorded" ||
+	tsr_fail "node alarm: no time_lowered"
+grep -q 'Message="Alarm raised".*Call capacity limit reached' "$STATE/logs/admin.log" &&
+	tsr_ok "node alarm in the admin log" || tsr_fail "no admin-log line for the node alarm"
+
 # ---- a deleted node ---------------------------------------------------------------------------
 api DELETE "$C/worker_vm/$NODE_ID/"
 expect "node deleted" 204
