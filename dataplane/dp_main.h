@@ -31,6 +31,8 @@
 #define DP_BURST 32
 #define DP_MAX_ADDR 8
 #define DP_MAX_IO 16
+/** Dedicated worker lcores (--worker-lcores). */
+#define DP_MAX_WORKERS 16
 
 enum dp_mode {
 	DP_MODE_EMBEDDED = 0,
@@ -108,6 +110,7 @@ struct dp_lcore_ctx {
 	uint16_t ip_id;       /* IPv4 identification for frames we build */
 	uint64_t tsc;         /* TSC of the current burst */
 	struct dp_worker *worker; /* owned: conferences this lcore runs */
+	bool worker_only;     /* a dedicated worker lcore: no ports, conferences only */
 	struct dp_lcore_stats stats;
 } __rte_cache_aligned;
 
@@ -128,6 +131,8 @@ struct dp_main {
 	struct rte_rcu_qsbr *qsbr;      /* owned */
 	uint32_t idle_sleep_max_us;
 	bool workers_running;           /* lcores launched: commands go through rings */
+	uint16_t n_wlcores;             /* dedicated worker lcores (0: io lcores run conferences) */
+	uint16_t wlcores[DP_MAX_WORKERS]; /* their lcore ids */
 	struct dp_conf *confs[DP_CONF_MAX]; /* control thread writes; workers read their own */
 	const char *ctl_path;           /* borrowed: the control socket path */
 	uint64_t start_tsc;

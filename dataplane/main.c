@@ -50,6 +50,7 @@ struct opts {
 	char ctl_sock[256];
 	char lcores[64];
 	char io_lcores[64]; /* empty: every worker lcore (or main alone) */
+	char worker_lcores[64]; /* empty: conferences run on the io lcores */
 	char log_level[16];
 	char prompt_dir[PATH_MAX]; /* empty: next to the executable (see default_prompt_dir()) */
 	uint32_t max_streams;
@@ -86,6 +87,8 @@ usage(FILE *f)
 		"      --lcores LIST          EAL lcore list (default 0-1; one lcore = io on main)\n"
 		"      --io-lcores LIST       lcores running the io role (default: every worker\n"
 		"                             lcore); the others are left to media workers\n"
+		"      --worker-lcores LIST   lcores that run conferences only (default: none,\n"
+		"                             the io lcores run them); not the main lcore\n"
 		"      --telemetry on|off     DPDK telemetry socket with /tessera/... commands\n"
 		"                             (default on)\n"
 		"      --max-streams N        stream table size (default 32768)\n"
@@ -131,7 +134,7 @@ parse_addr(const char *s, struct dp_addr *a, bool with_len)
 
 enum {
 	O_MODE = 256, O_WIRE, O_WIRE_DRIVER, O_PCI, O_TAP, O_ADDR, O_GATEWAY, O_CTL_SOCK,
-	O_LCORES, O_IO_LCORES, O_TELEMETRY, O_MAX_STREAMS, O_IDLE, O_MEM, O_MBUFS, O_LOG_LEVEL,
+	O_LCORES, O_IO_LCORES, O_WORKER_LCORES, O_TELEMETRY, O_MAX_STREAMS, O_IDLE, O_MEM, O_MBUFS, O_LOG_LEVEL,
 	O_PROMPT_DIR,
 };
 
@@ -148,6 +151,7 @@ static const struct option long_opts[] = {
 	{"ctl-sock", required_argument, NULL, O_CTL_SOCK},
 	{"lcores", required_argument, NULL, O_LCORES},
 	{"io-lcores", required_argument, NULL, O_IO_LCORES},
+	{"worker-lcores", required_argument, NULL, O_WORKER_LCORES},
 	{"telemetry", required_argument, NULL, O_TELEMETRY},
 	{"max-streams", required_argument, NULL, O_MAX_STREAMS},
 	{"idle-sleep-max-us", required_argument, NULL, O_IDLE},
@@ -208,6 +212,8 @@ apply(struct opts *o, int c, const char *v)
 		return tsr_opts_str(o->lcores, sizeof(o->lcores), v);
 	case O_IO_LCORES:
 		return tsr_opts_str(o->io_lcores, sizeof(o->io_lcores), v);
+	case O_WORKER_LCORES:
+		return tsr_opts_str(o->worker_lcores, sizeof(o->worker_lcores), v);
 	case O_TELEMETRY:
 		if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0)
 			return -EINVAL;
@@ -418,11 +424,39 @@ parse_lcore_list(const char *list, bool *set)
 }
 
 /*
- * The io lcores: those of --io-lcores (each must be an EAL lcore), else
- * every worker lcore, else the main lcore alone.
+ * The dedicated worker lcores of --worker-lcores: EAL worker lcores (not the
+ * main one, which waits for signals or runs io), marked in @p is_wl.
  */
 static int
-pick_io_lcores(const char *list, unsigned int *io, unsigned int *n_io, bool *main_is_io)
+pick_worker_lcores(const char *list, uint16_t *wl, uint16_t *n_wl, bool *is_wl)
+{
+	static bool want[RTE_MAX_LCORE];
+
+	*n_wl = 0;
+	if (list[0] == '\0')
+		return 0;
+	if (parse_lcore_list(list, want) < 0)
+		return -EINVAL;
+	for (unsigned int lc = 0; lc < RTE_MAX_LCORE; lc++) {
+		if (!want[lc])
+			continue;
+		if (!rte_lcore_is_enabled(lc) || lc == rte_get_main_lcore() ||
+		    *n_wl == DP_MAX_WORKERS)
+			return -EINVAL;
+		is_wl[lc] = true;
+		wl[(*n_wl)++] = (uint16_t)lc;
+	}
+	return *n_wl == 0 ? -EINVAL : 0;
+}
+
+/*
+ * The io lcores: those of --io-lcores (each must be an EAL lcore, none a
+ * worker lcore), else every EAL worker lcore that is not a worker lcore,
+ * else the main lcore alone.
+ */
+static int
+pick_io_lcores(const char *list, const bool *is_wl, unsigned int *io, unsigned int *n_io,
+	       bool *main_is_io)
 {
 	static bool want[RTE_MAX_LCORE];
 	unsigned int lc = 0;
@@ -435,7 +469,7 @@ pick_io_lcores(const char *list, unsigned int *io, unsigned int *n_io, bool *mai
 		for (lc = 0; lc < RTE_MAX_LCORE; lc++) {
 			if (!want[lc])
 				continue;
-			if (!rte_lcore_is_enabled(lc) || *n_io == DP_MAX_IO)
+			if (!rte_lcore_is_enabled(lc) || is_wl[lc] || *n_io == DP_MAX_IO)
 				return -EINVAL;
 			if (lc == rte_get_main_lcore()) {
 				if (*n_io != 0) /* the main lcore must come first: it runs last */
@@ -447,13 +481,41 @@ pick_io_lcores(const char *list, unsigned int *io, unsigned int *n_io, bool *mai
 		return *n_io == 0 ? -EINVAL : 0;
 	}
 	RTE_LCORE_FOREACH_WORKER(lc) {
-		if (*n_io < DP_MAX_IO)
+		if (*n_io < DP_MAX_IO && !is_wl[lc])
 			io[(*n_io)++] = lc;
 	}
 	if (*n_io == 0) {
 		io[(*n_io)++] = rte_get_main_lcore();
 		*main_is_io = true;
 	}
+	return 0;
+}
+
+/*
+ * The worker lcores' state: a worker with one TX ring per io lcore. They
+ * have no port queue and no ipsec-mb manager: SRTP and TX happen on io lcores.
+ */
+static int
+start_worker_lcores(struct dp_main *dm, uint16_t n_io)
+{
+	for (unsigned int i = 0; i < dm->n_wlcores; i++) {
+		struct dp_lcore_ctx *c = &dp_lcores[dm->wlcores[i]];
+		int rc;
+
+		c->dm = dm;
+		c->worker_only = true;
+		rc = dp_worker_init(dm, c);
+		if (rc == 0)
+			rc = dp_worker_set_dedicated(c, n_io);
+		if (rc < 0) {
+			TSR_ERR("dp.main", "cannot create the worker of lcore %u\terr=\"%s\"",
+				dm->wlcores[i], strerror(-rc));
+			return rc;
+		}
+	}
+	if (dm->n_wlcores != 0)
+		TSR_INFO("dp.main", "dedicated worker lcores\tworkers=%u io_lcores=%u",
+			 dm->n_wlcores, n_io);
 	return 0;
 }
 
@@ -565,6 +627,7 @@ main(int argc, char **argv)
 	struct opts o;
 	pthread_t ctl;
 	unsigned int io[DP_MAX_IO], n_io = 0;
+	static bool is_wl[RTE_MAX_LCORE];
 	bool main_is_io = false;
 	int rc;
 
@@ -595,7 +658,13 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
-	rc = pick_io_lcores(o.io_lcores, io, &n_io, &main_is_io);
+	rc = pick_worker_lcores(o.worker_lcores, dm.wlcores, &dm.n_wlcores, is_wl);
+	if (rc < 0) {
+		TSR_ERR("dp.main", "invalid --worker-lcores (EAL lcores other than the main one)"
+			"\tvalue=\"%s\"", o.worker_lcores);
+		goto out_teardown;
+	}
+	rc = pick_io_lcores(o.io_lcores, is_wl, io, &n_io, &main_is_io);
 	if (rc < 0) {
 		TSR_ERR("dp.main", "invalid --io-lcores\tvalue=\"%s\"", o.io_lcores);
 		goto out_teardown;
@@ -618,15 +687,19 @@ main(int argc, char **argv)
 			TSR_ERR("dp.main", "ipsec-mb unavailable\terr=\"%s\"", strerror(-rc));
 			goto out_teardown;
 		}
-		rc = dp_worker_init(&dm, c);
+		/* With worker lcores, the io lcores run no conference. */
+		rc = dm.n_wlcores == 0 ? dp_worker_init(&dm, c) : 0;
 		if (rc < 0) {
 			TSR_ERR("dp.main", "cannot create the conference worker\terr=\"%s\"",
 				strerror(-rc));
 			goto out_teardown;
 		}
 	}
+	rc = start_worker_lcores(&dm, (uint16_t)n_io);
+	if (rc < 0)
+		goto out_teardown;
 	load_prompts(&o);
-	run_selftest(&dm, n_io);
+	run_selftest(&dm, dm.n_wlcores != 0 ? dm.n_wlcores : n_io);
 	if (o.telemetry && dp_telemetry_register(&dm) < 0)
 		TSR_WARN("dp.main", "telemetry commands not registered");
 	dm.ctl_path = o.ctl_sock;
@@ -647,6 +720,8 @@ main(int argc, char **argv)
 	for (unsigned int i = 0; i < n_io; i++)
 		if (!(main_is_io && i == 0))
 			rte_eal_remote_launch(dp_lcore_main, &la, io[i]);
+	for (unsigned int i = 0; i < dm.n_wlcores; i++)
+		rte_eal_remote_launch(dp_lcore_main, &la, dm.wlcores[i]);
 	if (main_is_io) {
 		dp_lcore_main(&la);
 	} else {
@@ -663,6 +738,8 @@ main(int argc, char **argv)
 	rc = 0;
 
 out_teardown:
+	for (unsigned int i = 0; i < dm.n_wlcores; i++)
+		dp_worker_fini(&dp_lcores[dm.wlcores[i]]);
 	for (unsigned int i = 0; i < n_io; i++) {
 		dp_worker_fini(&dp_lcores[io[i]]);
 		if (dp_lcores[io[i]].mb != NULL)

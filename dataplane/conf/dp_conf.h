@@ -6,9 +6,13 @@
  * dp_conf.h - conferences on data plane workers: the glue between the RX
  * path and the audio engine (codecs/codec_conf.h).
  *
- * A conference runs on one worker. In this version every io lcore is also a
- * worker (the 2-core layout of the architecture): conferences are spread over
- * the io lcores, and each io lcore ticks its conferences from its poll loop.
+ * A conference runs on one worker. Without --worker-lcores every io lcore is
+ * also a worker (the 2-core layout of the architecture): conferences are
+ * spread over the io lcores, and each io lcore ticks its conferences from its
+ * poll loop and transmits what they make. With --worker-lcores, conferences
+ * run only on the dedicated worker lcores, and their packets go back to the
+ * io lcores for SRTP and TX over one SP/SC ring per (worker, io lcore)
+ * (dp_wtx_node.c).
  *
  * Data flow:
  *   io lcore: stream with conf_ring set -> SRTP unprotect -> mbuf (RTP
@@ -45,6 +49,18 @@
 #define DP_CONF_RX_RTCP (1u << 31)
 /** RTCP reports one worker loop sends at most (the rest wait for the next loop). */
 #define DP_CONF_RTCP_BURST 32
+/** io lcores a dedicated worker hands packets to (DP_MAX_IO). */
+#define DP_WORKER_MAX_IO 16
+/** Slots of each worker -> io lcore TX ring. */
+#define DP_WTX_RING_SIZE 2048
+/*
+ * m->hash.usr of a conference RTP packet on its way out: this flag, the
+ * participant (bits 16-30) and the payload octets (bits 0-15), read back
+ * when the packet is handed to the wire so only what left counts in our SRs.
+ * RTCP carries only the participant (bits 16-30), for the SR counts a
+ * dedicated worker's io lcore fills in.
+ */
+#define DP_CONF_TX_TAG_RTP (1u << 31)
 
 struct dp_main;
 struct dp_lcore_ctx;
@@ -65,6 +81,7 @@ struct dp_conf_rtcp {
 	uint64_t sent_at[2];         /* wire_packets at the last two reports */
 	uint64_t wire_packets;       /* RTP packets to it handed to the wire: our SR count */
 	uint64_t wire_octets;        /* their payload octets: our SR octet count */
+	uint64_t handed;             /* dedicated worker: RTP to it handed to its io lcore */
 	uint64_t reports_sent;       /* SR + RR we sent */
 	uint64_t srs_sent;
 	uint64_t reports_rx;         /* SR/RR packets from it that parsed */
@@ -100,6 +117,16 @@ struct dp_conf {
 	uint64_t tx_drops_path;     /*   dropped by dp_node_send() (no destination or
 				     *   neighbour, SRTP; counted by reason on the stream) */
 	uint64_t tx_drops_queue_full; /* the wire TX queue was full */
+	uint64_t tx_drops_ring_full; /* dedicated worker: the TX ring to the io lcore was full */
+	/*
+	 * Dedicated workers: the io lcore that transmits this conference's
+	 * packets (an index into the worker's tx[]), fixed at create, so each
+	 * participant stream's outbound state keeps one writer. That io lcore
+	 * writes tx_packets, tx_drops_path, tx_drops_queue_full, rtcp_tx,
+	 * rtcp_tx_drops_io and rtcp[].wire_*; the worker writes the rest.
+	 */
+	uint16_t tx_io;
+	uint64_t rtcp_tx_drops_io;  /* RTCP dropped on the io lcore (path, TX queue) */
 	uint64_t late_ticks;
 	uint64_t rtcp_tx;           /* RTCP compound packets sent */
 	uint64_t rtcp_tx_drops;     /* not built or not sent (no mbuf, no neighbour, ...) */
@@ -107,10 +134,37 @@ struct dp_conf {
 	uint64_t rtcp_rx_errors;
 };
 
-/** What a worker holds. Lives in the io lcore's context. */
+/*
+ * A conference packet on its way from a dedicated worker to an io lcore
+ * (element of a TX ring). The packet is RTP or RTCP, header first; its
+ * m->hash.usr carries the SR tag (dp_worker.c). Ownership: the producer's
+ * until enqueued, the consumer's after dequeue.
+ */
+struct dp_wtx {
+	struct rte_mbuf *m;
+	uint32_t stream;            /* the participant's stream: it is sent from there */
+	uint16_t conf;              /* conference id, for its counters */
+	uint8_t rtcp;               /* 1: RTCP (SRTCP, port + 1 without rtcp-mux) */
+	uint8_t pad;
+};
+
+/** Counters of a dedicated worker (the worker lcore writes them). */
+struct dp_worker_stats {
+	uint64_t ticks;
+	uint64_t late_ticks;        /* ticks more than 5 periods late (resynchronised) */
+	uint64_t tx_enqueued;       /* packets handed to io lcores */
+	uint64_t drop_tx_ring_full_rtp;  /* RTP dropped: the ring to the io lcore was full */
+	uint64_t drop_tx_ring_full_rtcp; /* RTCP dropped for the same reason */
+};
+
+/** What a worker holds. Lives in the context of its lcore (io or dedicated). */
 struct dp_worker {
 	struct rte_ring *in;        /* owned: MP/SC, mbufs for this worker's conferences */
 	struct rte_ring *cmd;       /* owned: SP/SC, struct dp_wcmd pointers */
+	bool dedicated;             /* a worker lcore: output goes to io lcores over tx[] */
+	uint16_t n_tx;              /* rings in tx[] (the io lcores, by io index) */
+	struct rte_ring *tx[DP_WORKER_MAX_IO]; /* owned: SP/SC struct dp_wtx, to io lcore i */
+	struct dp_worker_stats stats;
 	int wake_fd;                /* owned: eventfd that ends the lcore's idle sleep, or -1 */
 	int sleeping;               /* the lcore is in (or entering) its idle sleep */
 	uint16_t n_confs;
@@ -126,6 +180,40 @@ struct dp_worker {
  * @return 0 or -ENOMEM. Context: startup.
  */
 int dp_worker_init(struct dp_main *dm, struct dp_lcore_ctx *lc);
+/**
+ * Make the worker of @p lc a dedicated one: its conferences' packets go to
+ * the @p n_io io lcores over one SP/SC ring each (dp_wtx_io_poll() drains
+ * them). Call after dp_worker_init(), before the lcores launch.
+ * @return 0, -EINVAL (n_io out of range), -ENOMEM. Context: startup.
+ */
+int dp_worker_set_dedicated(struct dp_lcore_ctx *lc, uint16_t n_io);
+
+/**
+ * Hand @p n packets of conference @p conf to io lcore ring @p r (a worker's
+ * tx[]): what does not fit is freed and its count returned as dropped.
+ * @param streams  the stream each packet leaves from
+ * @param rtcp     NULL (all RTP) or per packet
+ * @return packets enqueued. Ownership: takes every mbuf.
+ * Context: fast path, the ring's only producer (its worker lcore).
+ */
+uint16_t dp_wtx_enqueue(struct rte_ring *r, uint16_t conf, struct rte_mbuf **pkts,
+			const uint32_t *streams, const bool *rtcp, uint16_t n);
+
+/**
+ * On io lcore @p lc: take what the dedicated workers queued for it, send it
+ * (dp_node_send(): SRTP, headers, next hop) on its wire queue, and count it
+ * in the conferences' figures. No-op when there is no dedicated worker.
+ * @return packets taken. Context: fast path, the io lcore (each ring's only
+ * consumer).
+ */
+unsigned int dp_wtx_io_poll(struct dp_lcore_ctx *lc);
+/**
+ * The same, handing the frames to the caller instead of the wire queue
+ * (tests; they work without ports): up to @p tx_cap frames into @p tx,
+ * their count in @p ntx; the rest are dropped as tx_wire_full.
+ */
+unsigned int dp_wtx_io_poll_burst(struct dp_lcore_ctx *lc, struct rte_mbuf **tx,
+				  uint16_t tx_cap, uint16_t *ntx);
 void dp_worker_fini(struct dp_lcore_ctx *lc);
 
 /**

@@ -102,19 +102,36 @@ dp_conf_lookup(const struct dp_main *dm, uint16_t id)
 	return id < DP_CONF_MAX ? dm->confs[id] : NULL;
 }
 
+/*
+ * The least loaded worker: the dedicated worker lcores when there are some,
+ * else the io lcores. Load is what the control thread placed there, one per
+ * conference and one per participant (ties: the first in the list).
+ */
 static unsigned int
-pick_worker(void)
+pick_worker(const struct dp_main *dm)
 {
+	static uint32_t load[RTE_MAX_LCORE];
 	unsigned int lc, best = RTE_MAX_LCORE;
-	uint16_t best_n = UINT16_MAX;
+	uint32_t best_load = UINT32_MAX;
 
+	memset(load, 0, sizeof(load));
+	for (unsigned int i = 0; i < DP_CONF_MAX; i++)
+		if (dm->confs[i] != NULL)
+			load[dm->confs[i]->worker] += 1u + dm->confs[i]->n_parts;
+	for (unsigned int i = 0; i < dm->n_wlcores; i++) {
+		lc = dm->wlcores[i];
+		if (dp_lcores[lc].worker != NULL && load[lc] < best_load) {
+			best_load = load[lc];
+			best = lc;
+		}
+	}
+	if (dm->n_wlcores != 0)
+		return best;
 	RTE_LCORE_FOREACH(lc) {
-		const struct dp_worker *w = dp_lcores[lc].worker;
-
-		if (!dp_lcores[lc].active || w == NULL)
+		if (!dp_lcores[lc].active || dp_lcores[lc].worker == NULL)
 			continue;
-		if (w->n_confs < best_n) {
-			best_n = w->n_confs;
+		if (load[lc] < best_load) {
+			best_load = load[lc];
 			best = lc;
 		}
 	}
@@ -150,7 +167,7 @@ dp_conf_create_params(struct dp_main *dm, const struct dp_conf_params *p)
 	if (max_parts == 0 || max_parts > DP_CONF_MAX_PARTS || p->speakers == 0 ||
 	    p->opus_complexity < -1 || p->opus_complexity > 10)
 		return -EINVAL;
-	worker = pick_worker();
+	worker = pick_worker(dm);
 	if (worker == RTE_MAX_LCORE)
 		return -ENODEV;
 	for (int i = 0; i < DP_CONF_MAX && id < 0; i++)
@@ -180,6 +197,9 @@ dp_conf_create_params(struct dp_main *dm, const struct dp_conf_params *p)
 	}
 	c->id = (uint16_t)id;
 	c->worker = worker;
+	/* Its packets always leave through the same io lcore (dp_wtx_node.c). */
+	if (dp_lcores[worker].worker->dedicated)
+		c->tx_io = (uint16_t)(id % dp_lcores[worker].worker->n_tx);
 	c->max_parts = max_parts;
 	c->agc = p->agc;
 	c->noise_gate = p->noise_gate;
@@ -307,6 +327,33 @@ dp_conf_detach_tones(struct dp_main *dm, uint16_t id, uint16_t part, bool tones)
 	return rc;
 }
 
+/*
+ * After a dedicated worker dropped a conference: wait until each of its TX
+ * rings has been consumed past what it held now (the conference's last
+ * packets), then for a grace period, so no io lcore still uses the
+ * conference when it is freed. Rings drain within an io loop; 100,000 short
+ * sleeps (a few seconds) bound the wait should an io lcore be stuck.
+ * Context: control thread.
+ */
+static void
+wtx_quiesce(struct dp_main *dm, const struct dp_worker *w)
+{
+	struct timespec ts = {.tv_sec = 0, .tv_nsec = 20 * 1000};
+
+	if (!w->dedicated || !__atomic_load_n(&dm->workers_running, __ATOMIC_ACQUIRE))
+		return;
+	for (uint16_t i = 0; i < w->n_tx; i++) {
+		uint32_t end = __atomic_load_n(&w->tx[i]->prod.tail, __ATOMIC_ACQUIRE);
+
+		for (int k = 0; k < 100000 &&
+				(int32_t)(__atomic_load_n(&w->tx[i]->cons.tail, __ATOMIC_ACQUIRE) -
+					  end) < 0;
+		     k++)
+			nanosleep(&ts, NULL);
+	}
+	rte_rcu_qsbr_synchronize(dm->qsbr, RTE_QSBR_THRID_INVALID);
+}
+
 int
 dp_conf_delete(struct dp_main *dm, uint16_t id)
 {
@@ -324,6 +371,7 @@ dp_conf_delete(struct dp_main *dm, uint16_t id)
 	if (rc < 0)
 		return rc;
 	dm->confs[id] = NULL;
+	wtx_quiesce(dm, dp_lcores[c->worker].worker);
 	codec_conf_destroy(c->engine);
 	rte_free(c->rtcp);
 	rte_free(c);

@@ -16,6 +16,7 @@
  * Context: the worker lcore (an io lcore in this version); dp_wcmd_exec()
  * also inline on the control thread when no lcore runs.
  */
+#include <assert.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -44,6 +45,7 @@
  * in our SRs. RTCP and anything else carry 0.
  */
 #define TX_TAG_RTP (1u << 31)
+static_assert(TX_TAG_RTP == DP_CONF_TX_TAG_RTP, "one SR tag for both TX paths");
 /* Seconds from the NTP epoch (1900) to the Unix epoch (1970). */
 #define NTP_UNIX_OFFSET 2208988800ull
 
@@ -115,6 +117,13 @@ dp_worker_fini(struct dp_lcore_ctx *lc)
 		rte_pktmbuf_free(m);
 	rte_ring_free(w->in);
 	rte_ring_free(w->cmd);
+	for (uint16_t i = 0; i < w->n_tx; i++) {
+		struct dp_wtx e;
+
+		while (rte_ring_dequeue_elem(w->tx[i], &e, sizeof(e)) == 0)
+			rte_pktmbuf_free(e.m);
+		rte_ring_free(w->tx[i]);
+	}
 	close(w->wake_fd);
 	rte_free(w);
 	lc->worker = NULL;
@@ -367,6 +376,38 @@ xmit(struct dp_lcore_ctx *lc, struct dp_conf *c, struct dp_node_out *out, struct
 	return sent;
 }
 
+/*
+ * A dedicated worker's packets of conference @p c to its io lcore (the
+ * stream, SRTP and TX work happen there, dp_wtx_node.c); a full ring drops
+ * them, counted by kind.
+ */
+static void
+handoff(struct dp_worker *w, struct dp_conf *c, struct rte_mbuf **pkts, const uint32_t *sids,
+	const bool *rtcp, uint16_t n)
+{
+	uint32_t tag[DP_BURST];
+	uint16_t k;
+
+	/* The tags before the hand-over: after it the mbufs are the io lcore's. */
+	for (uint16_t j = 0; j < n; j++)
+		tag[j] = pkts[j]->hash.usr;
+	k = dp_wtx_enqueue(w->tx[c->tx_io], c->id, pkts, sids, rtcp, n);
+	for (uint16_t j = 0; j < k; j++)
+		if (tag[j] & TX_TAG_RTP)
+			c->rtcp[(tag[j] & ~TX_TAG_RTP) >> 16].handed++;
+	w->stats.tx_enqueued += k;
+	if (k == n)
+		return;
+	if (rtcp != NULL) {
+		w->stats.drop_tx_ring_full_rtcp += n - k;
+		c->rtcp_tx_drops += n - k;
+	} else {
+		w->stats.drop_tx_ring_full_rtp += n - k;
+		c->tx_drops_ring_full += n - k;
+		c->tx_drops += n - k;
+	}
+}
+
 /* Build one RTP packet per output descriptor and send them from the participants' streams. */
 static void
 emit(struct dp_lcore_ctx *lc, struct dp_conf *c, const struct codec_conf_out *o, uint16_t n,
@@ -408,6 +449,10 @@ emit(struct dp_lcore_ctx *lc, struct dp_conf *c, const struct codec_conf_out *o,
 		}
 		if (m_n == 0)
 			continue;
+		if (lc->worker->dedicated) {
+			handoff(lc->worker, c, pkts, sids, NULL, m_n);
+			continue;
+		}
 		dp_node_send(lc, pkts, sids, NULL, m_n, &out);
 		c->tx_drops_path += m_n - out.n_wire;
 		sent = xmit(lc, c, &out, tx, tx_cap, ntx);
@@ -450,10 +495,15 @@ rtcp_build(struct dp_worker *w, struct dp_conf *c, uint16_t i, uint64_t now,
 
 	if (codec_conf_rtcp(c->engine, i, &f) < 0)
 		return -1;
-	/* What left for the wire, not what the engine made (some may have been dropped). */
-	sender = r->wire_packets > r->sent_at[1];
+	/*
+	 * What left for the wire, not what the engine made (some may have been
+	 * dropped); a dedicated worker's io lcore has not sent this tick's RTP
+	 * yet, so there it is what was handed over (it fills the SR's counts in
+	 * itself, dp_wtx_node.c).
+	 */
+	sender = RTE_MAX(r->wire_packets, r->handed) > r->sent_at[1];
 	r->sent_at[1] = r->sent_at[0];
-	r->sent_at[0] = r->wire_packets;
+	r->sent_at[0] = RTE_MAX(r->wire_packets, r->handed);
 	sr.ntp = dp_worker_ntp(w, now);
 	sr.rtp_ts = f.tx_rtp_ts;
 	sr.packets = (uint32_t)r->wire_packets;
@@ -506,8 +556,9 @@ rtcp_send_due(struct dp_lcore_ctx *lc, struct dp_conf *c, uint64_t now, struct r
 		if (r->next_tsc <= now && n < DP_CONF_RTCP_BURST) {
 			r->next_tsc = rtcp_next(now, false);
 			m = rte_pktmbuf_alloc(lc->dm->pool);
+			/* Not RTP: xmit() leaves the SR figures alone; dp_wtx_node.c reads i. */
 			if (m != NULL)
-				m->hash.usr = 0; /* not RTP: xmit() leaves the SR figures alone */
+				m->hash.usr = (uint32_t)i << 16;
 			if (m == NULL || rtcp_build(lc->worker, c, i, now, m) < 0) {
 				rte_pktmbuf_free(m);
 				c->rtcp_tx_drops++;
@@ -521,7 +572,9 @@ rtcp_send_due(struct dp_lcore_ctx *lc, struct dp_conf *c, uint64_t now, struct r
 			next = r->next_tsc;
 	}
 	c->rtcp_next_tsc = next == UINT64_MAX ? 0 : next;
-	if (n != 0) {
+	if (n != 0 && lc->worker->dedicated) {
+		handoff(lc->worker, c, pkts, sids, rtcp, n);
+	} else if (n != 0) {
 		struct dp_node_out out;
 
 		dp_node_send(lc, pkts, sids, rtcp, n, &out);
@@ -581,10 +634,12 @@ dp_worker_poll(struct dp_lcore_ctx *lc, uint64_t now, struct rte_mbuf **tx, uint
 		/* More than 5 ticks behind (a stall): resynchronise instead of bursting. */
 		if (now - c->next_tick > 5 * tick) {
 			c->late_ticks++;
+			w->stats.late_ticks++;
 			c->next_tick = now;
 		}
 		c->next_tick += tick;
 		c->ticks++;
+		w->stats.ticks++;
 		np = codec_conf_tick(c->engine, w->out, DP_CONF_MAX_OUT, NULL);
 		if (np != 0)
 			emit(lc, c, w->out, np, tx, tx_cap, ntx);
@@ -618,4 +673,24 @@ dp_worker_next_deadline(const struct dp_lcore_ctx *lc)
 		if (w->confs[i]->next_tick < next)
 			next = w->confs[i]->next_tick;
 	return next;
+}
+
+int
+dp_worker_set_dedicated(struct dp_lcore_ctx *lc, uint16_t n_io)
+{
+	struct dp_worker *w = lc->worker;
+	char name[RTE_RING_NAMESIZE];
+
+	if (w == NULL || n_io == 0 || n_io > DP_WORKER_MAX_IO)
+		return -EINVAL;
+	for (uint16_t i = 0; i < n_io; i++) {
+		snprintf(name, sizeof(name), "dp_wtx%u_%u", (unsigned int)(lc - dp_lcores), i);
+		w->tx[i] = rte_ring_create_elem(name, sizeof(struct dp_wtx), DP_WTX_RING_SIZE,
+						rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (w->tx[i] == NULL)
+			return -ENOMEM; /* dp_worker_fini() frees the rings made so far */
+		w->n_tx = (uint16_t)(i + 1);
+	}
+	w->dedicated = true;
+	return 0;
 }

@@ -631,6 +631,24 @@ op_port_stats(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
 	return 0;
 }
 
+/* A dedicated worker lcore: its loop, its conferences, what it handed to io lcores. */
+static json_t *
+worker_lcore_json(unsigned int lc)
+{
+	const struct dp_lcore_ctx *l = &dp_lcores[lc];
+	const struct dp_worker *w = l->worker;
+	const struct dp_worker_stats *s = &w->stats;
+
+	return json_pack("{s:i, s:s, s:I, s:I, s:I, s:i, s:I, s:I, s:I, s:{s:I, s:I}}", "lcore",
+			 (int)lc, "role", "worker", "polls", (json_int_t)l->stats.polls,
+			 "busy_polls", (json_int_t)l->stats.busy_polls, "idle_sleeps",
+			 (json_int_t)l->stats.idle_sleeps, "conferences", (int)w->n_confs, "ticks",
+			 (json_int_t)s->ticks, "late_ticks", (json_int_t)s->late_ticks,
+			 "tx_enqueued", (json_int_t)s->tx_enqueued, "drops", "tx_ring_full_rtp",
+			 (json_int_t)s->drop_tx_ring_full_rtp, "tx_ring_full_rtcp",
+			 (json_int_t)s->drop_tx_ring_full_rtcp);
+}
+
 static int
 op_lcore_stats(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
 {
@@ -652,6 +670,8 @@ op_lcore_stats(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e
 		json_object_set_new(o, "owns_tap", json_boolean(dp_lcores[lc].owns_tap));
 		json_array_append_new(arr, o);
 	}
+	for (unsigned int i = 0; i < dm->n_wlcores; i++)
+		json_array_append_new(arr, worker_lcore_json(dm->wlcores[i]));
 	*res = json_pack("{s:o}", "lcores", arr);
 	return 0;
 }
@@ -952,17 +972,22 @@ op_conf_stats(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
 			 "worker_lcore", (int)c->worker, "ticks", (json_int_t)c->ticks, "rx_packets",
 			 (json_int_t)c->rx_packets, "rx_errors", (json_int_t)c->rx_errors,
 			 "tx_packets", (json_int_t)c->tx_packets, "tx_drops",
-			 (json_int_t)c->tx_drops, "participants", parts);
+			 (json_int_t)(c->tx_drops_no_mbuf + c->tx_drops_path +
+				      c->tx_drops_queue_full + c->tx_drops_ring_full),
+			 "participants", parts);
 	json_object_set_new(*res, "agc", json_boolean(c->agc));
 	json_object_set_new(*res, "noise_gate", json_boolean(c->noise_gate));
 	json_object_set_new(*res, "opus_complexity", c->opus_complexity >= 0 ?
 			    json_integer(c->opus_complexity) : json_null());
 	json_object_set_new(*res, "tx_drop_reasons",
-			    json_pack("{s:I, s:I, s:I}", "no_mbuf", (json_int_t)c->tx_drops_no_mbuf,
-				      "path", (json_int_t)c->tx_drops_path, "queue_full",
-				      (json_int_t)c->tx_drops_queue_full));
+			    json_pack("{s:I, s:I, s:I, s:I}", "no_mbuf",
+				      (json_int_t)c->tx_drops_no_mbuf, "path",
+				      (json_int_t)c->tx_drops_path, "queue_full",
+				      (json_int_t)c->tx_drops_queue_full, "ring_full",
+				      (json_int_t)c->tx_drops_ring_full));
 	json_object_set_new(*res, "rtcp_tx", json_integer((json_int_t)c->rtcp_tx));
-	json_object_set_new(*res, "rtcp_tx_drops", json_integer((json_int_t)c->rtcp_tx_drops));
+	json_object_set_new(*res, "rtcp_tx_drops",
+			    json_integer((json_int_t)(c->rtcp_tx_drops + c->rtcp_tx_drops_io)));
 	json_object_set_new(*res, "rtcp_rx", json_integer((json_int_t)c->rtcp_rx));
 	json_object_set_new(*res, "rtcp_rx_errors", json_integer((json_int_t)c->rtcp_rx_errors));
 	return 0;

@@ -7,7 +7,10 @@
  *
  * Poll the wire queue, run the burst through dp_node_wire_rx(), transmit;
  * the lcore that owns the TAP also forwards what the kernel sends out of it
- * and what the control thread queued (ARP requests, solicitations).
+ * and what the control thread queued (ARP requests, solicitations). With
+ * dedicated worker lcores, an io lcore also sends what the workers' rings
+ * hold for it (dp_wtx_io_poll()), and a worker lcore runs the same loop with
+ * no port: conferences only, the same idle back-off.
  * After each loop it reports a quiescent state (RCU). When nothing arrives
  * for a while it sleeps, doubling the sleep up to idle_sleep_max_us, and goes
  * offline for RCU meanwhile, so an idle node costs little CPU.
@@ -106,7 +109,8 @@ dp_lcore_main(void *arg)
 
 		lc->stats.polls++;
 		lc->tsc = rte_rdtsc();
-		n = rte_eth_rx_burst(dm->wire_port, lc->wire_queue, pkts, DP_BURST);
+		n = lc->worker_only ? 0 :
+				      rte_eth_rx_burst(dm->wire_port, lc->wire_queue, pkts, DP_BURST);
 		work = n;
 		if (n != 0) {
 			lc->stats.rx_wire += n;
@@ -119,6 +123,8 @@ dp_lcore_main(void *arg)
 		}
 		if (lc->owns_tap && dm->tap_port != UINT16_MAX)
 			work += poll_tap(lc, a->tap_queues);
+		if (dm->n_wlcores != 0 && !lc->worker_only)
+			work += dp_wtx_io_poll(lc);
 		if (lc->worker != NULL)
 			work += dp_worker_poll(lc, lc->tsc, NULL, 0, NULL);
 		rte_rcu_qsbr_quiescent(dm->qsbr, id);

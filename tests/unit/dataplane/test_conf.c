@@ -85,6 +85,48 @@ goertzel(const int16_t *x, size_t n, double f)
 	return e > 0 ? 2.0 * (s1 * s1 + s2 * s2 - c * s1 * s2) / (n * e) : 0.0;
 }
 
+/*
+ * The worker configuration (--worker-lcores): conferences run on a dedicated
+ * worker in lcore slot WL (not an EAL lcore: nothing runs there, the test
+ * polls it), and e->lc is only the io lcore that sends what its ring holds.
+ */
+#define WL (RTE_MAX_LCORE - 1)
+static bool dedicated;
+
+static void
+dedicated_worker_start(struct dp_main *dm)
+{
+	struct dp_lcore_ctx *w = &dp_lcores[WL];
+
+	memset(w, 0, sizeof(*w));
+	w->dm = dm;
+	w->worker_only = true;
+	assert_int_equal(dp_worker_init(dm, w), 0);
+	assert_int_equal(dp_worker_set_dedicated(w, 1), 0);
+	dm->wlcores[0] = WL;
+	dm->n_wlcores = 1;
+}
+
+/*
+ * One poll of whoever runs the conference; the frames for the wire in @p tx.
+ * With a dedicated worker: the worker, then the io lcore drains its ring.
+ */
+static void
+poll_worker(struct env *e, uint64_t now, struct rte_mbuf **tx, uint16_t cap, uint16_t *ntx)
+{
+	uint16_t got = 0, k;
+
+	if (!dedicated) {
+		dp_worker_poll(e->lc, now, tx, cap, ntx);
+		return;
+	}
+	dp_worker_poll(&dp_lcores[WL], now, NULL, 0, NULL);
+	assert_int_equal(e->lc->worker, NULL); /* the io lcore runs no conference */
+	while (dp_wtx_io_poll_burst(e->lc, tx + got, (uint16_t)(cap - got), &k) != 0)
+		got = (uint16_t)(got + k);
+	*ntx = got;
+}
+
 static int
 setup(void **state)
 {
@@ -95,6 +137,10 @@ setup(void **state)
 
 	assert_non_null(e);
 	assert_int_equal(dp_fixture_create(64, 4095, &e->dm, &e->lc), 0);
+	if (dedicated) {
+		dp_worker_fini(e->lc);
+		dedicated_worker_start(e->dm);
+	}
 	id = dp_conf_create(e->dm, 8, 3);
 	assert_true(id >= 0);
 	e->conf = (uint16_t)id;
@@ -146,9 +192,24 @@ teardown(void **state)
 		codec_dec_destroy(e->p[i].dec);
 		free(e->p[i].heard);
 	}
+	if (dedicated) {
+		/* Conferences first (they live on the worker), then the worker, then the pool. */
+		for (uint16_t i = 0; i < DP_CONF_MAX; i++)
+			if (e->dm->confs[i] != NULL)
+				assert_int_equal(dp_conf_delete(e->dm, i), 0);
+		dp_worker_fini(&dp_lcores[WL]);
+		e->dm->n_wlcores = 0;
+	}
 	dp_fixture_destroy(e->dm);
 	free(e);
 	return 0;
+}
+
+static int
+setup_dedicated(void **state)
+{
+	dedicated = true;
+	return setup(state);
 }
 
 /* Party @p i sends one 20 ms frame of its tone (or silence) as RTP to its stream. */
@@ -198,7 +259,7 @@ run_tick(struct env *e)
 	uint16_t ntx = 0;
 
 	e->now += e->tick;
-	dp_worker_poll(e->lc, e->now, tx, RTE_DIM(tx), &ntx);
+	poll_worker(e, e->now, tx, RTE_DIM(tx), &ntx);
 	for (uint16_t k = 0; k < ntx; k++) {
 		struct rte_udp_hdr *udp = rte_pktmbuf_mtod_offset(tx[k], struct rte_udp_hdr *, 34);
 		uint16_t sport = rte_be_to_cpu_16(udp->src_port);
@@ -629,7 +690,7 @@ test_send_dtmf(void **state)
 		for (int i = 0; i < NP; i++)
 			send_frame(e, i, false);
 		e->now += e->tick;
-		dp_worker_poll(e->lc, e->now, tx, RTE_DIM(tx), &ntx);
+		poll_worker(e, e->now, tx, RTE_DIM(tx), &ntx);
 		for (uint16_t k = 0; k < ntx; k++) {
 			struct rte_udp_hdr *udp = rte_pktmbuf_mtod_offset(tx[k], struct rte_udp_hdr *, 34);
 			const uint8_t *rtp = (const uint8_t *)(udp + 1);
@@ -727,7 +788,7 @@ rtcp_tick(struct env *e, struct rtcp_seen *seen, bool lose0, uint32_t *lost0)
 	if (lose0)
 		lost0[1]++;
 	e->now += e->tick;
-	dp_worker_poll(e->lc, e->now, tx, RTE_DIM(tx), &ntx);
+	poll_worker(e, e->now, tx, RTE_DIM(tx), &ntx);
 	for (uint16_t k = 0; k < ntx; k++) {
 		struct rte_udp_hdr *udp = rte_pktmbuf_mtod_offset(tx[k], struct rte_udp_hdr *, 34);
 		const uint8_t *p = (const uint8_t *)(udp + 1);
@@ -915,7 +976,12 @@ test_rtcp_srtcp(void **state)
 	char req[256];
 	json_t *r, *st;
 
-	assert_int_equal(srtp_init(), srtp_err_status_ok);
+	static bool srtp_ready; /* the test runs twice (worker configuration); init once */
+
+	if (!srtp_ready) {
+		assert_int_equal(srtp_init(), srtp_err_status_ok);
+		srtp_ready = true;
+	}
 	for (int i = 0; i < 46; i++) {
 		kout[i] = (uint8_t)(i * 7 + 1);
 		kin[i] = (uint8_t)(i * 5 + 3);
@@ -955,7 +1021,7 @@ test_rtcp_srtcp(void **state)
 		for (int i = 0; i < NP; i++)
 			send_frame(e, i, false);
 		e->now += e->tick;
-		dp_worker_poll(e->lc, e->now, tx, RTE_DIM(tx), &ntx);
+		poll_worker(e, e->now, tx, RTE_DIM(tx), &ntx);
 		for (uint16_t k = 0; k < ntx; k++) {
 			struct rte_udp_hdr *udp =
 				rte_pktmbuf_mtod_offset(tx[k], struct rte_udp_hdr *, 34);
@@ -1152,7 +1218,7 @@ test_rtcp_wire_counts(void **state)
 		for (int i = 0; i < NP; i++)
 			send_frame(e, i, false);
 		e->now += e->tick;
-		dp_worker_poll(e->lc, e->now, tx, t < 100 ? 0 : RTE_DIM(tx), &ntx);
+		poll_worker(e, e->now, tx, t < 100 ? 0 : RTE_DIM(tx), &ntx);
 		if (t < 100)
 			assert_int_equal(ntx, 0);
 		for (uint16_t k = 0; k < ntx; k++) {
@@ -1212,5 +1278,9 @@ main(void)
 		cmocka_unit_test(test_ctl_ops),
 	};
 
-	return cmocka_run_group_tests_name("dp_conf", tests, setup, teardown);
+	int fails = cmocka_run_group_tests_name("dp_conf", tests, setup, teardown);
+
+	/* The same with a dedicated worker lcore handing its packets to the io lcore. */
+	return fails + cmocka_run_group_tests_name("dp_conf_worker_lcore", tests, setup_dedicated,
+						   teardown);
 }
