@@ -109,6 +109,8 @@ struct codec_part_cfg {
 	enum codec_role role;
 	bool hosts_only;          /**< hears hosts only (auditorium guest) */
 	bool backplane;           /**< a backplane: hears only non-backplanes (codec_mix_set_backplane()) */
+	uint8_t backplane_group;  /**< enum codec_mix_bp: a backplane of this group (overrides
+				   *   backplane; codec_mix_set_backplane_group()), 0 = none */
 	bool inband_dtmf;         /**< run the Goertzel detector (G.711 only) */
 	bool lobby;               /**< starts in the lobby (see codec_conf_set_lobby()) */
 	bool own_enc;             /**< create its private encoder now (prompts, tones) */
@@ -146,6 +148,7 @@ struct codec_conf_part_stats {
 	enum codec_role role;
 	bool hosts_only;
 	bool backplane;
+	uint8_t backplane_group;   /**< enum codec_mix_bp */
 	uint16_t loopback_frames;
 };
 

@@ -51,7 +51,25 @@ enum codec_mix_filter {
 	CODEC_MIX_ALL = 0,   /**< every seated speaker */
 	CODEC_MIX_HOSTS,     /**< seated speakers with CODEC_ROLE_HOST */
 	CODEC_MIX_LOCAL,     /**< seated speakers that are not backplanes */
+	CODEC_MIX_BP_LOCAL_HEARS, /**< what a local backplane hears: all but local backplanes */
+	CODEC_MIX_BP_GEO_HEARS,   /**< what a geo backplane hears: all but geo backplanes */
 	CODEC_MIX_FILTERS,
+};
+
+/**
+ * Backplane kinds (codec_mix_set_backplane_group()). A proxying node of a
+ * location carries both: local backplanes to the other nodes of its
+ * location and geo backplanes to the proxies of other locations. Each
+ * group hears the participants and the other group, never its own, so
+ * what comes in on one backplane goes out on the others of the other
+ * group only: a location's audio crosses to another location once,
+ * through the proxies, and never comes back.
+ */
+enum codec_mix_bp {
+	CODEC_MIX_BP_NONE = 0, /**< not a backplane */
+	CODEC_MIX_BP_ANY,      /**< a backplane that hears no backplane (one mesh of nodes) */
+	CODEC_MIX_BP_LOCAL,    /**< hears participants and geo backplanes */
+	CODEC_MIX_BP_GEO,      /**< hears participants and local backplanes */
 };
 
 struct codec_mix_cfg {
@@ -115,9 +133,20 @@ int codec_mix_set_role(struct codec_mix *m, uint16_t idx, enum codec_role role, 
  * backplanes (filter CODEC_MIX_LOCAL). With three or more nodes joined by a
  * mesh of backplanes this keeps a node's audio from coming back to it
  * through a third node. A backplane cannot be hosts_only.
+ * Same as codec_mix_set_backplane_group() with CODEC_MIX_BP_ANY or _NONE.
  * @return 0, -ENOENT, -EINVAL (hosts_only participant)
  */
 int codec_mix_set_backplane(struct codec_mix *m, uint16_t idx, bool backplane);
+
+/**
+ * Make @p idx a backplane of group @p group (enum codec_mix_bp), or none.
+ * Everyone but backplanes of the same group (and CODEC_MIX_BP_ANY ones,
+ * which belong to every group) hears it; it hears the participants that
+ * are not backplanes, plus, for a local backplane, the geo backplanes and,
+ * for a geo backplane, the local ones.
+ * @return 0, -ENOENT, -EINVAL (hosts_only participant, unknown group)
+ */
+int codec_mix_set_backplane_group(struct codec_mix *m, uint16_t idx, enum codec_mix_bp group);
 
 /**
  * One tick of speaker selection.

@@ -45,6 +45,7 @@ struct conf_part {
 	enum codec_role role;
 	bool hosts_only;
 	bool backplane;
+	uint8_t bp_group; /* enum codec_mix_bp */
 	const struct codec_prompt *prompt; /* borrowed, NULL when none plays */
 	uint32_t prompt_pos;
 	int16_t *lb;            /* owned: loopback ring, (loopback_frames + 1) frames */
@@ -374,7 +375,8 @@ codec_conf_part_add(struct codec_conf *c, const struct codec_part_cfg *pc, uint1
 	ret = class_get(c, pc, &p->cls);
 	if (ret < 0)
 		goto out_free;
-	if (pc->backplane && pc->hosts_only)
+	if (((pc->backplane || pc->backplane_group != CODEC_MIX_BP_NONE) && pc->hosts_only) ||
+	    pc->backplane_group > CODEC_MIX_BP_GEO)
 		ret = -EINVAL;
 	else
 		ret = codec_mix_part_add(c->mix, i, pc->role, pc->hosts_only);
@@ -382,7 +384,9 @@ codec_conf_part_add(struct codec_conf *c, const struct codec_part_cfg *pc, uint1
 		class_put(c, p->cls);
 		goto out_free;
 	}
-	if (pc->backplane)
+	if (pc->backplane_group != CODEC_MIX_BP_NONE)
+		codec_mix_set_backplane_group(c->mix, i, (enum codec_mix_bp)pc->backplane_group);
+	else if (pc->backplane)
 		codec_mix_set_backplane(c->mix, i, true);
 	if (pc->lobby)
 		codec_mix_set_lobby(c->mix, i, true);
@@ -390,7 +394,9 @@ codec_conf_part_add(struct codec_conf *c, const struct codec_part_cfg *pc, uint1
 	p->lobby = pc->lobby;
 	p->role = pc->role;
 	p->hosts_only = pc->hosts_only;
-	p->backplane = pc->backplane;
+	p->backplane = pc->backplane || pc->backplane_group != CODEC_MIX_BP_NONE;
+	p->bp_group = pc->backplane_group != CODEC_MIX_BP_NONE ? pc->backplane_group
+			: pc->backplane ? CODEC_MIX_BP_ANY : CODEC_MIX_BP_NONE;
 	p->seq = pc->tx_seq;
 	p->ts = pc->tx_ts;
 	p->tx_silent = true;
@@ -1072,6 +1078,7 @@ codec_conf_part_stats(const struct codec_conf *c, uint16_t idx, struct codec_con
 	st->role = p->role;
 	st->hosts_only = p->hosts_only;
 	st->backplane = p->backplane;
+	st->backplane_group = p->bp_group;
 	st->loopback_frames = p->cfg.loopback_frames;
 	return 0;
 }

@@ -22,7 +22,7 @@ struct mix_part {
 	bool muted;
 	bool lobby;       /* neither hears nor is heard: not counted, never seated */
 	bool hosts_only;
-	bool backplane;   /* hears CODEC_MIX_LOCAL; heard by everyone */
+	uint8_t bp;       /* enum codec_mix_bp: what it hears (filter_of()) and who hears it */
 	uint8_t role;
 	int16_t lvl_q8;   /* smoothed level, dBov * 256 */
 	uint16_t seat;    /* CODEC_MIX_NONE when not seated */
@@ -47,9 +47,7 @@ struct codec_mix {
 	uint16_t challenger;
 	uint16_t challenge_ticks;
 	uint16_t n_present;
-	uint16_t n_hear_all;   /* present listeners that hear every non-backplane speaker */
-	uint16_t n_backplane;  /* present backplanes (counted in n_hear_all too) */
-	uint16_t n_hosts;      /* present hosts */
+	uint16_t n_listen[CODEC_MIX_FILTERS]; /* present listeners per filter */
 	bool filter_used[CODEC_MIX_FILTERS];
 	struct mix_part *part; /* [max_participants], owned */
 	int32_t acc[CODEC_MIX_FILTERS][CODEC_FRAME] __attribute__((aligned(64)));
@@ -108,11 +106,46 @@ codec_mix_destroy(struct codec_mix *m)
 	free(m);
 }
 
+/* The mix a participant hears. */
+static inline unsigned int
+filter_of(const struct mix_part *p)
+{
+	switch (p->bp) {
+	case CODEC_MIX_BP_ANY:
+		return CODEC_MIX_LOCAL;
+	case CODEC_MIX_BP_LOCAL:
+		return CODEC_MIX_BP_LOCAL_HEARS;
+	case CODEC_MIX_BP_GEO:
+		return CODEC_MIX_BP_GEO_HEARS;
+	default:
+		return p->hosts_only ? CODEC_MIX_HOSTS : CODEC_MIX_ALL;
+	}
+}
+
+/* Is speaker @p p in mix @p f? */
+static inline bool
+in_filter_part(unsigned int f, const struct mix_part *p)
+{
+	switch (f) {
+	case CODEC_MIX_HOSTS:
+		return p->role == CODEC_ROLE_HOST;
+	case CODEC_MIX_LOCAL:
+		return p->bp == CODEC_MIX_BP_NONE;
+	case CODEC_MIX_BP_LOCAL_HEARS:
+		return p->bp == CODEC_MIX_BP_NONE || p->bp == CODEC_MIX_BP_GEO;
+	case CODEC_MIX_BP_GEO_HEARS:
+		return p->bp == CODEC_MIX_BP_NONE || p->bp == CODEC_MIX_BP_LOCAL;
+	default:
+		return true;
+	}
+}
+
 static void
 recount(struct codec_mix *m)
 {
 	memset(m->n_filter, 0, sizeof(m->n_filter));
-	m->n_present = m->n_hear_all = m->n_hosts = m->n_backplane = 0;
+	memset(m->n_listen, 0, sizeof(m->n_listen));
+	m->n_present = 0;
 	memset(m->filter_used, 0, sizeof(m->filter_used));
 	for (uint16_t i = 0; i < m->cfg.max_participants; i++) {
 		const struct mix_part *p = &m->part[i];
@@ -120,20 +153,16 @@ recount(struct codec_mix *m)
 		if (!p->present || p->lobby)
 			continue;
 		m->n_present++;
-		m->n_hear_all += !p->hosts_only;
-		m->n_hosts += p->role == CODEC_ROLE_HOST;
-		m->n_backplane += p->backplane;
-		m->filter_used[p->backplane ? CODEC_MIX_LOCAL :
-			       p->hosts_only ? CODEC_MIX_HOSTS : CODEC_MIX_ALL] = true;
+		m->n_listen[filter_of(p)]++;
+		m->filter_used[filter_of(p)] = true;
 	}
 	for (unsigned int s = 0; s < m->cfg.speakers; s++) {
 		uint16_t i = m->seat[s].idx;
 
 		if (i == CODEC_MIX_NONE)
 			continue;
-		m->n_filter[CODEC_MIX_ALL]++;
-		m->n_filter[CODEC_MIX_HOSTS] += m->part[i].role == CODEC_ROLE_HOST;
-		m->n_filter[CODEC_MIX_LOCAL] += !m->part[i].backplane;
+		for (unsigned int f = 0; f < CODEC_MIX_FILTERS; f++)
+			m->n_filter[f] += in_filter_part(f, &m->part[i]);
 	}
 }
 
@@ -226,7 +255,7 @@ codec_mix_set_role(struct codec_mix *m, uint16_t idx, enum codec_role role, bool
 
 	if (p == NULL || (role != CODEC_ROLE_HOST && role != CODEC_ROLE_GUEST))
 		return p == NULL ? -ENOENT : -EINVAL;
-	if (hosts_only && p->backplane)
+	if (hosts_only && p->bp != CODEC_MIX_BP_NONE)
 		return -EINVAL;
 	p->role = (uint8_t)role;
 	p->hosts_only = hosts_only;
@@ -235,17 +264,24 @@ codec_mix_set_role(struct codec_mix *m, uint16_t idx, enum codec_role role, bool
 }
 
 int
-codec_mix_set_backplane(struct codec_mix *m, uint16_t idx, bool backplane)
+codec_mix_set_backplane_group(struct codec_mix *m, uint16_t idx, enum codec_mix_bp group)
 {
 	struct mix_part *p = get(m, idx);
 
 	if (p == NULL)
 		return -ENOENT;
-	if (backplane && p->hosts_only)
+	if ((unsigned int)group > CODEC_MIX_BP_GEO || (group != CODEC_MIX_BP_NONE && p->hosts_only))
 		return -EINVAL;
-	p->backplane = backplane;
+	p->bp = (uint8_t)group;
 	recount(m);
 	return 0;
+}
+
+int
+codec_mix_set_backplane(struct codec_mix *m, uint16_t idx, bool backplane)
+{
+	return codec_mix_set_backplane_group(m, idx,
+					     backplane ? CODEC_MIX_BP_ANY : CODEC_MIX_BP_NONE);
 }
 
 static inline bool
@@ -402,25 +438,17 @@ codec_mix_is_audible(const struct codec_mix *m, uint16_t idx)
 	p = &m->part[idx];
 	if (!p->present || p->muted || p->lobby)
 		return false;
-	/*
-	 * A backplane is heard by the unrestricted listeners that are not
-	 * backplanes (and by hosts_only ones if it is a host); anyone else by
-	 * every other unrestricted listener, or, as a host, by anyone present.
-	 */
-	if (p->backplane)
-		return m->n_hear_all - m->n_backplane > 0 ||
-		       (p->role == CODEC_ROLE_HOST && m->n_present > m->n_hear_all);
-	if (m->n_hear_all - !p->hosts_only > 0)
-		return true;
-	return p->role == CODEC_ROLE_HOST && m->n_present > 1;
+	/* Heard when some other present listener's mix has it in. */
+	for (unsigned int f = 0; f < CODEC_MIX_FILTERS; f++)
+		if (in_filter_part(f, p) && m->n_listen[f] - (filter_of(p) == f) > 0)
+			return true;
+	return false;
 }
 
 static inline bool
 in_filter(const struct codec_mix *m, unsigned int f, uint16_t idx)
 {
-	if (f == CODEC_MIX_LOCAL)
-		return !m->part[idx].backplane;
-	return f == CODEC_MIX_ALL || m->part[idx].role == CODEC_ROLE_HOST;
+	return in_filter_part(f, &m->part[idx]);
 }
 
 struct codec_mix_key
@@ -429,7 +457,7 @@ codec_mix_listener_key(const struct codec_mix *m, uint16_t idx)
 	struct codec_mix_key k = {CODEC_MIX_ALL, CODEC_MIX_NONE};
 	const struct mix_part *p = &m->part[idx];
 
-	k.filter = p->backplane ? CODEC_MIX_LOCAL : p->hosts_only ? CODEC_MIX_HOSTS : CODEC_MIX_ALL;
+	k.filter = (uint8_t)filter_of(p);
 	if (p->seat != CODEC_MIX_NONE && in_filter(m, k.filter, idx))
 		k.excl_seat = p->seat;
 	return k;

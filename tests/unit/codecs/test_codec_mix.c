@@ -268,6 +268,64 @@ test_backplane(void **state)
 	codec_mix_destroy(m);
 }
 
+/*
+ * The proxying node of a location, for one conference: 0 and 1 are its own
+ * callers, 2 and 3 local backplanes (other nodes of its location), 4 and 5
+ * geo backplanes (the proxies of two other locations), 6 a backplane of the
+ * plain kind. A local backplane carries the callers and what came from the
+ * other locations; a geo backplane the callers and what came from the
+ * location's other nodes; neither carries its own group, so nothing comes
+ * back where it came from.
+ */
+static void
+test_backplane_groups(void **state)
+{
+	struct codec_mix *m = mk(8);
+
+	(void)state;
+	for (int i = 0; i < 7; i++)
+		assert_int_equal(codec_mix_part_add(m, (uint16_t)i, CODEC_ROLE_HOST, false), 0);
+	assert_int_equal(codec_mix_set_backplane_group(m, 2, CODEC_MIX_BP_LOCAL), 0);
+	assert_int_equal(codec_mix_set_backplane_group(m, 3, CODEC_MIX_BP_LOCAL), 0);
+	assert_int_equal(codec_mix_set_backplane_group(m, 4, CODEC_MIX_BP_GEO), 0);
+	assert_int_equal(codec_mix_set_backplane_group(m, 5, CODEC_MIX_BP_GEO), 0);
+	assert_int_equal(codec_mix_set_backplane_group(m, 6, CODEC_MIX_BP_ANY), 0);
+	assert_int_equal(codec_mix_set_backplane_group(m, 7, CODEC_MIX_BP_GEO), -ENOENT);
+	assert_int_equal(codec_mix_set_backplane_group(m, 1, (enum codec_mix_bp)9), -EINVAL);
+	for (int i = 0; i < 7; i++)
+		level[i] = -20;
+	tick(m, 2);
+	assert_int_equal(heard(m, 0), 200 + 400 + 800 + 1600 + 3200 + 6400);
+	assert_int_equal(heard(m, 2), 100 + 200 + 1600 + 3200); /* callers + geo */
+	assert_int_equal(heard(m, 3), 100 + 200 + 1600 + 3200);
+	assert_int_equal(heard(m, 4), 100 + 200 + 400 + 800);   /* callers + local */
+	assert_int_equal(heard(m, 5), 100 + 200 + 400 + 800);
+	assert_int_equal(heard(m, 6), 100 + 200);               /* the plain kind: callers */
+	assert_int_equal(codec_mix_listener_key(m, 2).filter, CODEC_MIX_BP_LOCAL_HEARS);
+	assert_int_equal(codec_mix_listener_key(m, 2).excl_seat, CODEC_MIX_NONE);
+	assert_int_equal(codec_mix_listener_key(m, 4).filter, CODEC_MIX_BP_GEO_HEARS);
+	assert_int_equal(codec_mix_key_sources(m, codec_mix_listener_key(m, 4)), 4);
+	/* Without callers: the local backplanes are heard by the geo ones only. */
+	assert_int_equal(codec_mix_part_del(m, 0), 0);
+	assert_int_equal(codec_mix_part_del(m, 1), 0);
+	assert_int_equal(codec_mix_part_del(m, 6), 0);
+	tick(m, 1);
+	assert_true(codec_mix_is_audible(m, 2));
+	assert_int_equal(heard(m, 4), 400 + 800);
+	assert_int_equal(codec_mix_part_del(m, 4), 0);
+	assert_int_equal(codec_mix_part_del(m, 5), 0);
+	tick(m, 1);
+	assert_false(codec_mix_is_audible(m, 2)); /* only its own group is left */
+	assert_int_equal(heard(m, 2), 0);
+	/* A backplane of any group cannot be hosts_only; back to a participant. */
+	assert_int_equal(codec_mix_set_role(m, 2, CODEC_ROLE_HOST, true), -EINVAL);
+	assert_int_equal(codec_mix_set_backplane_group(m, 2, CODEC_MIX_BP_NONE), 0);
+	tick(m, 1);
+	assert_true(codec_mix_is_audible(m, 3));
+	assert_int_equal(heard(m, 3), 400);
+	codec_mix_destroy(m);
+}
+
 static void
 test_groups(void **state)
 {
@@ -320,6 +378,7 @@ main(void)
 		cmocka_unit_test(test_mute),
 		cmocka_unit_test(test_roles),
 		cmocka_unit_test(test_backplane),
+		cmocka_unit_test(test_backplane_groups),
 		cmocka_unit_test(test_groups),
 	};
 
