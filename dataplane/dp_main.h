@@ -23,6 +23,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include "dp_clock.h"
 #include "dp_conf.h"
 #include "dp_esp_sa.h"
 #include "dp_flow.h"
@@ -136,6 +137,7 @@ struct dp_main {
 	struct dp_conf *confs[DP_CONF_MAX]; /* control thread writes; workers read their own */
 	const char *ctl_path;           /* borrowed: the control socket path */
 	uint64_t start_tsc;
+	struct dp_clock clock;          /* TSC wallclock: the control thread calibrates, workers read */
 	/* Start-up capacity self-test (codecs/codec_selftest.h), read by `ping`. */
 	struct {
 		uint32_t units_per_core; /* audio calls per core, headroom applied; 0 = not run */

@@ -651,6 +651,7 @@ main(int argc, char **argv)
 	dm.gw6 = o.gw6;
 	dm.idle_sleep_max_us = o.idle_sleep_max_us;
 	dm.start_tsc = rte_rdtsc();
+	dp_clock_init(&dm.clock);
 	dm.wire_port = UINT16_MAX;
 	dm.tap_port = UINT16_MAX;
 	main_ctx = &dm;

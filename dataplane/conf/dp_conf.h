@@ -170,9 +170,6 @@ struct dp_worker {
 	uint16_t n_confs;
 	struct dp_conf *confs[DP_CONF_MAX]; /* the worker's list */
 	struct codec_conf_out out[DP_CONF_MAX_OUT];
-	/* Wallclock for RTCP without syscalls on the worker: NTP (32.32) at TSC tsc0. */
-	uint64_t ntp0;
-	uint64_t tsc0;
 };
 
 /**
@@ -344,8 +341,6 @@ int dp_conf_part_stats(struct dp_main *dm, uint16_t id, uint16_t part,
 /** The same, and its RTCP state copied into @p rtcp (when non-NULL). */
 int dp_conf_part_stats_rtcp(struct dp_main *dm, uint16_t id, uint16_t part,
 			    struct codec_conf_part_stats *st, struct dp_conf_rtcp *rtcp);
-/** NTP timestamp (32.32) of TSC @p tsc on worker @p w's clock. Context: any. */
-uint64_t dp_worker_ntp(const struct dp_worker *w, uint64_t tsc);
 /** Next DTMF digit detected in conference @p id. @return 1 with a digit, 0 none, -ENOENT. */
 int dp_conf_dtmf_poll(struct dp_main *dm, uint16_t id, uint16_t *part, char *digit);
 /** Lead before the first digit of a dial-out DTMF sequence (3 s after connect). */

@@ -46,8 +46,6 @@
  */
 #define TX_TAG_RTP (1u << 31)
 static_assert(TX_TAG_RTP == DP_CONF_TX_TAG_RTP, "one SR tag for both TX paths");
-/* Seconds from the NTP epoch (1900) to the Unix epoch (1970). */
-#define NTP_UNIX_OFFSET 2208988800ull
 
 int
 dp_worker_init(struct dp_main *dm, struct dp_lcore_ctx *lc)
@@ -73,26 +71,8 @@ dp_worker_init(struct dp_main *dm, struct dp_lcore_ctx *lc)
 		return -ENOMEM;
 	}
 	(void)dm;
-	/* The wallclock once, here; RTCP timestamps are derived from the TSC. */
-	{
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		w->tsc0 = rte_rdtsc();
-		w->ntp0 = ((uint64_t)ts.tv_sec + NTP_UNIX_OFFSET) << 32 |
-			  (((uint64_t)ts.tv_nsec << 32) / 1000000000u);
-	}
 	lc->worker = w;
 	return 0;
-}
-
-uint64_t
-dp_worker_ntp(const struct dp_worker *w, uint64_t tsc)
-{
-	uint64_t hz = rte_get_tsc_hz(), d = tsc - w->tsc0;
-
-	/* Whole seconds, then the remainder (< hz < 2^32) as a 32-bit fraction. */
-	return w->ntp0 + ((d / hz) << 32) + (((d % hz) << 32) / hz);
 }
 
 /* TSC of the next report of a participant (RFC 3550 §6.3.1; the first one after half the minimum). */
@@ -259,11 +239,14 @@ dp_wcmd_exec(struct dp_worker *w, struct dp_wcmd *cmd, uint64_t now)
 /*
  * An RTCP compound packet of participant @p part (plain, after SRTCP): keep
  * its SR for LSR/DLSR, and from its report block about our stream the loss
- * and jitter it sees and the round-trip time (RFC 3550 §6.4.1).
+ * and jitter it sees and the round-trip time (RFC 3550 §6.4.1). A and LSR
+ * are both read on @p clk, calibrated to the TSC's real rate: the peer's
+ * DLSR is in real seconds, and a nominal rate a few parts per thousand off
+ * would skew A - LSR by milliseconds per second of DLSR.
  */
 static void
-rtcp_rx(struct dp_worker *w, struct dp_conf *c, uint16_t part, const uint8_t *p, uint32_t len,
-	uint64_t now)
+rtcp_rx(const struct dp_clock *clk, struct dp_conf *c, uint16_t part, const uint8_t *p,
+	uint32_t len, uint64_t now)
 {
 	struct dp_conf_rtcp *r = &c->rtcp[part];
 	struct codec_rtcp_info in;
@@ -285,7 +268,7 @@ rtcp_rx(struct dp_worker *w, struct dp_conf *c, uint16_t part, const uint8_t *p,
 		r->remote_sr = in.sr;
 	}
 	if (in.has_rb) {
-		int64_t rtt = codec_rtcp_rtt_us(dp_worker_ntp(w, now), in.rb.lsr, in.rb.dlsr);
+		int64_t rtt = codec_rtcp_rtt_us(dp_clock_ntp(clk, now), in.rb.lsr, in.rb.dlsr);
 
 		r->have_remote = true;
 		r->remote = in.rb;
@@ -296,8 +279,7 @@ rtcp_rx(struct dp_worker *w, struct dp_conf *c, uint16_t part, const uint8_t *p,
 
 /* One received RTP or RTCP packet (mbuf data starts at its header) into its engine. */
 static void
-rx_one(struct dp_worker *w, struct dp_main *dm, struct rte_mbuf *m, uint64_t now,
-       uint64_t now_us)
+rx_one(struct dp_main *dm, struct rte_mbuf *m, uint64_t now, uint64_t now_us)
 {
 	uint16_t conf_id = (uint16_t)((m->hash.usr & ~DP_CONF_RX_RTCP) >> 16);
 	uint16_t part = (uint16_t)m->hash.usr;
@@ -308,7 +290,7 @@ rx_one(struct dp_worker *w, struct dp_main *dm, struct rte_mbuf *m, uint64_t now
 	if (c == NULL || part >= c->max_parts)
 		return;
 	if (m->hash.usr & DP_CONF_RX_RTCP) {
-		rtcp_rx(w, c, part, p, len, now);
+		rtcp_rx(&dm->clock, c, part, p, len, now);
 		return;
 	}
 	if (hl == 0) {
@@ -481,7 +463,7 @@ cname(uint32_t ssrc, char out[13])
  * @return 0, or -1 when nothing was built.
  */
 static int
-rtcp_build(struct dp_worker *w, struct dp_conf *c, uint16_t i, uint64_t now,
+rtcp_build(const struct dp_clock *clk, struct dp_conf *c, uint16_t i, uint64_t now,
 	   struct rte_mbuf *m)
 {
 	struct dp_conf_rtcp *r = &c->rtcp[i];
@@ -504,7 +486,7 @@ rtcp_build(struct dp_worker *w, struct dp_conf *c, uint16_t i, uint64_t now,
 	sender = RTE_MAX(r->wire_packets, r->handed) > r->sent_at[1];
 	r->sent_at[1] = r->sent_at[0];
 	r->sent_at[0] = RTE_MAX(r->wire_packets, r->handed);
-	sr.ntp = dp_worker_ntp(w, now);
+	sr.ntp = dp_clock_ntp(clk, now);
 	sr.rtp_ts = f.tx_rtp_ts;
 	sr.packets = (uint32_t)r->wire_packets;
 	sr.octets = (uint32_t)r->wire_octets;
@@ -515,7 +497,10 @@ rtcp_build(struct dp_worker *w, struct dp_conf *c, uint16_t i, uint64_t now,
 		rb.ext_max_seq = f.rr.ext_max_seq;
 		rb.jitter = f.rr.jitter;
 		rb.lsr = r->lsr;
-		rb.dlsr = r->lsr != 0 ? (uint32_t)(((now - r->lsr_tsc) << 16) / rte_get_tsc_hz()) : 0;
+		/* 1/65536 s: the middle 32 bits of the NTP difference, on the calibrated clock. */
+		rb.dlsr = 0;
+		if (r->lsr != 0)
+			rb.dlsr = (uint32_t)((sr.ntp - dp_clock_ntp(clk, r->lsr_tsc)) >> 16);
 	}
 	cname(f.tx_ssrc, cn);
 	p = (uint8_t *)rte_pktmbuf_append(m, CODEC_RTCP_MAX_LEN);
@@ -559,7 +544,7 @@ rtcp_send_due(struct dp_lcore_ctx *lc, struct dp_conf *c, uint64_t now, struct r
 			/* Not RTP: xmit() leaves the SR figures alone; dp_wtx_node.c reads i. */
 			if (m != NULL)
 				m->hash.usr = (uint32_t)i << 16;
-			if (m == NULL || rtcp_build(lc->worker, c, i, now, m) < 0) {
+			if (m == NULL || rtcp_build(&lc->dm->clock, c, i, now, m) < 0) {
 				rte_pktmbuf_free(m);
 				c->rtcp_tx_drops++;
 			} else {
@@ -598,7 +583,7 @@ drain(struct dp_worker *w, struct dp_main *dm, uint64_t now, uint64_t now_us)
 
 	while ((n = rte_ring_sc_dequeue_burst(w->in, (void **)in, DP_BURST, NULL)) != 0) {
 		for (unsigned int i = 0; i < n; i++)
-			rx_one(w, dm, in[i], now, now_us);
+			rx_one(dm, in[i], now, now_us);
 		rte_pktmbuf_free_bulk(in, n);
 		work += n;
 	}

@@ -107,6 +107,7 @@ dp_ctl_serve(struct dp_main *dm, const char *path)
 		int n = poll(pfd, 1 + DP_CTL_CLIENTS, 5);
 
 		dp_neigh_poll(dm, rte_rdtsc(), rte_get_tsc_hz());
+		dp_clock_poll(&dm->clock);
 		/* Free what deletes and updates left for after their grace period. */
 		dp_flow_reclaim(&dm->flows);
 		dp_esp_reclaim(&dm->esp);

@@ -89,6 +89,7 @@ dp_fixture_create(uint32_t max_streams, uint32_t mbufs, struct dp_main **out,
 		dp_fixture_destroy(dm);
 		return rc;
 	}
+	dp_clock_init(&dm->clock);
 	lc = &dp_lcores[rte_lcore_id()];
 	memset(lc, 0, sizeof(*lc));
 	lc->dm = dm;

@@ -52,6 +52,7 @@ struct party {
 	uint16_t part;
 	uint16_t seq;
 	uint32_t ts;
+	uint16_t sport; /* source port of what it sends, 0 = 5004 */
 	double phase;
 	struct codec_enc *enc;
 	struct codec_dec *dec;
@@ -242,8 +243,8 @@ send_frame(struct env *e, int i, bool silent)
 	rtp[11] = (uint8_t)(i + 1);
 	p->seq++;
 	p->ts += 160;
-	flen = dp_fixture_udp4(f, sizeof(f), ips[i], 5004, "198.18.0.1", (uint16_t)(42000 + 2 * i),
-			       rtp, (uint16_t)(12 + len));
+	flen = dp_fixture_udp4(f, sizeof(f), ips[i], p->sport != 0 ? p->sport : 5004, "198.18.0.1",
+			       (uint16_t)(42000 + 2 * i), rtp, (uint16_t)(12 + len));
 	m = dp_fixture_mbuf(e->dm, f, flen);
 	assert_non_null(m);
 	dp_node_wire_rx(e->lc, &m, 1, &out);
@@ -738,14 +739,15 @@ be32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/* Send a raw RTCP payload from party @p i to its stream (rtcp-mux). */
+/* Send a raw RTCP payload from party @p i (its source port) to its stream (rtcp-mux). */
 static void
 send_rtcp(struct env *e, int i, const uint8_t *pkt, uint16_t len)
 {
 	uint8_t f[600];
 	struct dp_node_out out;
 	struct rte_mbuf *m;
-	uint16_t flen = dp_fixture_udp4(f, sizeof(f), ips[i], 5004, "198.18.0.1",
+	uint16_t flen = dp_fixture_udp4(f, sizeof(f), ips[i],
+					e->p[i].sport != 0 ? e->p[i].sport : 5004, "198.18.0.1",
 					(uint16_t)(42000 + 2 * i), pkt, len);
 
 	m = dp_fixture_mbuf(e->dm, f, flen);
@@ -943,6 +945,211 @@ test_rtcp(void **state)
 		print_message("dlsr %u (want %.0f)\n", seen[2].rb_dlsr, want);
 		assert_true(fabs(seen[2].rb_dlsr - want) < 1400); /* one tick: the SR was read a tick earlier */
 	}
+}
+
+/*
+ * The RTT test's simulated TSC: it ticks at true_hz per second of
+ * CLOCK_MONOTONIC, a rate that differs from the nominal rte_get_tsc_hz() as
+ * EAL's rounded estimate does on real machines (2600 MHz nominal for a
+ * 2596.1 MHz TSC).
+ */
+struct rtt_sim {
+	uint64_t t0, ns0, true_hz;
+	uint32_t our_ssrc;         /* of the RTP we send party 1 */
+	uint16_t dport;            /* destination port of our last report to party 1 */
+	int srs;                   /* our SRs to party 1 */
+	uint64_t sr_ntp, sr_tsc;   /* the last one: its NTP and the poll that sent it */
+	uint64_t prev_ntp, prev_tsc;
+	uint32_t rb_lsr, rb_dlsr;  /* our last report block to party 1 */
+	uint64_t rb_tsc;
+};
+
+static uint64_t
+sim_ns(const struct rtt_sim *s, uint64_t tsc)
+{
+	return s->ns0 + (uint64_t)((unsigned __int128)(tsc - s->t0) * 1000000000u / s->true_hz);
+}
+
+/* Seconds of real time between two TSC readings of the simulation. */
+static double
+sim_s(const struct rtt_sim *s, uint64_t from, uint64_t to)
+{
+	return (double)(to - from) / (double)s->true_hz;
+}
+
+/*
+ * One tick: everyone sends a frame, the control thread's calibration gets a
+ * sample of the simulated TSC, the worker runs; note what we send party 1.
+ */
+static void
+rtt_tick(struct env *e, struct rtt_sim *s)
+{
+	struct rte_mbuf *tx[64];
+	uint16_t ntx = 0;
+
+	for (int i = 0; i < NP; i++)
+		send_frame(e, i, false);
+	e->now += e->tick;
+	dp_clock_update(&e->dm->clock, e->now, sim_ns(s, e->now));
+	poll_worker(e, e->now, tx, RTE_DIM(tx), &ntx);
+	for (uint16_t k = 0; k < ntx; k++) {
+		struct rte_udp_hdr *udp = rte_pktmbuf_mtod_offset(tx[k], struct rte_udp_hdr *, 34);
+		const uint8_t *p = (const uint8_t *)(udp + 1);
+		const uint8_t *rb = p + (p[1] == 200 ? 28 : 8);
+
+		if (rte_be_to_cpu_16(udp->src_port) != 42002)
+			continue;
+		s->dport = rte_be_to_cpu_16(udp->dst_port);
+		if (p[1] < 200 || p[1] > 204) {
+			s->our_ssrc = be32(p + 8);
+			continue;
+		}
+		if (p[1] == 200) {
+			s->prev_ntp = s->sr_ntp;
+			s->prev_tsc = s->sr_tsc;
+			s->sr_ntp = (uint64_t)be32(p + 8) << 32 | be32(p + 12);
+			s->sr_tsc = e->now;
+			s->srs++;
+		}
+		if ((p[0] & 0x1f) == 1) {
+			s->rb_lsr = be32(rb + 16);
+			s->rb_dlsr = be32(rb + 20);
+			s->rb_tsc = e->now;
+		}
+	}
+	rte_pktmbuf_free_bulk(tx, ntx);
+}
+
+static void
+put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static double
+rtt_ms(struct env *e, int i)
+{
+	json_t *st = part_stats(e, e->p[i].part);
+	json_t *v = json_object_get(json_object_get(st, "rtcp"), "rtt_ms");
+	double ms = json_is_real(v) ? json_real_value(v) : json_is_integer(v) ? 0.0 : -1.0;
+
+	json_decref(st);
+	return ms;
+}
+
+/*
+ * Party 1's RR about our stream, read by the worker at the first poll at or
+ * after TSC @p at: it echoes the SR we sent at @p sr_tsc (NTP @p sr_ntp) and
+ * says @p dlsr_s seconds passed since it got it. @return the RTT the
+ * conference must find (ms, real time: the simulated truth).
+ */
+static double
+rtt_answer(struct env *e, struct rtt_sim *s, uint64_t sr_tsc, uint64_t sr_ntp, double dlsr_s,
+	   uint64_t at)
+{
+	uint32_t dlsr = (uint32_t)(dlsr_s * 65536.0);
+	uint8_t rr[32];
+
+	while (e->now + e->tick < at)
+		rtt_tick(e, s);
+	memset(rr, 0, sizeof(rr));
+	rr[0] = 0x81;
+	rr[1] = 201;
+	rr[3] = 7;
+	put_be32(rr + 4, 2);
+	put_be32(rr + 8, s->our_ssrc);
+	put_be32(rr + 24, codec_rtcp_ntp_mid(sr_ntp));
+	put_be32(rr + 28, dlsr);
+	send_rtcp(e, 1, rr, sizeof(rr));
+	rtt_tick(e, s); /* the worker reads it at this poll: e->now is A */
+	return (sim_s(s, sr_tsc, e->now) - dlsr / 65536.0) * 1000.0;
+}
+
+/*
+ * RTT, NTP timestamps and DLSR on a TSC whose real rate is not the nominal
+ * one (RFC 3550 §6.4.1). Party 1 sends through a relay: its stream latches
+ * to the relay's port and our reports go there. The relay passes one SR on,
+ * then stops forwarding towards the party, which keeps answering with RRs
+ * that echo that SR with a growing DLSR (0.25 s, 5 s, 20 s): each must give
+ * the same 30 ms round trip. A clock running at the nominal rate is 0.15 %
+ * slow here, so A - LSR would come out 0.4 ms, 7.5 ms and 30 ms short (the
+ * last one negative). Our SRs' NTP timestamps must advance at the real
+ * rate, and the DLSR of our block must be the real delay since the party's
+ * SR.
+ */
+static void
+test_rtcp_rtt_tsc_rate(void **state)
+{
+	static const double dlsr_s[3] = {0.25, 5.0, 20.0};
+	struct env *e = *state;
+	struct dp_clock *clk = &e->dm->clock;
+	uint64_t nominal = rte_get_tsc_hz(), sr_tsc, sr_ntp, t_psr;
+	struct rtt_sim s;
+	uint8_t sr[28];
+	int t;
+
+	memset(&s, 0, sizeof(s));
+	s.t0 = e->now;
+	s.ns0 = 1000000000000ull;
+	s.true_hz = nominal - nominal / 671; /* 2596.1 MHz for a nominal 2600 */
+	dp_clock_set(clk, e->now, s.ns0, (uint64_t)3900000000u << 32, nominal);
+	e->p[1].sport = 6000; /* through the relay */
+	/* A few seconds of calibration and two SRs, all sent to the relay. */
+	for (t = 0; t < 2000 && (s.srs < 2 || sim_s(&s, s.t0, s.prev_tsc) < 2.0); t++)
+		rtt_tick(e, &s);
+	assert_true(s.srs >= 2);
+	assert_int_equal(s.dport, 6000);
+	{
+		double d_ntp = (double)(s.sr_ntp - s.prev_ntp) / 4294967296.0;
+		double d_real = sim_s(&s, s.prev_tsc, s.sr_tsc);
+
+		print_message("SR NTP advanced %.6f s in %.6f s of real time\n", d_ntp, d_real);
+		assert_true(fabs(d_ntp - d_real) < 10e-6);
+	}
+	/* The relay passed this SR on; the party got it 15 ms later. */
+	sr_tsc = s.sr_tsc;
+	sr_ntp = s.sr_ntp;
+	for (int k = 0; k < 3; k++) {
+		uint64_t at = sr_tsc + (uint64_t)((0.030 + dlsr_s[k]) * (double)s.true_hz);
+		double want = rtt_answer(e, &s, sr_tsc, sr_ntp, dlsr_s[k], at), got = rtt_ms(e, 1);
+
+		print_message("DLSR %.2f s: rtt %.3f ms (want %.3f)\n", dlsr_s[k], got, want);
+		assert_true(want > 29.9 && want < 50.0);
+		/* 1/65536 s resolution of A and LSR. */
+		assert_true(fabs(got - want) < 0.05);
+	}
+	/* Meanwhile our SRs kept going to the relay. */
+	assert_true(s.sr_tsc != sr_tsc);
+	assert_int_equal(s.dport, 6000);
+	/* Party 1 sends an SR (through the relay): our next block's DLSR is the real delay. */
+	memset(sr, 0, sizeof(sr));
+	sr[0] = 0x80;
+	sr[1] = 200;
+	sr[3] = 6;
+	put_be32(sr + 4, 2);
+	put_be32(sr + 8, 0xe3001234);
+	put_be32(sr + 12, 0x80000000);
+	send_rtcp(e, 1, sr, sizeof(sr));
+	rtt_tick(e, &s);
+	t_psr = e->now;
+	s.rb_lsr = 0;
+	for (t = 0; t < 500 && s.rb_lsr == 0; t++)
+		rtt_tick(e, &s);
+	assert_int_equal(s.rb_lsr, 0x12348000);
+	{
+		double want = sim_s(&s, t_psr, s.rb_tsc) * 65536.0;
+
+		print_message("dlsr %u (want %.1f)\n", s.rb_dlsr, want);
+		assert_true(fabs(s.rb_dlsr - want) <= 2.0);
+	}
+	/* Back to the party's own port and the nominal clock for the other tests. */
+	e->p[1].sport = 0;
+	rtt_tick(e, &s);
+	dp_clock_set(clk, e->now, 0, dp_clock_ntp(clk, e->now), nominal);
+	assert_int_equal(s.dport, 5004);
 }
 
 static void
@@ -1274,6 +1481,7 @@ main(void)
 		cmocka_unit_test(test_rtcp),
 		cmocka_unit_test(test_rtcp_srtcp),
 		cmocka_unit_test(test_rtcp_wire_counts),
+		cmocka_unit_test(test_rtcp_rtt_tsc_rate),
 		cmocka_unit_test(test_opus_complexity),
 		cmocka_unit_test(test_ctl_ops),
 	};
