@@ -253,6 +253,7 @@ struct dp_conf_part_params {
 	enum codec_role role;
 	bool hosts_only;
 	bool backplane;          /* link to another node: hears only non-backplanes */
+	uint8_t backplane_group; /* enum codec_mix_bp: a backplane of that group, 0 = none */
 	bool lobby;              /* neither hears nor is heard (PIN entry, waiting room) */
 	bool tones;              /* play join_tone to the others */
 	uint16_t loopback_ms;    /* 0 = off; else hears itself this much later (test call) */

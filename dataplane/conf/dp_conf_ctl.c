@@ -268,6 +268,7 @@ dp_conf_attach(struct dp_main *dm, uint16_t id, const struct dp_conf_part_params
 	cmd.pcfg.role = pp->role;
 	cmd.pcfg.hosts_only = pp->hosts_only;
 	cmd.pcfg.backplane = pp->backplane;
+	cmd.pcfg.backplane_group = pp->backplane_group;
 	cmd.pcfg.inband_dtmf = pp->codec == CODEC_PCMU || pp->codec == CODEC_PCMA;
 	cmd.pcfg.lobby = pp->lobby;
 	/* Rounded to the nearest 20 ms frame, at least one. */

@@ -782,13 +782,39 @@ get_role(json_t *args, enum codec_role *role, struct ctl_err *e)
 	return 0;
 }
 
+/*
+ * "backplane_group": "local" or "geo" makes the participant a backplane of
+ * that group (it hears participants and the other group's backplanes, see
+ * codec_mix_set_backplane_group()); "backplane": false with it is an error.
+ */
+static int
+get_bp_group(json_t *args, struct dp_conf_part_params *p, struct ctl_err *e)
+{
+	json_t *j = json_object_get(args, "backplane_group");
+	const char *s;
+
+	if (j == NULL)
+		return 0;
+	s = json_is_string(j) ? json_string_value(j) : "";
+	if (strcmp(s, "local") == 0)
+		p->backplane_group = CODEC_MIX_BP_LOCAL;
+	else if (strcmp(s, "geo") == 0)
+		p->backplane_group = CODEC_MIX_BP_GEO;
+	else
+		return fail(e, "EINVAL", "backplane_group", "backplane_group must be local or geo");
+	if (json_is_false(json_object_get(args, "backplane")))
+		return fail(e, "EINVAL", "backplane_group", "backplane_group needs backplane");
+	p->backplane = true;
+	return 0;
+}
+
 static int
 op_conf_attach(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
 {
 	static const char *const allowed[] = {"conference_id", "stream_id", "codec", "pt",
 					      "dtmf_pt", "rate", "channels", "ssrc", "role",
 					      "hosts_only", "lobby", "tones", "loopback_ms", "backplane",
-					      NULL};
+					      "backplane_group", NULL};
 	static const uint8_t default_pt[CODEC_ID_COUNT] = {0, 8, 9, 111, 18};
 	struct dp_conf_part_params p = {.role = CODEC_ROLE_HOST};
 	json_int_t v = 0;
@@ -830,6 +856,8 @@ op_conf_attach(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e
 	if (get_bool(args, "hosts_only", &p.hosts_only, e) < 0 ||
 	    get_bool(args, "lobby", &p.lobby, e) < 0 || get_bool(args, "tones", &p.tones, e) < 0 ||
 	    get_bool(args, "backplane", &p.backplane, e) < 0 || get_role(args, &p.role, e) < 0)
+		return -1;
+	if (get_bp_group(args, &p, e) < 0)
 		return -1;
 	if (p.backplane && p.hosts_only)
 		return fail(e, "EINVAL", "backplane", "a backplane cannot be hosts_only");
@@ -903,6 +931,10 @@ part_json(const struct dp_conf *c, uint16_t i, const struct codec_conf_part_stat
 	json_object_set_new(o, "role", json_string(st->role == CODEC_ROLE_GUEST ? "guest" : "host"));
 	json_object_set_new(o, "hosts_only", json_boolean(st->hosts_only));
 	json_object_set_new(o, "backplane", json_boolean(st->backplane));
+	if (st->backplane_group == CODEC_MIX_BP_LOCAL || st->backplane_group == CODEC_MIX_BP_GEO)
+		json_object_set_new(o, "backplane_group",
+				    json_string(st->backplane_group == CODEC_MIX_BP_LOCAL ? "local"
+											  : "geo"));
 	json_object_set_new(o, "loopback_ms", json_integer(st->loopback_frames * CODEC_FRAME_MS));
 	json_object_set_new(o, "prompt", st->prompt ? json_string(st->prompt) : json_null());
 	json_object_set_new(o, "tx_octets", json_integer((json_int_t)st->tx_octets));

@@ -418,6 +418,78 @@ test_ctl_ops(void **state)
 	assert_null(dp_flow_stream_cfg(&e->dm->flows, e->p[0].stream)->conf_ring);
 }
 
+/*
+ * conference.attach's "backplane_group": a participant re-attached as a geo
+ * backplane is listed as such; anything but "local" or "geo", or the group
+ * with "backplane": false or hosts_only, is refused and changes nothing.
+ */
+static void
+test_attach_backplane_group(void **state)
+{
+	static const char *const bad[] = {
+		"\"backplane_group\":\"world\"",
+		"\"backplane_group\":1",
+		"\"backplane_group\":null",
+		"\"backplane_group\":\"local\",\"backplane\":false",
+		"\"backplane_group\":\"geo\",\"hosts_only\":true",
+	};
+	struct env *e = *state;
+	char req[320];
+	json_t *r, *parts, *o;
+	struct dp_conf_part_params pp = {.codec = codecs[1], .role = CODEC_ROLE_HOST};
+	size_t i, n_bp = 0;
+	const char *group = NULL;
+	uint16_t bp_part;
+	int rc;
+
+	snprintf(req, sizeof(req), "{\"v\":1,\"id\":1,\"op\":\"conference.detach\",\"args\":"
+		 "{\"conference_id\":%u,\"participant\":%u}}", e->conf, e->p[1].part);
+	r = call(e, req);
+	assert_string_equal(code(r), "ok");
+	json_decref(r);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(req, sizeof(req), "{\"v\":1,\"id\":1,\"op\":\"conference.attach\",\"args\":"
+			 "{\"conference_id\":%u,\"stream_id\":%u,\"codec\":\"PCMU\",%s}}", e->conf,
+			 e->p[1].stream, bad[i]);
+		r = call(e, req);
+		assert_string_equal(code(r), "EINVAL");
+		json_decref(r);
+	}
+	assert_int_equal(dp_conf_lookup(e->dm, e->conf)->n_parts, NP - 1);
+	snprintf(req, sizeof(req), "{\"v\":1,\"id\":1,\"op\":\"conference.attach\",\"args\":"
+		 "{\"conference_id\":%u,\"stream_id\":%u,\"codec\":\"PCMU\","
+		 "\"backplane_group\":\"geo\"}}", e->conf, e->p[1].stream);
+	r = call(e, req);
+	assert_string_equal(code(r), "ok");
+	bp_part = (uint16_t)json_integer_value(
+		json_object_get(json_object_get(r, "result"), "participant"));
+	json_decref(r);
+	snprintf(req, sizeof(req), "{\"v\":1,\"id\":1,\"op\":\"conference.stats\",\"args\":"
+		 "{\"conference_id\":%u}}", e->conf);
+	r = call(e, req);
+	assert_string_equal(code(r), "ok");
+	parts = json_object_get(json_object_get(r, "result"), "participants");
+	assert_int_equal(json_array_size(parts), NP);
+	json_array_foreach(parts, i, o)
+	{
+		if (!json_is_true(json_object_get(o, "backplane")))
+			continue;
+		n_bp++;
+		group = json_string_value(json_object_get(o, "backplane_group"));
+	}
+	assert_int_equal(n_bp, 1);
+	assert_non_null(group);
+	assert_string_equal(group, "geo");
+	json_decref(r);
+	/* As it was, for the tests that follow. */
+	assert_int_equal(dp_conf_detach(e->dm, e->conf, bp_part), 0);
+	pp.stream_id = e->p[1].stream;
+	pp.pt = codecs[1] == CODEC_PCMU ? 0 : codecs[1] == CODEC_PCMA ? 8 : 9;
+	rc = dp_conf_attach(e->dm, e->conf, &pp);
+	assert_true(rc >= 0);
+	e->p[1].part = (uint16_t)rc;
+}
+
 /* Expect @p req (a conference op, printf format with the conference id first) to fail with @p want. */
 static void
 expect_code(struct env *e, const char *want, const char *fmt, ...)
@@ -1483,6 +1555,7 @@ main(void)
 		cmocka_unit_test(test_rtcp_wire_counts),
 		cmocka_unit_test(test_rtcp_rtt_tsc_rate),
 		cmocka_unit_test(test_opus_complexity),
+		cmocka_unit_test(test_attach_backplane_group),
 		cmocka_unit_test(test_ctl_ops),
 	};
 
