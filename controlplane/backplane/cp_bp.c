@@ -181,6 +181,8 @@ now_ms(void)
 }
 
 static void conn_drop(struct bp_conn *c, const char *why);
+static void reconcile(struct cp_bp *bp, const char *conf);
+static void reconcile_all(struct cp_bp *bp);
 static void update_load(struct cp_bp *bp);
 static void link_close(struct cp_bp *bp, struct bp_peer *p, struct bp_link *l, const char *why,
 		       bool notify);
@@ -481,6 +483,68 @@ sa_del(struct cp_bp *bp, uint32_t spi, bool out)
 
 /* ------------------------------------------------------------ backplanes */
 
+/*
+ * Which backplanes exist (guide part 1 FR-DIST-5). Nodes of one location
+ * join each other directly (local backplanes, a mesh of at most 3). Between
+ * two locations only their proxies for the conference connect (geo
+ * backplanes): the proxy of a location is, among its nodes that host the
+ * conference and that this node can see (itself, peers whose channel is up
+ * and that announced it), the one whose name sorts first. Every node
+ * computes this from the same conf_up/conf_down announcements, so both
+ * ends of a pair agree; when they briefly do not, the side that does not
+ * want the backplane answers bp_open with bp_close and the other side
+ * tries again when its view changes (or at the next second's check).
+ *
+ * A proxy attaches local backplanes to the group "local" and geo ones to
+ * "geo": each hears the node's callers and the other group (data plane
+ * conference.attach "backplane_group"), so a location's audio crosses to
+ * another location once, through the two proxies, and never comes back.
+ */
+
+/* Same location as this node (an unknown location counts as the same). */
+static bool
+peer_local(const struct cp_bp *bp, const struct bp_peer *p)
+{
+	return bp->location[0] == '\0' || p->location[0] == '\0' ||
+	       strcmp(bp->location, p->location) == 0;
+}
+
+/* Proxy of @p loc (with peer_local()'s rule for this node's own) for @p conf, or NULL. */
+static const char *
+proxy_of(struct cp_bp *bp, const struct bp_peer *of, const char *conf)
+{
+	const char *best = NULL;
+	bool own = of == NULL;
+
+	if (own && lconf_find(bp, conf) != NULL)
+		best = bp->node;
+	for (struct bp_peer *p = bp->peers; p != NULL; p = p->next) {
+		if (peer_conn(p) == NULL || rconf_find(p, conf) == NULL)
+			continue;
+		if (own ? !peer_local(bp, p) : strcmp(p->location, of->location) != 0)
+			continue;
+		if (best == NULL || strcmp(p->name, best) < 0)
+			best = p->name;
+	}
+	return best;
+}
+
+/* Should this node and peer @p p have a backplane for @p conf? */
+static bool
+link_wanted(struct cp_bp *bp, struct bp_peer *p, const char *conf)
+{
+	const char *mine, *theirs;
+
+	if (peer_conn(p) == NULL || lconf_find(bp, conf) == NULL || rconf_find(p, conf) == NULL)
+		return false;
+	if (peer_local(bp, p))
+		return true;
+	mine = proxy_of(bp, NULL, conf);
+	theirs = proxy_of(bp, p, conf);
+	return mine != NULL && strcmp(mine, bp->node) == 0 && theirs != NULL &&
+	       strcmp(theirs, p->name) == 0;
+}
+
 static void
 link_free(struct bp_peer *p, struct bp_link *l)
 {
@@ -543,7 +607,8 @@ static void
 link_connect(struct cp_bp *bp, struct bp_peer *p, struct bp_link *l)
 {
 	struct cp_media_attach a = {.codec = "opus", .pt = BP_PT, .rate = 48000, .channels = 1,
-				    .backplane = true};
+				    .backplane = true,
+				    .backplane_group = peer_local(bp, p) ? "local" : "geo"};
 	json_t *args, *res = NULL;
 	int rc;
 
@@ -650,6 +715,41 @@ link_check(struct cp_bp *bp, struct bp_peer *p, struct bp_link *l, uint64_t now)
 	    (uint64_t)json_integer_value(json_object_get(res, "bytes")) >= bp->cfg.rekey_bytes)
 		link_rekey(bp, p, l);
 	json_decref(res);
+}
+
+/*
+ * After a change in who hosts @p conf or in the channels: open the
+ * backplanes of it that should exist (link_wanted()) and close the others.
+ */
+static void
+reconcile(struct cp_bp *bp, const char *conf)
+{
+	char name[CP_BP_NAME_MAX];
+	struct bp_lconf *lc;
+
+	snprintf(name, sizeof(name), "%s", conf); /* @p conf may go with a link */
+	lc = lconf_find(bp, name);
+	for (struct bp_peer *p = bp->peers; p != NULL; p = p->next) {
+		struct bp_link *l = link_find(p, name);
+		bool want = lc != NULL && link_wanted(bp, p, name);
+
+		if (want && l == NULL) {
+			link_open(bp, p, lc);
+		} else if (!want && l != NULL && peer_conn(p) != NULL) {
+			TSR_INFO(LOG_COMP, "backplane not needed\tconference=\"%s\" peer=%s "
+				 "reason=\"proxy changed\"", name, p->name);
+			link_close(bp, p, l, "not the proxy of its location", true);
+		}
+	}
+}
+
+static void
+reconcile_all(struct cp_bp *bp)
+{
+	for (struct bp_lconf *lc = bp->lconfs, *next; lc != NULL; lc = next) {
+		next = lc->next;
+		reconcile(bp, lc->name);
+	}
 }
 
 /* ------------------------------------------------------- conference state */
@@ -958,6 +1058,7 @@ peer_down(struct cp_bp *bp, struct bp_peer *p, const char *why)
 	if (p->backoff_ms > CP_BP_RETRY_MAX_MS)
 		p->backoff_ms = CP_BP_RETRY_MAX_MS;
 	p->retry_ms = now_ms() + p->backoff_ms;
+	reconcile_all(bp); /* it may have been a location's proxy */
 }
 
 /* ------------------------------------------------------------ messages */
@@ -1011,7 +1112,7 @@ on_conf_up(struct bp_conn *c, const struct cp_bp_msg *m)
 		return;
 	if (peer_is_older(bp, p, r, lc))
 		adopt_state(bp, lc, r->locked, r->guests_muted);
-	link_open(bp, p, lc);
+	reconcile(bp, m->conference); /* a new host may change a location's proxy */
 }
 
 static void
@@ -1030,6 +1131,7 @@ on_conf_down(struct bp_conn *c, const struct cp_bp_msg *m)
 			rconf_free(r);
 			break;
 		}
+	reconcile(c->bp, m->conference);
 }
 
 static void
@@ -1042,6 +1144,10 @@ on_open(struct bp_conn *c, const struct cp_bp_msg *m)
 
 	if (lc == NULL || rconf_find(p, m->conference) == NULL) {
 		send_simple(c, CP_BP_CLOSE, m->conference, 0, 0, "conference not hosted here");
+		return;
+	}
+	if (!link_wanted(bp, p, m->conference)) {
+		send_simple(c, CP_BP_CLOSE, m->conference, 0, 0, "not the proxy of its location");
 		return;
 	}
 	l = link_open(bp, p, lc);
@@ -1725,6 +1831,7 @@ on_tick(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
 		bp->roster_ms = now;
 		update_load(bp);
 		push_rosters(bp);
+		reconcile_all(bp);
 	}
 	su_timer_set(bp->tick, on_tick, (su_timer_arg_t *)bp);
 }
@@ -1947,9 +2054,8 @@ cp_bp_conf_started(struct cp_bp *bp, const char *name, int dp_conf, time_t start
 		if (c == NULL)
 			continue;
 		send_conf(c, CP_BP_CONF_UP, lc);
-		if (rconf_find(p, name) != NULL)
-			link_open(bp, p, lc);
 	}
+	reconcile(bp, name);
 }
 
 void
@@ -2026,7 +2132,7 @@ status_placement(struct cp_bp *bp, json_t *status)
 void
 cp_bp_status(struct cp_bp *bp, json_t *status)
 {
-	json_t *parts, *peers, *bps;
+	json_t *parts, *peers, *bps, *proxies;
 
 	if (bp == NULL || status == NULL)
 		return;
@@ -2067,8 +2173,18 @@ cp_bp_status(struct cp_bp *bp, json_t *status)
 					       (json_int_t)l->spi_out, "stream", (json_int_t)l->stream,
 					       "start_time", (json_int_t)l->since));
 	}
+	/* This location's proxy for each conference hosted here (geo backplanes go through it). */
+	proxies = json_array();
+	for (struct bp_lconf *lc = bp->lconfs; lc != NULL; lc = lc->next) {
+		const char *px = proxy_of(bp, NULL, lc->name);
+
+		json_array_append_new(proxies, json_pack("{s:s, s:s, s:b}", "conference", lc->name,
+							 "proxy", px ? px : "", "is_proxy",
+							 px != NULL && strcmp(px, bp->node) == 0));
+	}
 	json_object_set_new(status, "peers", peers);
 	json_object_set_new(status, "backplanes", bps);
+	json_object_set_new(status, "proxies", proxies);
 	json_object_set_new(status, "location", json_string(bp->location));
 	status_placement(bp, status);
 }

@@ -537,6 +537,8 @@ cp_media_conf_attach(struct cp_media *m, int conf_id, int64_t stream,
 		json_object_set_new(args, "loopback_ms", json_integer(a->loopback_ms));
 	if (a->backplane)
 		json_object_set_new(args, "backplane", json_true());
+	if (a->backplane_group != NULL)
+		json_object_set_new(args, "backplane_group", json_string(a->backplane_group));
 	rc = request(m, "conference.attach", args, &res);
 	if (rc < 0)
 		return rc;

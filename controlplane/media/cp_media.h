@@ -132,6 +132,8 @@ struct cp_media_attach {
 	bool lobby;           /* neither hears nor is heard (PIN entry, waiting) */
 	uint32_t loopback_ms; /* > 0: hears itself that much later (test call) */
 	bool backplane;	      /* another node's backplane: hears local participants only */
+	const char *backplane_group; /* NULL, or "local"/"geo": a backplane that hears the
+				      * participants and the other group's backplanes */
 };
 
 /** conference.create. @return 0 with *conf_id, or as cp_media_stream_create(). */
