@@ -87,7 +87,7 @@ struct dp_conf_rtcp {
 	uint64_t reports_rx;         /* SR/RR packets from it that parsed */
 	uint64_t srs_rx;
 	uint64_t rx_errors;          /* RTCP from it that did not parse */
-	int64_t rtt_us;              /* last round-trip time, -1 = unknown */
+	int64_t rtt_us;              /* RTT from its last block with an LSR, -1 = unknown */
 	struct codec_rtcp_rb remote; /* its last report block about our stream */
 	struct codec_rtcp_sr remote_sr; /* sender info of its last SR */
 };

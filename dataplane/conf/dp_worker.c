@@ -242,7 +242,10 @@ dp_wcmd_exec(struct dp_worker *w, struct dp_wcmd *cmd, uint64_t now)
  * and jitter it sees and the round-trip time (RFC 3550 §6.4.1). A and LSR
  * are both read on @p clk, calibrated to the TSC's real rate: the peer's
  * DLSR is in real seconds, and a nominal rate a few parts per thousand off
- * would skew A - LSR by milliseconds per second of DLSR.
+ * would skew A - LSR by milliseconds per second of DLSR. The RTT is that of
+ * the last block with an LSR: a block that gives a negative one (an LSR we
+ * never sent, a peer's broken clock) makes it unknown rather than leaving an
+ * older figure that no longer holds.
  */
 static void
 rtcp_rx(const struct dp_clock *clk, struct dp_conf *c, uint16_t part, const uint8_t *p,
@@ -268,12 +271,10 @@ rtcp_rx(const struct dp_clock *clk, struct dp_conf *c, uint16_t part, const uint
 		r->remote_sr = in.sr;
 	}
 	if (in.has_rb) {
-		int64_t rtt = codec_rtcp_rtt_us(dp_clock_ntp(clk, now), in.rb.lsr, in.rb.dlsr);
-
 		r->have_remote = true;
 		r->remote = in.rb;
-		if (rtt >= 0)
-			r->rtt_us = rtt;
+		if (in.rb.lsr != 0)
+			r->rtt_us = codec_rtcp_rtt_us(dp_clock_ntp(clk, now), in.rb.lsr, in.rb.dlsr);
 	}
 }
 

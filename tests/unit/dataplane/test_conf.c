@@ -1196,6 +1196,9 @@ test_rtcp_rtt_tsc_rate(void **state)
 	/* Meanwhile our SRs kept going to the relay. */
 	assert_true(s.sr_tsc != sr_tsc);
 	assert_int_equal(s.dport, 6000);
+	/* A block echoing an SR we never sent (from the future) makes the RTT unknown, not stale. */
+	rtt_answer(e, &s, sr_tsc, dp_clock_ntp(clk, e->now) + ((uint64_t)1 << 32), 0.5, e->now);
+	assert_true(rtt_ms(e, 1) < 0);
 	/* Party 1 sends an SR (through the relay): our next block's DLSR is the real delay. */
 	memset(sr, 0, sizeof(sr));
 	sr[0] = 0x80;
