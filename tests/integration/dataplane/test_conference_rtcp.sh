@@ -14,15 +14,20 @@
 # decodes what the node sent. Checks:
 #   - each client got at least two SRs from the SSRC of its RTP, and every
 #     SR's packet and octet counts equal the RTP from the node captured
-#     before it;
+#     before it; their NTP timestamps advance at the rate of the capture's
+#     clock (a TSC clock at a nominal rate drifts 1.5 ms/s on some machines);
 #   - the report block about c1 after its sender stopped: cumulative lost
 #     equals what the relay dropped (within 2: losses at the very end are
 #     not yet known), the extended highest sequence number's low 16 bits
 #     equal the highest sequence number the relay forwarded, some fraction
 #     lost > 0, and the jitter is within 1-50 ms;
 #   - the blocks about c2 carry an LSR (from c2's SRs) and a DLSR;
-#   - conference.stats shows the reports the clients sent back (and the RTT
-#     when a report carried an LSR).
+#   - conference.stats shows the reports the clients sent back; for each
+#     client, a receiver report that arrived after the senders stopped and
+#     echoes one of our SRs at least 1 s old (DLSR >= 1 s, so an error in the
+#     rate of either clock shows) gives an RTT of 0-100 ms, and tshark finds
+#     that report (LSR, DLSR) in the client's capture, its LSR the middle of
+#     the NTP timestamp of an SR we sent.
 #
 # Context: integration test, root, network namespaces (tools/tessera-lab).
 
@@ -114,7 +119,51 @@ tsr_wait_exit "$TX2" 5
 sleep 1
 tsr_stop_bg "$IMPAIR_PID" TERM
 sleep 8
+# The round trip: wait (up to 40 s; the clients report every 2.5-7.5 s) for
+# a receiver report from each client that arrived after this point, echoes
+# an SR of ours at least 1 s old and gives an RTT within bounds.
+# conference.stats shows the last block and the RTT from it, so both come
+# from the same report. The RTT counts from when the data plane read the
+# report: on an overloaded host a report that waited while the data plane
+# was not scheduled reads long, so such a report is logged and the next one
+# taken; a clock or unit error skews every report and still fails.
+fresh_rr() {
+	"$PY" -c '
+import json, sys
+p = json.loads(sys.argv[1])["participants"][int(sys.argv[2])]["rtcp"]
+rb = p.get("remote") or {}
+rtt = p.get("rtt_ms")
+print(p.get("reports_received", 0), rb.get("lsr", 0), rb.get("dlsr", 0),
+      "none" if rtt is None else rtt)' "$@"
+}
 stats=$(tsr_ctl_ok conference.stats "{\"conference_id\":$CONF}")
+rtt_ok() {
+	"$PY" -c "import sys; sys.exit(0 if sys.argv[1] != 'none' and 0 <= float(sys.argv[1]) < 100 else 1)" "$1"
+}
+declare -a RR0 RB0 LSR DLSR RTT LAST_RTT
+for i in 0 1; do
+	read -r n lsr dlsr _ < <(fresh_rr "$stats" "$i")
+	RR0[i]=$n RB0[i]="$lsr $dlsr"
+done
+for _ in $(seq 80); do
+	sleep 0.5
+	stats=$(tsr_ctl_ok conference.stats "{\"conference_id\":$CONF}")
+	for i in 0 1; do
+		[ -n "${LSR[i]:-}" ] && continue
+		read -r n lsr dlsr rtt < <(fresh_rr "$stats" "$i")
+		if [ "${n:-0}" -gt "${RR0[i]:-0}" ] && [ "$lsr $dlsr" != "${RB0[i]}" ] &&
+			[ "${lsr:-0}" != 0 ] && [ "${dlsr:-0}" -ge 65536 ]; then
+			RB0[i]="$lsr $dlsr"
+			if rtt_ok "$rtt"; then
+				LSR[i]=$lsr DLSR[i]=$dlsr RTT[i]=$rtt
+			else
+				tsr_log "c$((i + 1)): report LSR $lsr DLSR $dlsr gave RTT $rtt ms; waiting for the next"
+				LAST_RTT[i]=$rtt
+			fi
+		fi
+	done
+	[ -n "${LSR[0]:-}" ] && [ -n "${LSR[1]:-}" ] && break
+done
 for i in 0 1; do
 	tsr_stop_bg "${RX_PID[i]}" INT
 done
@@ -138,22 +187,27 @@ for n in 1 2; do
 		-e rtp.ssrc -e rtcp.pt -e rtcp.senderssrc -e rtcp.sender.packetcount \
 		-e rtcp.sender.octetcount -e rtcp.ssrc.identifier -e rtcp.ssrc.fraction \
 		-e rtcp.ssrc.cum_nr -e rtcp.ssrc.high_seq -e rtcp.ssrc.jitter -e rtcp.ssrc.lsr \
-		-e rtcp.ssrc.dlsr >"$TSR_TMP/c$n.txt" 2>"$TSR_TMP/tshark$n.log"
+		-e rtcp.ssrc.dlsr -e frame.time_epoch -e rtcp.timestamp.ntp.msw \
+		-e rtcp.timestamp.ntp.lsw >"$TSR_TMP/c$n.txt" 2>"$TSR_TMP/tshark$n.log"
 done
 
 check_py() {
 	"$PY" - "$@" <<'EOF'
+import itertools
 import sys
 
 path, node, port, role, dropped = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
+rr_lsr, rr_dlsr = int(sys.argv[6] or 0), int(sys.argv[7] or 0)
 rtp = octets = 0
 ssrc = None
 srs = []
 blocks = []
 fwd_seqs = []
+sr_times = []  # (capture time, NTP seconds, NTP fraction) of our SRs
+rrs = set()    # (LSR, DLSR) of the client's reports to us
 for line in open(path):
     f = line.rstrip("\n").split("|")
-    if len(f) < 18:
+    if len(f) < 21:
         continue
     src, sport, dport, ulen = f[1], int(f[2] or 0), int(f[3] or 0), int(f[4] or 0)
     if src == node and sport == port:
@@ -164,6 +218,7 @@ for line in open(path):
         pts = f[7].split(",")
         if "200" in pts:
             srs.append((f[8], int(f[9]), int(f[10]), rtp, octets))
+            sr_times.append((float(f[18]), int(f[19]), int(f[20])))
         if f[12]:
             # rtcp.ssrc.identifier also lists the SDES chunk: take one per block.
             cols = [c.split(",") for c in f[11:18]]
@@ -171,6 +226,9 @@ for line in open(path):
                 blocks.append(dict(ssrc=cols[0][k], fraction=int(cols[1][k]), cum=int(cols[2][k]),
                                    high=int(cols[3][k]), jitter=int(cols[4][k]),
                                    lsr=int(cols[5][k]), dlsr=int(cols[6][k])))
+    elif dport == port + 1 and f[16]:
+        for lsr, dlsr in zip(f[16].split(","), f[17].split(",")):
+            rrs.add((int(lsr), int(dlsr)))
     elif dport == port and sport == 6000 and f[5]:
         fwd_seqs.append(int(f[5]))
 bad = 0
@@ -187,6 +245,22 @@ for s, pk, oc, n_rtp, n_oct in srs:
     check(s == ssrc, "SR sender SSRC %s is the RTP SSRC %s" % (s, ssrc))
     check(pk == n_rtp and oc == n_oct,
           "SR counts %d packets / %d octets = RTP captured before it (%d / %d)" % (pk, oc, n_rtp, n_oct))
+# The rate of our SR clock against the capture's: the median slope of the
+# NTP - capture offset over pairs of SRs at least 5 s apart (an SR that left
+# late because the data plane was not scheduled skews only its own pairs).
+# The kernel slews its clock by at most 500 ppm.
+if sr_times:
+    s0 = sr_times[0][1]
+    offs = [(c, (s - s0) + f / 2.0**32 - (c - sr_times[0][0])) for c, s, f in sr_times]
+    slopes = sorted((o2 - o1) / (c2 - c1) for (c1, o1), (c2, o2) in itertools.combinations(offs, 2)
+                    if c2 - c1 >= 5)
+    ppm = slopes[len(slopes) // 2] * 1e6 if slopes else float("nan")
+    check(len(slopes) >= 3 and abs(ppm) < 700,
+          "SR NTP timestamps advance at the capture clock's rate (%+.0f ppm, %d pairs)" % (ppm, len(slopes)))
+mids = {(s & 0xffff) << 16 | f >> 16 for _, s, f in sr_times}
+check((rr_lsr, rr_dlsr) in rrs and rr_lsr in mids,
+      "the report behind the RTT (LSR %d, DLSR %d) is in the capture and echoes one of our SRs"
+      % (rr_lsr, rr_dlsr))
 check(len(blocks) >= 2, "%d report blocks" % len(blocks))
 if blocks:
     last = blocks[-1]
@@ -214,19 +288,20 @@ if blocks:
 sys.exit(1 if bad else 0)
 EOF
 }
-tsr_check "c1 (impaired, no RTCP of its own): SR counts and report blocks" \
-	check_py "$TSR_TMP/c1.txt" "$NODE_ADDR" 44300 impaired "$dropped"
-tsr_check "c2 (direct, sends SRs): SR counts, LSR/DLSR in our blocks" \
-	check_py "$TSR_TMP/c2.txt" "$NODE_ADDR" 44302 direct 0
+tsr_check "c1 (impaired, no RTCP of its own): SRs, report blocks, its report" \
+	check_py "$TSR_TMP/c1.txt" "$NODE_ADDR" 44300 impaired "$dropped" "${LSR[0]:-}" "${DLSR[0]:-}"
+tsr_check "c2 (direct, sends SRs): SRs, LSR/DLSR in our blocks, its report" \
+	check_py "$TSR_TMP/c2.txt" "$NODE_ADDR" 44302 direct 0 "${LSR[1]:-}" "${DLSR[1]:-}"
 tsr_expect_ge "c2: its SRs reached the conference" \
 	"$(tsr_json "$stats" "participants.1.rtcp.srs_received" 0)" 1
 for i in 0 1; do
 	tsr_expect_ge "c$((i + 1)): receiver reports from the client reached the conference" \
 		"$(tsr_json "$stats" "participants.$i.rtcp.reports_received" 0)" 1
 done
-rtt=$(tsr_json "$stats" "participants.0.rtcp.rtt_ms" none)
-tsr_check "c1: RTT from its receiver reports ($rtt ms) between 0 and 100 ms" \
-	"$PY" -c "import sys; sys.exit(0 if sys.argv[1] != 'none' and 0 <= float(sys.argv[1]) < 100 else 1)" "$rtt"
+for i in 0 1; do
+	tsr_check "c$((i + 1)): a report after the senders stopped, echoing an SR of ours >= 1 s old, gives an RTT (${RTT[i]:-${LAST_RTT[i]:-none}} ms) between 0 and 100 ms" \
+		[ -n "${LSR[i]:-}" ]
+done
 tsr_expect_eq "no RTCP parse errors" "$(tsr_json "$stats" rtcp_rx_errors 0)" 0
 tsr_check "delete the conference" tsr_ctl_quiet conference.delete "{\"conference_id\":$CONF}"
 tsr_check "data plane still running" tsr_dp_alive
