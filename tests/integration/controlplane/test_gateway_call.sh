@@ -13,7 +13,7 @@
 # plus a conference alias "meet" (services: test_services.sh).
 # Checks:
 #   - OPTIONS gets 200 (sipp);
-#   - an unknown alias gets 404, a G.729-only offer 488, a busy callee's 486
+#   - an unknown alias gets 404, a GSM-only offer 488, a busy callee's 486
 #     comes back to the caller, CANCEL during ringing gives 200 + 487 and
 #     cancels the outgoing leg (sipp on both sides);
 #   - RFC 4475 malformed requests get a 4xx (or the connection closed) and the
