@@ -601,11 +601,16 @@ dp_worker_poll(struct dp_lcore_ctx *lc, uint64_t now, struct rte_mbuf **tx, uint
 {
 	struct dp_worker *w = lc->worker;
 	struct dp_main *dm = lc->dm;
-	uint64_t hz = rte_get_tsc_hz(), tick = hz / (1000000 / TICK_US);
-	uint64_t now_us = now / (hz / 1000000);
+	/* The measured TSC rate (dp_clock.h), not the nominal one: a 0.15 % error is a
+	 * frame of drift every 13 s against the participants' clocks. */
+	uint64_t hz = dp_clock_hz(&dm->clock), tick, now_us;
 	bool running = __atomic_load_n(&dm->workers_running, __ATOMIC_RELAXED);
 	unsigned int work = 0;
 
+	if (unlikely(hz < 1000000)) /* a context whose clock was never set up */
+		hz = rte_get_tsc_hz();
+	tick = hz / (1000000 / TICK_US);
+	now_us = now / (hz / 1000000);
 	if (ntx != NULL)
 		*ntx = 0;
 	if (w == NULL)
