@@ -113,6 +113,8 @@ struct codec_part_cfg {
 				   *   backplane; codec_mix_set_backplane_group()), 0 = none */
 	bool inband_dtmf;         /**< run the Goertzel detector (G.711 only) */
 	bool lobby;               /**< starts in the lobby (see codec_conf_set_lobby()) */
+	bool no_send;             /**< starts not sent to (see codec_conf_set_direction()) */
+	bool no_recv;             /**< starts not heard (see codec_conf_set_direction()) */
 	bool own_enc;             /**< create its private encoder now (prompts, tones) */
 	uint16_t loopback_frames; /**< hears itself this many frames later, 0 = off */
 };
@@ -145,6 +147,8 @@ struct codec_conf_part_stats {
 	bool prompt_loop;
 	bool lobby;
 	bool muted;
+	bool send;                 /**< we send it RTP (codec_conf_set_direction()) */
+	bool recv;                 /**< what it sends is mixed */
 	enum codec_role role;
 	bool hosts_only;
 	bool backplane;
@@ -188,6 +192,18 @@ int codec_conf_part_add(struct codec_conf *c, const struct codec_part_cfg *pc, u
 int codec_conf_part_del(struct codec_conf *c, uint16_t idx);
 /** @return 0, -ENOENT */
 int codec_conf_set_mute(struct codec_conf *c, uint16_t idx, bool muted);
+/**
+ * The media direction in force with participant @p idx (RFC 3264 §6.1),
+ * apart from the admin mute and the lobby. With @p send false it gets no
+ * RTP at all: it is left out of the encode groups (a group it would have
+ * been alone in is not encoded), its timeline advances, and the first
+ * packet after it comes back carries the marker bit. With @p recv false
+ * what it sends is drained, not mixed (as a mute that codec_conf_set_mute()
+ * does not undo); DTMF from it is still detected.
+ * @return 0, -ENOENT
+ * Context: worker.
+ */
+int codec_conf_set_direction(struct codec_conf *c, uint16_t idx, bool send, bool recv);
 /** @return 0, -ENOENT, -EINVAL */
 int codec_conf_set_role(struct codec_conf *c, uint16_t idx, enum codec_role role, bool hosts_only);
 

@@ -39,7 +39,9 @@ struct conf_part {
 	struct codec_dec *dec;  /* owned */
 	struct codec_enc *own;  /* owned, NULL until given: private encoder */
 	bool lobby;
-	bool muted;
+	bool muted;             /* admin mute */
+	bool no_send;           /* direction: we send it nothing (held, recvonly answer) */
+	bool no_recv;           /* direction: not mixed (muted in the mixer with muted) */
 	bool priv;              /* this tick: its own mix, not a group's */
 	bool prompt_loop;
 	enum codec_role role;
@@ -390,8 +392,12 @@ codec_conf_part_add(struct codec_conf *c, const struct codec_part_cfg *pc, uint1
 		codec_mix_set_backplane(c->mix, i, true);
 	if (pc->lobby)
 		codec_mix_set_lobby(c->mix, i, true);
+	if (pc->no_recv)
+		codec_mix_set_mute(c->mix, i, true);
 	p->present = true;
 	p->lobby = pc->lobby;
+	p->no_send = pc->no_send;
+	p->no_recv = pc->no_recv;
 	p->role = pc->role;
 	p->hosts_only = pc->hosts_only;
 	p->backplane = pc->backplane || pc->backplane_group != CODEC_MIX_BP_NONE;
@@ -443,10 +449,26 @@ codec_conf_set_mute(struct codec_conf *c, uint16_t idx, bool muted)
 
 	if (p == NULL)
 		return -ENOENT;
-	ret = codec_mix_set_mute(c->mix, idx, muted);
+	ret = codec_mix_set_mute(c->mix, idx, muted || p->no_recv);
 	if (ret == 0)
 		p->muted = muted;
 	return ret;
+}
+
+int
+codec_conf_set_direction(struct codec_conf *c, uint16_t idx, bool send, bool recv)
+{
+	struct conf_part *p = get(c, idx);
+	int ret;
+
+	if (p == NULL)
+		return -ENOENT;
+	ret = codec_mix_set_mute(c->mix, idx, p->muted || !recv);
+	if (ret < 0)
+		return ret;
+	p->no_send = !send;
+	p->no_recv = !recv;
+	return 0;
 }
 
 int
@@ -818,7 +840,22 @@ loopback_out(const struct conf_part *p)
 	return p->lb_voiced[slot] ? p->lb + (size_t)slot * CODEC_FRAME : NULL;
 }
 
-/* Mark who gets a mix of its own this tick; they are left out of the groups. */
+/*
+ * A participant we send nothing (codec_conf_set_direction()): its timeline
+ * goes on as if it had been sent a frame (RFC 3550 §5.1: the timestamp
+ * follows the sampling clock), and the next packet starts a talkspurt.
+ */
+static void
+hold_tick(struct conf_part *p, const struct conf_class *cl)
+{
+	p->tx_silent = true;
+	p->ts += cl->frame_ts;
+}
+
+/*
+ * Mark who gets a mix of its own this tick; they are left out of the
+ * groups, and so are those we send nothing.
+ */
 static void
 mark_private(struct codec_conf *c)
 {
@@ -829,6 +866,12 @@ mark_private(struct codec_conf *c)
 			continue;
 		if (p->lb != NULL)
 			loopback_push(c, i, p);
+		if (p->no_send) {
+			hold_tick(p, &c->cls[p->cls]);
+			p->priv = false;
+			c->enc_class[i] = CODEC_MIX_MAX_CLASSES;
+			continue;
+		}
 		p->priv = p->lobby || (p->own != NULL && (p->prompt != NULL || p->lb != NULL ||
 							  (c->ann != NULL && c->ann_excl == i)));
 		c->enc_class[i] = p->priv ? CODEC_MIX_MAX_CLASSES : p->cls;
@@ -989,7 +1032,7 @@ codec_conf_tick(struct codec_conf *c, struct codec_conf_out *out, uint16_t cap,
 		for (uint16_t i = 0; i < c->cfg.max_participants; i++) {
 			const struct conf_class *cl;
 
-			if (c->part[i] == NULL)
+			if (c->part[i] == NULL || c->part[i]->no_send)
 				continue;
 			if (c->part[i]->priv) {
 				emit_private(c, i, false, out, cap, &ts);
@@ -1075,6 +1118,8 @@ codec_conf_part_stats(const struct codec_conf *c, uint16_t idx, struct codec_con
 	st->prompt_loop = p->prompt_loop;
 	st->lobby = p->lobby;
 	st->muted = p->muted;
+	st->send = !p->no_send;
+	st->recv = !p->no_recv;
 	st->role = p->role;
 	st->hosts_only = p->hosts_only;
 	st->backplane = p->backplane;

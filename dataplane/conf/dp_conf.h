@@ -255,6 +255,8 @@ struct dp_conf_part_params {
 	bool backplane;          /* link to another node: hears only non-backplanes */
 	uint8_t backplane_group; /* enum codec_mix_bp: a backplane of that group, 0 = none */
 	bool lobby;              /* neither hears nor is heard (PIN entry, waiting room) */
+	bool no_send;            /* "send": false: gets no RTP from us (held, RFC 3264 §6.1) */
+	bool no_recv;            /* "recv": false: what it sends is not mixed */
 	bool tones;              /* play join_tone to the others */
 	uint16_t loopback_ms;    /* 0 = off; else hears itself this much later (test call) */
 };
@@ -266,6 +268,8 @@ struct dp_conf_update {
 	enum codec_role role;
 	bool has_hosts_only, hosts_only;
 	bool has_muted, muted;
+	bool has_send, send;     /* direction (codec_conf_set_direction()) */
+	bool has_recv, recv;
 };
 
 /** Longest loopback delay accepted by dp_conf_attach(), in ms. */
@@ -310,8 +314,8 @@ int dp_conf_detach(struct dp_main *dm, uint16_t id, uint16_t part);
 /** The same, and with @p tones play leave_tone to those who remain. */
 int dp_conf_detach_tones(struct dp_main *dm, uint16_t id, uint16_t part, bool tones);
 /**
- * Change a participant's lobby state, role, listening restriction and mute
- * at once (one worker command, so all apply in the same tick).
+ * Change a participant's lobby state, role, listening restriction, mute
+ * and direction at once (one worker command, so all apply in the same tick).
  * @param st  NULL, or receives the participant's state afterwards (same command)
  * @return 0, -ENOENT, -EINVAL
  */

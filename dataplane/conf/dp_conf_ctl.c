@@ -271,6 +271,8 @@ dp_conf_attach(struct dp_main *dm, uint16_t id, const struct dp_conf_part_params
 	cmd.pcfg.backplane_group = pp->backplane_group;
 	cmd.pcfg.inband_dtmf = pp->codec == CODEC_PCMU || pp->codec == CODEC_PCMA;
 	cmd.pcfg.lobby = pp->lobby;
+	cmd.pcfg.no_send = pp->no_send;
+	cmd.pcfg.no_recv = pp->no_recv;
 	/* Rounded to the nearest 20 ms frame, at least one. */
 	if (pp->loopback_ms > 0)
 		cmd.pcfg.loopback_frames =

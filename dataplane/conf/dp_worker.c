@@ -204,6 +204,10 @@ dp_wcmd_exec(struct dp_worker *w, struct dp_wcmd *cmd, uint64_t now)
 			rc = codec_conf_set_mute(c->engine, cmd->part, u->muted);
 		if (rc == 0 && u->has_lobby)
 			rc = codec_conf_set_lobby(c->engine, cmd->part, u->lobby);
+		if (rc == 0 && (u->has_send || u->has_recv))
+			rc = codec_conf_set_direction(c->engine, cmd->part,
+						      u->has_send ? u->send : st.send,
+						      u->has_recv ? u->recv : st.recv);
 		if (rc == 0)
 			rc = codec_conf_part_stats(c->engine, cmd->part, &cmd->stats);
 		break;

@@ -808,13 +808,26 @@ get_bp_group(json_t *args, struct dp_conf_part_params *p, struct ctl_err *e)
 	return 0;
 }
 
+/* "send" and "recv" (default true): the participant's media direction. */
+static int
+get_direction(json_t *args, bool *no_send, bool *no_recv, struct ctl_err *e)
+{
+	bool send = true, recv = true;
+
+	if (get_bool(args, "send", &send, e) < 0 || get_bool(args, "recv", &recv, e) < 0)
+		return -1;
+	*no_send = !send;
+	*no_recv = !recv;
+	return 0;
+}
+
 static int
 op_conf_attach(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
 {
 	static const char *const allowed[] = {"conference_id", "stream_id", "codec", "pt",
 					      "dtmf_pt", "rate", "channels", "ssrc", "role",
 					      "hosts_only", "lobby", "tones", "loopback_ms", "backplane",
-					      "backplane_group", NULL};
+					      "backplane_group", "send", "recv", NULL};
 	static const uint8_t default_pt[CODEC_ID_COUNT] = {0, 8, 9, 111, 18};
 	struct dp_conf_part_params p = {.role = CODEC_ROLE_HOST};
 	json_int_t v = 0;
@@ -857,7 +870,7 @@ op_conf_attach(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e
 	    get_bool(args, "lobby", &p.lobby, e) < 0 || get_bool(args, "tones", &p.tones, e) < 0 ||
 	    get_bool(args, "backplane", &p.backplane, e) < 0 || get_role(args, &p.role, e) < 0)
 		return -1;
-	if (get_bp_group(args, &p, e) < 0)
+	if (get_bp_group(args, &p, e) < 0 || get_direction(args, &p.no_send, &p.no_recv, e) < 0)
 		return -1;
 	if (p.backplane && p.hosts_only)
 		return fail(e, "EINVAL", "backplane", "a backplane cannot be hosts_only");
@@ -928,6 +941,8 @@ part_json(const struct dp_conf *c, uint16_t i, const struct codec_conf_part_stat
 
 	json_object_set_new(o, "lobby", json_boolean(st->lobby));
 	json_object_set_new(o, "muted", json_boolean(st->muted));
+	json_object_set_new(o, "send", json_boolean(st->send));
+	json_object_set_new(o, "recv", json_boolean(st->recv));
 	json_object_set_new(o, "role", json_string(st->role == CODEC_ROLE_GUEST ? "guest" : "host"));
 	json_object_set_new(o, "hosts_only", json_boolean(st->hosts_only));
 	json_object_set_new(o, "backplane", json_boolean(st->backplane));
@@ -1047,7 +1062,7 @@ static int
 op_conf_update(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e)
 {
 	static const char *const allowed[] = {"conference_id", "participant", "lobby", "role",
-					      "hosts_only", "muted", NULL};
+					      "hosts_only", "muted", "send", "recv", NULL};
 	struct dp_conf_update u = {0};
 	struct codec_conf_part_stats st;
 	uint16_t id = 0, part = 0;
@@ -1068,12 +1083,19 @@ op_conf_update(struct dp_main *dm, json_t *args, json_t **res, struct ctl_err *e
 	if ((rc = get_bool(args, "muted", &u.muted, e)) < 0)
 		return -1;
 	u.has_muted = rc == 0;
+	if ((rc = get_bool(args, "send", &u.send, e)) < 0)
+		return -1;
+	u.has_send = rc == 0;
+	if ((rc = get_bool(args, "recv", &u.recv, e)) < 0)
+		return -1;
+	u.has_recv = rc == 0;
 	rc = dp_conf_update(dm, id, part, &u, &st);
 	if (rc < 0)
 		return fail(e, errno_code(-rc), NULL, "cannot update: %s", strerror(-rc));
-	*res = json_pack("{s:i, s:i, s:b, s:s, s:b, s:b}", "conference_id", id, "participant", part,
-			 "lobby", st.lobby, "role", st.role == CODEC_ROLE_GUEST ? "guest" : "host",
-			 "hosts_only", st.hosts_only, "muted", st.muted);
+	*res = json_pack("{s:i, s:i, s:b, s:s, s:b, s:b, s:b, s:b}", "conference_id", id,
+			 "participant", part, "lobby", st.lobby, "role",
+			 st.role == CODEC_ROLE_GUEST ? "guest" : "host", "hosts_only", st.hosts_only,
+			 "muted", st.muted, "send", st.send, "recv", st.recv);
 	return 0;
 }
 

@@ -8,7 +8,9 @@
  * listener's decoded output holds the other two tones and not its own; mute
  * removes a tone; a lone participant costs no decode and no encode; RFC 4733
  * digits in and out, and their sequence numbers in the loss figures; quiet
- * Opus participants are not decoded, yet a new talker is seated as fast.
+ * Opus participants are not decoded, yet a new talker is seated as fast; a
+ * participant on hold (send false) gets no packet and costs no encode, and
+ * one with recv false is not heard whatever its admin mute says.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -35,6 +37,9 @@ struct rig {
 	struct codec_dec *dec[NPART];
 	uint16_t seq[NPART];
 	int16_t out[NPART][TICKS * CODEC_FRAME];
+	unsigned int pkts[NPART];           /* packets each listener got */
+	struct codec_conf_out last[NPART];  /* the last of them */
+	struct codec_conf_tick_stats ts;    /* of the last tick */
 };
 
 static void
@@ -91,13 +96,15 @@ run(struct rig *r, int ticks, bool send[NPART])
 						  (uint64_t)t * 20000) >= 0);
 			r->seq[i]++;
 		}
-		n = codec_conf_tick(r->c, o, 16, NULL);
+		n = codec_conf_tick(r->c, o, 16, &r->ts);
 		for (int i = 0; i < NPART; i++)
 			memset(r->out[i] + t * CODEC_FRAME, 0, CODEC_FRAME * sizeof(int16_t));
 		for (uint16_t k = 0; k < n; k++) {
 			int i = o[k].idx;
 
 			assert_int_equal(o[k].ssrc, 0x1000u + (uint32_t)i);
+			r->pkts[i]++;
+			r->last[i] = o[k];
 			assert_int_equal(codec_dec_decode(r->dec[i], o[k].payload, o[k].len,
 							  r->out[i] + t * CODEC_FRAME), 0);
 		}
@@ -137,6 +144,70 @@ test_three_codecs(void **state)
 	assert_true(tu_tone_share(r.out[0] + 5 * CODEC_FRAME, 15 * CODEC_FRAME, CODEC_RATE, 660) < 0.01);
 	assert_true(tu_tone_share(r.out[2] + 5 * CODEC_FRAME, 15 * CODEC_FRAME, CODEC_RATE, 660) < 0.01);
 	assert_true(tu_tone_share(r.out[0] + 5 * CODEC_FRAME, 15 * CODEC_FRAME, CODEC_RATE, 880) > 0.5);
+	rig_fini(&r);
+}
+
+/* Hold (RFC 3264 §6.1): what the engine sends and mixes follows the direction. */
+static void
+test_direction(void **state)
+{
+	static struct rig r;
+	bool send[NPART] = {true, true, true};
+	struct codec_conf_part_stats st;
+	struct codec_conf_out before;
+	unsigned int p0, p1;
+
+	(void)state;
+	rig_init(&r);
+	run(&r, 30, send);
+	assert_int_equal(r.pkts[2], 30);
+	assert_int_equal(r.ts.encodes, 3); /* three talkers: three N-1 mixes */
+	before = r.last[2];
+	p0 = r.pkts[0];
+	p1 = r.pkts[1];
+	/* The PCMU participant holds (sendonly offer, recvonly answer): nothing to it. */
+	assert_int_equal(codec_conf_set_direction(r.c, r.idx[2], false, true), 0);
+	assert_int_equal(codec_conf_part_stats(r.c, r.idx[2], &st), 0);
+	assert_false(st.send);
+	assert_true(st.recv);
+	run(&r, 20, send);
+	assert_int_equal(r.pkts[2], 30);
+	assert_int_equal(r.ts.encodes, 2); /* its N-1 mix is not made */
+	assert_int_equal(r.pkts[0], p0 + 20);
+	assert_int_equal(r.pkts[1], p1 + 20);
+	/* It still talks (music on hold is allowed) and the others still hear it. */
+	assert_true(tu_tone_share(r.out[0] + 5 * CODEC_FRAME, 15 * CODEC_FRAME, CODEC_RATE, 880) > 0.25);
+	assert_int_equal(codec_conf_part_stats(r.c, r.idx[2], &st), 0);
+	assert_int_equal(st.tx_packets, 30);
+	/* Resume: the timeline went on, the first packet starts a talkspurt. */
+	assert_int_equal(codec_conf_set_direction(r.c, r.idx[2], true, true), 0);
+	run(&r, 1, send);
+	assert_int_equal(r.pkts[2], 31);
+	assert_true(r.last[2].marker);
+	assert_int_equal(r.last[2].seq, (uint16_t)(before.seq + 1));
+	assert_int_equal(r.last[2].ts, before.ts + 21u * 160u);
+
+	/* recv false: 660 Hz is gone from the mixes, and unmuting does not bring it back. */
+	assert_int_equal(codec_conf_set_direction(r.c, r.idx[1], true, false), 0);
+	assert_int_equal(codec_conf_set_mute(r.c, r.idx[1], false), 0);
+	p1 = r.pkts[1];
+	run(&r, 20, send);
+	assert_int_equal(r.pkts[1], p1 + 20);
+	assert_true(tu_tone_share(r.out[0] + 5 * CODEC_FRAME, 15 * CODEC_FRAME, CODEC_RATE, 660) < 0.01);
+	assert_true(tu_tone_share(r.out[2] + 5 * CODEC_FRAME, 15 * CODEC_FRAME, CODEC_RATE, 660) < 0.01);
+	assert_int_equal(codec_conf_part_stats(r.c, r.idx[1], &st), 0);
+	assert_true(st.send);
+	assert_false(st.recv);
+	assert_false(st.muted);
+	/* sendrecv again: heard again, but an admin mute still holds it back. */
+	assert_int_equal(codec_conf_set_direction(r.c, r.idx[1], true, true), 0);
+	run(&r, 20, send);
+	assert_true(tu_tone_share(r.out[0] + 5 * CODEC_FRAME, 15 * CODEC_FRAME, CODEC_RATE, 660) > 0.25);
+	assert_int_equal(codec_conf_set_mute(r.c, r.idx[1], true), 0);
+	assert_int_equal(codec_conf_set_direction(r.c, r.idx[1], true, true), 0);
+	run(&r, 20, send);
+	assert_true(tu_tone_share(r.out[0] + 5 * CODEC_FRAME, 15 * CODEC_FRAME, CODEC_RATE, 660) < 0.01);
+	assert_int_equal(codec_conf_set_direction(r.c, 7, true, true), -ENOENT);
 	rig_fini(&r);
 }
 
@@ -485,6 +556,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_three_codecs),
+		cmocka_unit_test(test_direction),
 		cmocka_unit_test(test_idle_and_lone),
 		cmocka_unit_test(test_dtmf),
 		cmocka_unit_test(test_dtmf_dialout_timing),

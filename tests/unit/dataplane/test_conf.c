@@ -12,7 +12,9 @@
  * Goertzel filter: everyone hears the two others and not themself, and a
  * muted participant disappears. Lobby, prompts and loopback through the
  * control protocol: a lobby participant is neither heard nor hears, a prompt
- * plays to it alone, an unloaded prompt is refused with ENODATA. Also the
+ * plays to it alone, an unloaded prompt is refused with ENODATA. A
+ * participant on hold ("send": false) gets no RTP while the others carry on,
+ * one with "recv": false is not heard. Also the
  * control operations and their errors (malformed arguments of each op).
  */
 #include <arpa/inet.h>
@@ -668,6 +670,69 @@ test_lobby_prompt(void **state)
 	dp_conf_prompts_free();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	assert_int_equal(system(cmd), 0);
+}
+
+/*
+ * Direction (RFC 3264 hold): "send": false leaves party 0 without RTP, the
+ * others unaffected and still hearing it; "recv": false takes it out of the
+ * mixes while it hears them. Malformed values are refused on the field.
+ */
+static void
+test_direction(void **state)
+{
+	struct env *e = *state;
+	uint16_t c = e->conf, p0 = e->p[0].part;
+	json_t *st;
+
+	expect_code(e, "EINVAL", "{\"v\":1,\"op\":\"conference.update\",\"args\":{\"conference_id\":%u,"
+		    "\"participant\":%u,\"send\":\"no\"}}", c, p0);
+	expect_code(e, "EINVAL", "{\"v\":1,\"op\":\"conference.update\",\"args\":{\"conference_id\":%u,"
+		    "\"participant\":%u,\"recv\":0}}", c, p0);
+	expect_code(e, "EINVAL", "{\"v\":1,\"op\":\"conference.update\",\"args\":{\"conference_id\":%u,"
+		    "\"participant\":%u,\"send\":null}}", c, p0);
+	expect_code(e, "EINVAL", "{\"v\":1,\"op\":\"conference.attach\",\"args\":{\"conference_id\":%u,"
+		    "\"stream_id\":0,\"codec\":\"PCMU\",\"send\":\"false\"}}", c);
+	expect_code(e, "EINVAL", "{\"v\":1,\"op\":\"conference.attach\",\"args\":{\"conference_id\":%u,"
+		    "\"stream_id\":0,\"codec\":\"PCMU\",\"recv\":[]}}", c);
+	st = part_stats(e, p0);
+	assert_true(json_is_true(json_object_get(st, "send")));
+	assert_true(json_is_true(json_object_get(st, "recv")));
+	json_decref(st);
+
+	/* Held: not one packet to party 0; the others still hear it and each other. */
+	expect_code(e, "ok", "{\"v\":1,\"op\":\"conference.update\",\"args\":{\"conference_id\":%u,"
+		    "\"participant\":%u,\"send\":false}}", c, p0);
+	st = part_stats(e, p0);
+	assert_true(json_is_false(json_object_get(st, "send")));
+	assert_true(json_is_true(json_object_get(st, "recv")));
+	json_decref(st);
+	run(e, 60, -1);
+	assert_int_equal(e->p[0].n_heard, 0);
+	for (int i = 1; i < NP; i++) {
+		assert_true(e->p[i].n_heard >= 55 * FRAME_48K);
+		assert_true(heard(e, i, 0) > 0.2);
+	}
+	assert_true(heard(e, 1, 2) > 0.2);
+
+	/* recvonly from us (it offered recvonly): it hears, nobody hears it. */
+	expect_code(e, "ok", "{\"v\":1,\"op\":\"conference.update\",\"args\":{\"conference_id\":%u,"
+		    "\"participant\":%u,\"send\":true,\"recv\":false}}", c, p0);
+	run(e, 60, -1);
+	assert_true(e->p[0].n_heard >= 55 * FRAME_48K);
+	assert_true(heard(e, 0, 1) > 0.2);
+	for (int i = 1; i < NP; i++)
+		assert_true(heard(e, i, 0) < 0.02);
+	st = part_stats(e, p0);
+	assert_true(json_is_false(json_object_get(st, "recv")));
+	assert_true(json_is_false(json_object_get(st, "muted")));
+	json_decref(st);
+
+	/* sendrecv again, as the tests that follow expect. */
+	expect_code(e, "ok", "{\"v\":1,\"op\":\"conference.update\",\"args\":{\"conference_id\":%u,"
+		    "\"participant\":%u,\"recv\":true}}", c, p0);
+	run(e, 60, -1);
+	for (int i = 1; i < NP; i++)
+		assert_true(heard(e, i, 0) > 0.2);
 }
 
 /*
@@ -1552,6 +1617,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_three_party_mix),
 		cmocka_unit_test(test_lobby_prompt),
+		cmocka_unit_test(test_direction),
 		cmocka_unit_test(test_send_dtmf),
 		cmocka_unit_test(test_rtcp),
 		cmocka_unit_test(test_rtcp_srtcp),
