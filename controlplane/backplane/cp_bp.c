@@ -975,14 +975,19 @@ on_media_op(struct bp_conn *c, const struct cp_bp_msg *m)
 		send_media(c, CP_BP_MEDIA_FAILED, m->id, "not attached");
 		return;
 	}
-	if (m->type == CP_BP_MEDIA_UPDATE)
-		rc = cp_media_conf_update(bp->sip->media, h->dp_conf, h->dp_part, m->lobby, m->guest,
-					  m->hosts_only, m->muted);
-	else if (m->type == CP_BP_MEDIA_PROMPT)
+	if (m->type == CP_BP_MEDIA_UPDATE) {
+		if (m->lobby >= 0 || m->guest >= 0 || m->hosts_only >= 0 || m->muted >= 0)
+			rc = cp_media_conf_update(bp->sip->media, h->dp_conf, h->dp_part, m->lobby,
+						  m->guest, m->hosts_only, m->muted);
+		if (rc == 0 && m->has_dir)
+			rc = cp_media_conf_direction(bp->sip->media, h->dp_conf, h->dp_part,
+						     m->send, m->recv);
+	} else if (m->type == CP_BP_MEDIA_PROMPT) {
 		rc = cp_media_conf_prompt(bp->sip->media, h->dp_conf, h->dp_part,
 					  m->text[0] != '\0' ? m->text : NULL, m->loop);
-	else if (m->type == CP_BP_MEDIA_SEND_DTMF)
+	} else if (m->type == CP_BP_MEDIA_SEND_DTMF) {
 		rc = cp_media_conf_send_dtmf(bp->sip->media, h->dp_conf, h->dp_part, m->digits);
+	}
 	if (rc < 0) {
 		TSR_WARN(LOG_COMP, "hosted media request failed\tparticipant=%s type=%s err=%s",
 			 h->id, cp_bp_type_name(m->type), strerror(-rc));
@@ -1977,6 +1982,16 @@ cp_bp_media_update(struct cp_bp *bp, const char *node, const char *id, int lobby
 	struct cp_bp_msg m = {.type = CP_BP_MEDIA_UPDATE, .lobby = (int8_t)lobby,
 			      .guest = (int8_t)guest, .hosts_only = (int8_t)hosts_only,
 			      .muted = (int8_t)muted};
+
+	return media_send(bp, node, &m, id);
+}
+
+int
+cp_bp_media_direction(struct cp_bp *bp, const char *node, const char *id, bool send, bool recv)
+{
+	struct cp_bp_msg m = {.type = CP_BP_MEDIA_UPDATE, .lobby = -1, .guest = -1,
+			      .hosts_only = -1, .muted = -1, .has_dir = true, .send = send,
+			      .recv = recv};
 
 	return media_send(bp, node, &m, id);
 }

@@ -138,6 +138,8 @@ int cp_bp_media_attach(struct cp_bp *bp, const char *node, const char *id, bool 
 /** Each of @p lobby, @p guest, @p hosts_only, @p muted: 0 or 1, -1 to keep. */
 int cp_bp_media_update(struct cp_bp *bp, const char *node, const char *id, int lobby, int guest,
 		       int hosts_only, int muted);
+/** The SDP direction in force (media_update send/recv); see cp_media_conf_direction(). */
+int cp_bp_media_direction(struct cp_bp *bp, const char *node, const char *id, bool send, bool recv);
 /** @p name NULL stops the prompt. */
 int cp_bp_media_prompt(struct cp_bp *bp, const char *node, const char *id, const char *name,
 		       bool loop);

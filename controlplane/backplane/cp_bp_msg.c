@@ -231,6 +231,22 @@ get_tri(json_t *o, const char *key, int lo, int8_t *out)
 	return 0;
 }
 
+/* media_update's optional direction: "send" and "recv", 0 or 1, both or neither. */
+static int
+get_dir(json_t *o, struct cp_bp_msg *m)
+{
+	int8_t s, r;
+
+	if (json_object_get(o, "send") == NULL && json_object_get(o, "recv") == NULL)
+		return 0;
+	if (get_tri(o, "send", 0, &s) < 0 || get_tri(o, "recv", 0, &r) < 0)
+		return -EINVAL;
+	m->has_dir = true;
+	m->send = s == 1;
+	m->recv = r == 1;
+	return 0;
+}
+
 static int
 parse_media_desc(json_t *o, struct cp_bp_media_desc *d)
 {
@@ -299,6 +315,8 @@ parse_media(json_t *o, struct cp_bp_msg *m, char *err, size_t errcap)
 		    (m->type == CP_BP_MEDIA_UPDATE && get_tri(o, "muted", -1, &m->muted) < 0))
 			return FAIL(-EINVAL, "%s: lobby, guest, hosts_only%s must be %s", tn,
 				    lo ? ", muted" : "", lo ? "-1, 0 or 1" : "0 or 1");
+		if (m->type == CP_BP_MEDIA_UPDATE && get_dir(o, m) < 0)
+			return FAIL(-EINVAL, "%s: send and recv must be 0 or 1, both or neither", tn);
 		return 0;
 	}
 	case CP_BP_MEDIA_PROMPT:
@@ -486,6 +504,10 @@ encode_media(const struct cp_bp_msg *m, json_t *o)
 		break;
 	case CP_BP_MEDIA_UPDATE:
 		json_object_set_new(o, "muted", json_integer(m->muted));
+		if (m->has_dir) {
+			json_object_set_new(o, "send", json_integer(m->send));
+			json_object_set_new(o, "recv", json_integer(m->recv));
+		}
 		/* fall through */
 	case CP_BP_MEDIA_ATTACH:
 		json_object_set_new(o, "lobby", json_integer(m->lobby));

@@ -33,7 +33,9 @@
  *                    out_suite, out_key}   create (or update) its SRTP stream
  *   media_hosted    {id, address, port}    ...here: put it in the SDP answer
  *   media_attach    {id, lobby, guest, hosts_only}       join the conference
- *   media_update    {id, lobby, guest, hosts_only, muted} (-1: keep)
+ *   media_update    {id, lobby, guest, hosts_only, muted} (-1: keep),
+ *                   and optionally {send, recv} (0 or 1, both or neither):
+ *                   the SDP direction in force (hold); older nodes ignore it
  *   media_prompt    {id, prompt, loop}     prompt "" stops
  *   media_send_dtmf {id, digits}           RFC 4733 digits to the endpoint
  *   media_detach    {id}                   leave the conference
@@ -132,6 +134,7 @@ struct cp_bp_msg {
 	char id[CP_BP_ID_MAX];	     /* media_*: the participant */
 	struct cp_bp_media_desc media; /* media_host */
 	int8_t lobby, guest, hosts_only, muted; /* media_attach/update: 0, 1; -1 keep (update) */
+	bool has_dir, send, recv;	       /* media_update: the direction, when has_dir */
 	bool loop;			       /* media_prompt */
 	char digits[CP_BP_DIGITS_MAX];	       /* media_send_dtmf, media_digits */
 	/* media_hosted: address in media_addr, port in port; media_prompt: name in text;

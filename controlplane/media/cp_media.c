@@ -533,6 +533,10 @@ cp_media_conf_attach(struct cp_media *m, int conf_id, int64_t stream,
 		json_object_set_new(args, "hosts_only", json_true());
 	if (a->lobby)
 		json_object_set_new(args, "lobby", json_true());
+	if (a->no_send)
+		json_object_set_new(args, "send", json_false());
+	if (a->no_recv)
+		json_object_set_new(args, "recv", json_false());
 	if (a->loopback_ms != 0)
 		json_object_set_new(args, "loopback_ms", json_integer(a->loopback_ms));
 	if (a->backplane)
@@ -571,6 +575,20 @@ cp_media_conf_update(struct cp_media *m, int conf_id, int part, int lobby, int g
 		json_object_set_new(args, "hosts_only", json_boolean(hosts_only));
 	if (muted >= 0)
 		json_object_set_new(args, "muted", json_boolean(muted));
+	return request(m, "conference.update", args, NULL);
+}
+
+int
+cp_media_conf_direction(struct cp_media *m, int conf_id, int part, int send, int recv)
+{
+	json_t *args = json_pack("{s:i, s:i}", "conference_id", conf_id, "participant", part);
+
+	if (args == NULL)
+		return -ENOMEM;
+	if (send >= 0)
+		json_object_set_new(args, "send", json_boolean(send));
+	if (recv >= 0)
+		json_object_set_new(args, "recv", json_boolean(recv));
 	return request(m, "conference.update", args, NULL);
 }
 

@@ -130,6 +130,8 @@ struct cp_media_attach {
 	bool guest;           /* role guest (else host) */
 	bool hosts_only;      /* hears Hosts only (auditorium Guests) */
 	bool lobby;           /* neither hears nor is heard (PIN entry, waiting) */
+	bool no_send;         /* "send": false: gets no RTP from us (held) */
+	bool no_recv;         /* "recv": false: what it sends is not mixed */
 	uint32_t loopback_ms; /* > 0: hears itself that much later (test call) */
 	bool backplane;	      /* another node's backplane: hears local participants only */
 	const char *backplane_group; /* NULL, or "local"/"geo": a backplane that hears the
@@ -155,6 +157,14 @@ int cp_media_conf_detach(struct cp_media *m, int conf_id, int part);
  */
 int cp_media_conf_update(struct cp_media *m, int conf_id, int part, int lobby, int guest,
 			 int hosts_only, int muted);
+
+/**
+ * conference.update of the participant's direction (the SDP in force, RFC
+ * 3264 §6.1): @p send 0 = it gets no RTP from us, @p recv 0 = what it sends
+ * is not mixed; 1 to allow, -1 to leave as it is. Apart from the mute.
+ * @return as cp_media_conf_update().
+ */
+int cp_media_conf_direction(struct cp_media *m, int conf_id, int part, int send, int recv);
 
 /**
  * conference.prompt: play prompt @p name to one participant; NULL stops it

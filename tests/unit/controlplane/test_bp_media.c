@@ -112,6 +112,24 @@ test_media_others_round_trip(void **state)
 	assert_int_equal(out.guest, 1);
 	assert_int_equal(out.hosts_only, -1);
 	assert_int_equal(out.muted, 0);
+	assert_false(out.has_dir); /* not sent: the direction is kept */
+	cp_bp_msg_fini(&out);
+
+	/* The SDP direction (hold) goes through as a pair. */
+	in = (struct cp_bp_msg){.type = CP_BP_MEDIA_UPDATE, .lobby = -1, .guest = -1,
+				.hosts_only = -1, .muted = -1, .has_dir = true, .send = false,
+				.recv = true};
+	strcpy(in.id, "p1");
+	round_trip(&in, &out);
+	assert_true(out.has_dir);
+	assert_false(out.send);
+	assert_true(out.recv);
+	assert_int_equal(out.muted, -1);
+	cp_bp_msg_fini(&out);
+	in.send = true;
+	in.recv = false;
+	round_trip(&in, &out);
+	assert_true(out.has_dir && out.send && !out.recv);
 	cp_bp_msg_fini(&out);
 
 	in = (struct cp_bp_msg){.type = CP_BP_MEDIA_PROMPT, .loop = true};
@@ -228,6 +246,14 @@ test_media_bad(void **state)
 		"{\"type\":\"media_update\",\"id\":\"p1\",\"lobby\":2,\"guest\":0,\"hosts_only\":0,"
 		"\"muted\":0}",
 		"{\"type\":\"media_update\",\"id\":\"p1\",\"lobby\":0,\"guest\":0,\"hosts_only\":0}",
+		"{\"type\":\"media_update\",\"id\":\"p1\",\"lobby\":0,\"guest\":0,\"hosts_only\":0,"
+		"\"muted\":0,\"send\":false,\"recv\":1}",
+		"{\"type\":\"media_update\",\"id\":\"p1\",\"lobby\":0,\"guest\":0,\"hosts_only\":0,"
+		"\"muted\":0,\"send\":1,\"recv\":2}",
+		"{\"type\":\"media_update\",\"id\":\"p1\",\"lobby\":0,\"guest\":0,\"hosts_only\":0,"
+		"\"muted\":0,\"send\":-1,\"recv\":1}",
+		"{\"type\":\"media_update\",\"id\":\"p1\",\"lobby\":0,\"guest\":0,\"hosts_only\":0,"
+		"\"muted\":0,\"send\":0}",
 		/* prompt, digits, failed */
 		"{\"type\":\"media_prompt\",\"id\":\"p1\",\"prompt\":\"../etc/passwd\",\"loop\":false}",
 		"{\"type\":\"media_prompt\",\"id\":\"p1\",\"prompt\":\"welcome\"}",
@@ -253,6 +279,13 @@ test_media_bad(void **state)
 	/* The good one the bad ones vary, so the cases above fail for their own reason. */
 	assert_int_equal(parse("{\"type\":\"media_host\"," HOST_OK "}", &m, err, sizeof(err)), 0);
 	assert_string_equal(m.media.in_suite, "AES_CM_128_HMAC_SHA1_80");
+	cp_bp_msg_fini(&m);
+	assert_int_equal(parse("{\"type\":\"media_update\",\"id\":\"p1\",\"lobby\":0,\"guest\":0,"
+			       "\"hosts_only\":0,\"muted\":0,\"send\":0,\"recv\":1}", &m, err, sizeof(err)),
+			 0);
+	assert_true(m.has_dir);
+	assert_false(m.send);
+	assert_true(m.recv);
 	cp_bp_msg_fini(&m);
 	assert_int_equal(parse("{\"type\":\"media_teleport\",\"id\":\"p1\"}", &m, err, sizeof(err)),
 			 -ENOTSUP);
