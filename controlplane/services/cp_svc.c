@@ -132,6 +132,7 @@ struct cp_part {
 	unsigned int entry_len, entry_attempts;
 	char dtmf_prev;
 	bool muted;
+	bool dp_send, dp_recv; /* the direction its engine slot has (attached only) */
 	bool counted;
 	bool up, ended, hung_up;
 	bool offer_pending; /* we offered (INVITE without SDP, or our dial-out) */
@@ -562,6 +563,49 @@ pm_update(struct cp_part *p, int lobby, int guest, int hosts_only, int muted)
 				    hosts_only, muted);
 }
 
+/*
+ * What may flow each way under the remote SDP in force (RFC 3264 §6.1; its
+ * direction is from the remote's side, offer or answer): a sendonly or
+ * inactive remote (on hold) gets no RTP from us, a recvonly or inactive one
+ * is not heard.
+ */
+static void
+sdp_direction(const struct cp_part *p, bool *send, bool *recv)
+{
+	enum cp_sdp_dir d = p->remote.audio.dir;
+
+	*send = d != CP_SDP_SENDONLY && d != CP_SDP_INACTIVE;
+	*recv = d != CP_SDP_RECVONLY && d != CP_SDP_INACTIVE;
+}
+
+/*
+ * Bring the engine slot of an attached participant (here or on its media
+ * node) to the direction in force, after each offer or answer taken. A
+ * failure is logged and retried with the next offer.
+ */
+static void
+direction_apply(struct cp_part *p)
+{
+	bool send, recv;
+	int rc;
+
+	if (p->conf == NULL)
+		return;
+	sdp_direction(p, &send, &recv);
+	if (send == p->dp_send && recv == p->dp_recv)
+		return;
+	rc = is_remote(p) ? cp_bp_media_direction(p->svc->sip->bp, p->media_node, p->id, send, recv)
+			  : cp_media_conf_direction(p->svc->sip->media, p->conf->dp, p->dp_part,
+						    send, recv);
+	if (rc < 0) {
+		TSR_WARN(LOG_COMP, "direction not applied\tparticipant=%s send=%d recv=%d err=%s",
+			 p->id, send, recv, strerror(-rc));
+		return;
+	}
+	p->dp_send = send;
+	p->dp_recv = recv;
+}
+
 static int
 pm_send_dtmf(struct cp_part *p, const char *digits)
 {
@@ -847,13 +891,20 @@ conf_attach(struct cp_part *p, struct cp_conference *c, bool lobby, uint32_t loo
 		.lobby = lobby,
 		.loopback_ms = loopback_ms,
 	};
+	bool send, recv;
 	int rc;
 
+	/* Held from the start (or recvonly): attached so, no packet goes out before. */
+	sdp_direction(p, &send, &recv);
+	a.no_send = !send;
+	a.no_recv = !recv;
 	if (is_remote(p)) {
 		rc = cp_bp_media_attach(p->svc->sip->bp, p->media_node, p->id, lobby, a.guest, false);
 		if (rc < 0)
 			return rc;
 		p->dp_part = -1;
+		/* media_attach has no direction: a media_update follows it on the channel. */
+		send = recv = true;
 	} else {
 		rc = conf_media_get(c);
 		if (rc < 0)
@@ -870,6 +921,9 @@ conf_attach(struct cp_part *p, struct cp_conference *c, bool lobby, uint32_t loo
 	p->cnext = c->parts;
 	c->parts = p;
 	c->n_parts++;
+	p->dp_send = send;
+	p->dp_recv = recv;
+	direction_apply(p);
 	poll_arm(p->svc);
 	return 0;
 }
@@ -1548,6 +1602,7 @@ on_reinvite(struct cp_part *p, const sip_t *sip)
 		part_hangup(p, "media update failed");
 		goto out;
 	}
+	direction_apply(p); /* hold or resume (RFC 3264 §8.4) */
 	nua_respond(p->nh, SIP_200_OK, WITH_REQ(p), SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 		    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
 	TSR_INFO(LOG_COMP, "re-INVITE answered\tparticipant=%s dir=%d codec=%s", p->id,
@@ -1591,6 +1646,7 @@ on_ack(struct cp_part *p, const sip_t *sip)
 		part_hangup(p, why);
 		return;
 	}
+	direction_apply(p);
 	p->up = true;
 	if (p->connect_time == 0)
 		p->connect_time = time(NULL);

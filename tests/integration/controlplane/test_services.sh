@@ -15,7 +15,9 @@
 # Checks:
 #   - sipp into "open": G.711 answer keeping telephone-event, hold
 #     (sendonly -> recvonly), resume, BYE; the participant shows in the
-#     node's status while up and the data plane stream is gone after;
+#     node's status while up and the data plane stream is gone after; while
+#     held (3 s) the data plane has it "send": false and tshark in its
+#     namespace sees no RTP to its media port, ~50 packets/s before and after;
 #   - sipp INVITE without SDP: the node offers, the ACK answers;
 #   - baresip test call over TLS + SRTP: it hears its own 1000 Hz tone
 #     about 2 s late (silence before), then the node hangs up;
@@ -110,6 +112,30 @@ wait_part() {
 	return 1
 }
 
+# dp_part ALIAS FIELD: the participant's entry in the data plane's conference.stats.
+dp_part() {
+	local conf idx
+	conf=$(part "$1" media_conference)
+	idx=$(part "$1" media_participant)
+	tsr_ctl conference.stats "{\"conference_id\": $conf}" | "$PY" -c '
+import json, sys
+for p in json.load(sys.stdin)["participants"]:
+    if p["participant"] == int(sys.argv[1]):
+        v = p.get(sys.argv[2])
+        print(str(v).lower() if isinstance(v, bool) else v)' "$idx" "$2"
+}
+
+# wait_dp_part MATCH FIELD VALUE [SECONDS]: poll conference.stats until it shows VALUE.
+wait_dp_part() {
+	local n=$((${4:-10} * 10))
+	for _ in $(seq "$n"); do
+		[ "$(dp_part "$1" "$2" 2>/dev/null)" = "$3" ] && return 0
+		sleep 0.1
+	done
+	echo "# data plane $1.$2 is $(dp_part "$1" "$2" 2>/dev/null), expected $3"
+	return 1
+}
+
 count_parts() { node_ctl status | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)["participants"]))'; }
 
 # sipp_bg NS ADDR PORT SCENARIO ALIAS [ARGS...]: sipp call in the background (BG_PID).
@@ -122,6 +148,11 @@ sipp_bg() {
 }
 
 # ---- sipp: a plain call with hold and resume ----------------------------------------------
+# Each RTP packet the node sends to the caller's media port (6090; its RTCP goes to 6091).
+tsr_bg "$CLIENT3_NS" "$TSR_TMP/hold-rtp.txt" timeout 25 tshark -l -n -i eth0 \
+	-f "udp and src host $NODE_ADDR and dst port 6090" -T fields -e frame.time_epoch
+HOLD_SHARK=$BG_PID
+sleep 1
 sipp_bg "$CLIENT3_NS" "$CLIENT3_ADDR" 5090 svc_call.xml open -d 3000
 SIPP=$BG_PID
 tsr_check "sipp caller connected into 'Open room'" wait_part sipp conference "Open room"
@@ -129,7 +160,30 @@ tsr_expect_eq "it is in the conference" "$(part sipp state)" connected
 tsr_expect_eq "codec chosen by preference among the offer's" "$(part sipp audio_codec)" PCMU
 tsr_expect_eq "no PIN: it is a Host" "$(part sipp role)" chair
 tsr_expect_eq "one data plane stream" "$(tsr_json "$(tsr_ctl stream.list '{}')" total_count)" 1
+tsr_expect_eq "sendrecv: the data plane sends to it and mixes it" \
+	"$(dp_part sipp send)/$(dp_part sipp recv)" true/true
+tsr_check "hold (a=sendonly): the data plane sends it nothing" wait_dp_part sipp send false 8
+tsr_expect_eq "and still mixes what it sends (music on hold is allowed)" "$(dp_part sipp recv)" true
+tsr_check "resume (a=sendrecv): the data plane sends to it again" wait_dp_part sipp send true 8
 tsr_check "answer, hold, resume and BYE as expected (sipp checks)" tsr_wait_exit "$SIPP" 20
+tsr_stop_bg "$HOLD_SHARK"
+# The longest silence in the RTP to the caller, and the packets in the second
+# before and after it: the hold (3 s) with nothing, about 50 a second around it.
+read -r hold_gap hold_before hold_after < <("$PY" -c '
+import sys
+t = sorted(float(l) for l in open(sys.argv[1]) if l.strip().replace(".", "", 1).isdigit())
+if len(t) < 2:
+    print(0, 0, 0)
+    sys.exit()
+g, i = max((t[k + 1] - t[k], k) for k in range(len(t) - 1))
+a, b = t[i], t[i + 1]
+print(int(g * 1000), sum(a - 1 < x <= a for x in t), sum(b <= x < b + 1 for x in t))' \
+	"$TSR_TMP/hold-rtp.txt")
+tsr_log "RTP to the caller: longest gap ${hold_gap} ms, ${hold_before} packets in the second" \
+	"before it, ${hold_after} in the second after"
+tsr_expect_ge "held: no RTP to the caller for 2 s or more (ms)" "$hold_gap" 2000
+tsr_expect_ge "before the hold: ~50 RTP packets a second" "$hold_before" 40
+tsr_expect_ge "after the resume: ~50 RTP packets a second" "$hold_after" 40
 tsr_check "the participant is gone after BYE" wait_part sipp state none 5
 tsr_expect_eq "stream deleted" "$(tsr_json "$(tsr_ctl stream.list '{}')" total_count)" 0
 tsr_check "admin log: joined and disconnected" \
@@ -228,18 +282,6 @@ sipp_bg "$CLIENT3_NS" "$CLIENT3_ADDR" 5100 svc_bye_from_node.xml 'hall**8765'
 VA_GUEST=$BG_PID
 tsr_check "auditorium Host in" wait_part 5098 state connected 5
 tsr_check "auditorium Guest in" wait_part 5100 state connected 5
-# dp_part ALIAS FIELD: the participant's entry in the data plane's conference.stats.
-dp_part() {
-	local conf idx
-	conf=$(part "$1" media_conference)
-	idx=$(part "$1" media_participant)
-	tsr_ctl conference.stats "{\"conference_id\": $conf}" | "$PY" -c '
-import json, sys
-for p in json.load(sys.stdin)["participants"]:
-    if p["participant"] == int(sys.argv[1]):
-        v = p.get(sys.argv[2])
-        print(str(v).lower() if isinstance(v, bool) else v)' "$idx" "$2"
-}
 tsr_expect_eq "data plane: the auditorium Guest hears Hosts only" "$(dp_part 5100 hosts_only)" true
 tsr_expect_eq "data plane: the Guest is muted (mute_all_guests)" "$(dp_part 5100 muted)" true
 tsr_expect_eq "data plane: the Host hears everyone" "$(dp_part 5098 hosts_only)" false
