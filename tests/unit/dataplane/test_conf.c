@@ -1009,6 +1009,14 @@ test_rtcp(void **state)
 		assert_int_equal(seen[i].rrs, 0);
 	}
 	assert_true(lost0[0] >= 40);
+	/*
+	 * The report below claims it was sent 0.1 s after our last SR: let at least
+	 * 0.3 s pass since that SR (report intervals are random; the last one may
+	 * have left on the very last tick). SRs are >= 2.5 s apart, so this ends.
+	 */
+	for (int k = 0; k < 100 && e->now - seen[1].last_sr_tsc < 3 * hz / 10; k++)
+		rtcp_tick(e, seen, false, lost0);
+	assert_true(e->now - seen[1].last_sr_tsc >= 3 * hz / 10);
 	/* Party 1 reports on our stream: 25 % loss, 17 lost, jitter 99, LSR of our last SR. */
 	memset(rr, 0, sizeof(rr));
 	rr[0] = 0x81;
