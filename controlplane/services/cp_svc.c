@@ -567,14 +567,16 @@ pm_update(struct cp_part *p, int lobby, int guest, int hosts_only, int muted)
  * What may flow each way under the remote SDP in force (RFC 3264 §6.1; its
  * direction is from the remote's side, offer or answer): a sendonly or
  * inactive remote (on hold) gets no RTP from us, a recvonly or inactive one
- * is not heard.
+ * is not heard. The older hold, c=0.0.0.0 (RFC 2543), gets nothing either.
  */
 static void
 sdp_direction(const struct cp_part *p, bool *send, bool *recv)
 {
 	enum cp_sdp_dir d = p->remote.audio.dir;
+	bool null_addr = strcmp(p->remote.audio.addr, "0.0.0.0") == 0 ||
+			 strcmp(p->remote.audio.addr, "::") == 0;
 
-	*send = d != CP_SDP_SENDONLY && d != CP_SDP_INACTIVE;
+	*send = d != CP_SDP_SENDONLY && d != CP_SDP_INACTIVE && !null_addr;
 	*recv = d != CP_SDP_RECVONLY && d != CP_SDP_INACTIVE;
 }
 

@@ -193,6 +193,12 @@ sipp_bg "$CLIENT3_NS" "$CLIENT3_ADDR" 5092 svc_nosdp.xml 7002 -d 1500
 SIPP=$BG_PID
 tsr_check "INVITE without SDP: offer in the 200, answer in the ACK (sipp)" tsr_wait_exit "$SIPP" 15
 
+sipp_bg "$CLIENT3_NS" "$CLIENT3_ADDR" 5112 svc_hold_null.xml open -d 1000
+SIPP=$BG_PID
+tsr_check "a caller that will hold the RFC 2543 way is in" wait_part 5112 state connected 5
+tsr_check "hold by c=0.0.0.0: the data plane sends it nothing" wait_dp_part 5112 send false 8
+tsr_check "the c=0.0.0.0 hold and BYE as expected (sipp checks)" tsr_wait_exit "$SIPP" 15
+
 # ---- baresip clients -------------------------------------------------------------------------
 # baresip_call NAME NS ADDR FREQ URI SECONDS [KEYS_AT_3S [CODECS]]: dial URI, type KEYS after 3 s.
 baresip_call() {

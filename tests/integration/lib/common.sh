@@ -265,7 +265,7 @@ tsr_dp_kill9() {
 }
 
 # tsr_ctl OP [JSON]: one control request; prints the result JSON.
-# Returns tessctl's status (0 ok, 1 error reply, 2 usage/connection).
+# Returns tessctl's status (0 ok, 1 error reply, 2 usage, 3 no connection).
 tsr_ctl() {
 	if [ $# -ge 2 ]; then
 		"$TESSCTL" dp --sock "$DP_SOCK" "$1" "$2"
