@@ -170,46 +170,12 @@ call() {
 	CALL_PID[$1]=$!
 	TSR_BG_PIDS+=("${CALL_PID[$1]}")
 }
-recording() { ls "$TSR_TMP/$1"/dump-*-dec.wav 2>/dev/null | head -1; }
 # rec_secs NAME: seconds recorded so far by NAME's baresip. It records only
 # what it decodes (nothing while Opus is silent), so recordings are cut at
 # these marks rather than at wall-clock times; the WAV header is final only
 # once the call ends, so this reads the data size from the file size.
-rec_secs() {
-	"$PY" - "$(recording "$1")" <<'PYEOF'
-import os, struct, sys
-try:
-    f = open(sys.argv[1], "rb")
-except (OSError, IndexError):
-    print("0.0"); sys.exit(0)
-size = os.fstat(f.fileno()).st_size
-f.seek(12)
-rate = ch = width = 0
-while True:
-    h = f.read(8)
-    if len(h) < 8:
-        print("0.0"); sys.exit(0)
-    cid, n = h[:4], struct.unpack("<I", h[4:])[0]
-    if cid == b"fmt ":
-        fmt = f.read(n)
-        ch, rate = struct.unpack("<HI", fmt[2:8])
-        width = struct.unpack("<H", fmt[14:16])[0] // 8
-    elif cid == b"data":
-        print("%.2f" % ((size - f.tell()) / float(rate * ch * width)))
-        sys.exit(0)
-    else:
-        f.seek(n, 1)
-PYEOF
-}
 # tone NAME FROM TO ARGS...: tone check on NAME's (finished) recording between two marks,
 # leaving out a second at each end for the mixer's ramps and the jitter buffer.
-tone() {
-	local n=$1 from to
-	from=$("$PY" -c "print(float('$2') + 1.0)")
-	to=$("$PY" -c "print(float('$3') - 0.5)")
-	shift 3
-	tsr_tone "$(recording "$n")" --start "$from" --end "$to" "$@"
-}
 
 # ---- phase 1: a1 on A, b1 on B ------------------------------------------------------------------
 PCAP="$TSR_TMP/backbone.pcap"

@@ -31,6 +31,8 @@
 set -u
 # shellcheck source=../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=../lib/multinode.sh
+. "$(dirname "$0")/../lib/multinode.sh"
 
 tsr_init dist_geo_proxy
 tsr_require_dataplane
@@ -92,40 +94,6 @@ call() { # NAME CLIENT_NS CLIENT_ADDR FREQ NODE_ADDR SECONDS
 		-t "$6" </dev/null >"$TSR_TMP/$1.log" 2>&1 &
 	CALL_PID[$1]=$!
 	TSR_BG_PIDS+=("${CALL_PID[$1]}")
-}
-recording() { ls "$TSR_TMP/$1"/dump-*-dec.wav 2>/dev/null | head -1; }
-rec_secs() {
-	"$PY" - "$(recording "$1")" <<'PYEOF'
-import os, struct, sys
-try:
-    f = open(sys.argv[1], "rb")
-except (OSError, IndexError):
-    print("0.0"); sys.exit(0)
-size = os.fstat(f.fileno()).st_size
-f.seek(12)
-rate = ch = width = 0
-while True:
-    h = f.read(8)
-    if len(h) < 8:
-        print("0.0"); sys.exit(0)
-    cid, n = h[:4], struct.unpack("<I", h[4:])[0]
-    if cid == b"fmt ":
-        fmt = f.read(n)
-        ch, rate = struct.unpack("<HI", fmt[2:8])
-        width = struct.unpack("<H", fmt[14:16])[0] // 8
-    elif cid == b"data":
-        print("%.2f" % ((size - f.tell()) / float(rate * ch * width)))
-        sys.exit(0)
-    else:
-        f.seek(n, 1)
-PYEOF
-}
-tone() { # NAME FROM TO ARGS...
-	local n=$1 from to
-	from=$("$PY" -c "print(float('$2') + 1.0)")
-	to=$("$PY" -c "print(float('$3') - 0.5)")
-	shift 3
-	tsr_tone "$(recording "$n")" --start "$from" --end "$to" "$@"
 }
 
 PCAP="$TSR_TMP/router.pcap"

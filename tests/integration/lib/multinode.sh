@@ -91,3 +91,42 @@ tsr_nodes_logs() {
 		tail -n 20 "${TSR_NODE_LOG[$id]}" | sed 's/^/# /'
 	done
 }
+
+# ---- what the baresip callers recorded (tsr_baresip_conf writes DIR/dump-*-dec.wav)
+# recording NAME: the WAV of caller NAME ($TSR_TMP/NAME); rec_secs NAME: its
+# length in seconds (0.0 when missing); tone NAME FROM TO ARGS...: tsr_tone on
+# that recording from FROM + 1 s to TO - 0.5 s (settling at both ends).
+recording() { ls "$TSR_TMP/$1"/dump-*-dec.wav 2>/dev/null | head -1; }
+rec_secs() {
+	"$PY" - "$(recording "$1")" <<'PYEOF'
+import os, struct, sys
+try:
+    f = open(sys.argv[1], "rb")
+except (OSError, IndexError):
+    print("0.0"); sys.exit(0)
+size = os.fstat(f.fileno()).st_size
+f.seek(12)
+rate = ch = width = 0
+while True:
+    h = f.read(8)
+    if len(h) < 8:
+        print("0.0"); sys.exit(0)
+    cid, n = h[:4], struct.unpack("<I", h[4:])[0]
+    if cid == b"fmt ":
+        fmt = f.read(n)
+        ch, rate = struct.unpack("<HI", fmt[2:8])
+        width = struct.unpack("<H", fmt[14:16])[0] // 8
+    elif cid == b"data":
+        print("%.2f" % ((size - f.tell()) / float(rate * ch * width)))
+        sys.exit(0)
+    else:
+        f.seek(n, 1)
+PYEOF
+}
+tone() {
+	local n=$1 from to
+	from=$("$PY" -c "print(float('$2') + 1.0)")
+	to=$("$PY" -c "print(float('$3') - 0.5)")
+	shift 3
+	tsr_tone "$(recording "$n")" --start "$from" --end "$to" "$@"
+}
